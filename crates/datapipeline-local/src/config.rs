@@ -1,0 +1,144 @@
+//! Everything about the service that a test or an operator may want to change.
+
+use std::time::Duration;
+
+use crate::faults::FaultPlan;
+
+/// The service's configuration: timing, limits, faults and authentication.
+///
+/// `Config::default()` behaves like AWS: 90-second long polls, a 2-minute
+/// acknowledgement deadline, a 15-minute default `reportProgressTimeout`,
+/// pipeline time running at wall-clock speed, and the documented limits.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Durations, and how fast pipeline time runs.
+    pub timing: Timing,
+    /// The account limits the service enforces.
+    pub limits: Limits,
+    /// Errors, throttling, latency and dropped connections to inject.
+    pub faults: FaultPlan,
+    /// When set, requests must be signed (SigV4) with these credentials.
+    pub credentials: Option<Credentials>,
+}
+
+/// The service's durations. Every one of them can be shortened so that tests
+/// compress minutes into milliseconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timing {
+    /// How long PollForTask waits for a task before answering `{}` (AWS: 90 s).
+    pub long_poll_wait: Duration,
+    /// How long a polled task may go unacknowledged before it is handed to
+    /// another runner under a new taskId (AWS: 2 minutes).
+    pub ack_timeout: Duration,
+    /// The `reportProgressTimeout` of tasks that set none (AWS: 15 minutes),
+    /// in wall-clock time.
+    pub default_report_progress_timeout: Duration,
+    /// The least delay before a failed attempt is retried, in wall-clock
+    /// time (AWS: 2 minutes; older documents say 1 second).
+    pub retry_delay_floor: Duration,
+    /// How many pipeline seconds pass per wall-clock second. Durations that a
+    /// pipeline states in its own fields (`period`, `retryDelay`,
+    /// `attemptTimeout`, `reportProgressTimeout`, `preconditionTimeout`) are
+    /// divided by it; `@scheduledStartTime` and the other timestamps are read
+    /// from the pipeline clock. 1.0 is real time; 3600.0 runs an hour a second.
+    pub time_scale: f64,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            long_poll_wait: Duration::from_secs(90),
+            ack_timeout: Duration::from_secs(120),
+            default_report_progress_timeout: Duration::from_secs(15 * 60),
+            retry_delay_floor: Duration::from_secs(120),
+            time_scale: 1.0,
+        }
+    }
+}
+
+impl Timing {
+    /// Timing for tests: every wall-clock duration in milliseconds and
+    /// pipeline time running 600 times faster (a 10-minute `retryDelay`
+    /// passes in a second).
+    pub fn fast() -> Self {
+        Self {
+            long_poll_wait: Duration::from_millis(500),
+            ack_timeout: Duration::from_secs(2),
+            default_report_progress_timeout: Duration::from_secs(3),
+            retry_delay_floor: Duration::ZERO,
+            time_scale: 600.0,
+        }
+    }
+
+    /// Converts a duration a pipeline states (pipeline time) to wall-clock
+    /// time.
+    pub fn to_wall(&self, pipeline: Duration) -> Duration {
+        if self.time_scale > 0.0 && self.time_scale.is_finite() {
+            pipeline.div_f64(self.time_scale)
+        } else {
+            pipeline
+        }
+    }
+}
+
+/// The account limits. The defaults are AWS's; tests and benchmarks raise
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Pipelines per account (AWS: 100).
+    pub pipelines: usize,
+    /// Objects per pipeline definition (AWS: 100).
+    pub objects_per_pipeline: usize,
+    /// Fields per object (AWS: 50).
+    pub fields_per_object: usize,
+    /// Bytes per object, keys and values added up (AWS: 15,360).
+    pub bytes_per_object: usize,
+    /// Instances created per component in one scheduling pass, so that a
+    /// schedule that starts far in the past cannot flood the service.
+    pub backfill_per_component: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            pipelines: 100,
+            objects_per_pipeline: 100,
+            fields_per_object: 50,
+            bytes_per_object: 15_360,
+            backfill_per_component: 1_000,
+        }
+    }
+}
+
+impl Limits {
+    /// No practical limit: for benchmarks that queue tens of thousands of tasks.
+    pub fn unlimited() -> Self {
+        Self {
+            pipelines: usize::MAX,
+            objects_per_pipeline: usize::MAX,
+            fields_per_object: usize::MAX,
+            bytes_per_object: usize::MAX,
+            backfill_per_component: 1_000_000,
+        }
+    }
+}
+
+/// The credentials that signed requests must use when signature checking is
+/// on.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key; never printed.
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .finish()
+    }
+}
