@@ -60,9 +60,16 @@ impl PeriodUnit {
     fn from_word(word: &str) -> Option<Self> {
         let lower = word.to_ascii_lowercase();
         let singular = lower.strip_suffix('s').unwrap_or(&lower);
-        [Self::Minute, Self::Hour, Self::Day, Self::Week, Self::Month, Self::Year]
-            .into_iter()
-            .find(|unit| unit.name() == singular)
+        [
+            Self::Minute,
+            Self::Hour,
+            Self::Day,
+            Self::Week,
+            Self::Month,
+            Self::Year,
+        ]
+        .into_iter()
+        .find(|unit| unit.name() == singular)
     }
 }
 
@@ -99,9 +106,12 @@ impl Period {
         if !amount.bytes().all(|byte| byte.is_ascii_digit()) {
             return Err(invalid("the amount must be a whole number"));
         }
-        let amount = amount.parse().map_err(|_| invalid("the amount is too large"))?;
-        let unit = PeriodUnit::from_word(unit)
-            .ok_or_else(|| invalid("the unit must be minutes, hours, days, weeks, months or years"))?;
+        let amount = amount
+            .parse()
+            .map_err(|_| invalid("the amount is too large"))?;
+        let unit = PeriodUnit::from_word(unit).ok_or_else(|| {
+            invalid("the unit must be minutes, hours, days, weeks, months or years")
+        })?;
         Ok(Self { amount, unit })
     }
 
@@ -167,7 +177,10 @@ mod tests {
     use super::*;
 
     fn at(year: i32, month: u32, day: u32, hour: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(year, month, day).unwrap().and_hms_opt(hour, 0, 0).unwrap()
+        NaiveDate::from_ymd_opt(year, month, day)
+            .unwrap()
+            .and_hms_opt(hour, 0, 0)
+            .unwrap()
     }
 
     #[test]
@@ -183,13 +196,26 @@ mod tests {
             ("1 year", 1, PeriodUnit::Year),
         ];
         for (text, amount, unit) in cases {
-            assert_eq!(Period::parse(text).unwrap(), Period::new(amount, unit), "{text}");
+            assert_eq!(
+                Period::parse(text).unwrap(),
+                Period::new(amount, unit),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn bad_periods_are_refused_naming_the_text() {
-        for text in ["", "15", "minutes", "15 fortnights", "-1 day", "1.5 hours", "1 day extra", "99999999999 days"] {
+        for text in [
+            "",
+            "15",
+            "minutes",
+            "15 fortnights",
+            "-1 day",
+            "1.5 hours",
+            "1 day extra",
+            "99999999999 days",
+        ] {
             let error = Period::parse(text).unwrap_err();
             assert!(error.to_string().contains(&format!("'{text}'")), "{error}");
         }
@@ -198,7 +224,10 @@ mod tests {
     #[test]
     fn display_is_canonical() {
         assert_eq!(Period::parse("1 HOURS").unwrap().to_string(), "1 hour");
-        assert_eq!(Period::parse("15 minute").unwrap().to_string(), "15 minutes");
+        assert_eq!(
+            Period::parse("15 minute").unwrap().to_string(),
+            "15 minutes"
+        );
         assert_eq!("2 weeks".parse::<Period>().unwrap().to_string(), "2 weeks");
     }
 
@@ -206,19 +235,51 @@ mod tests {
     fn adding_months_follows_the_calendar() {
         let month = Period::new(1, PeriodUnit::Month);
         assert_eq!(month.add_to(at(2024, 1, 31, 5)), at(2024, 2, 29, 5));
-        assert_eq!(Period::new(1, PeriodUnit::Year).add_to(at(2024, 2, 29, 0)), at(2025, 2, 28, 0));
-        assert_eq!(Period::new(36, PeriodUnit::Hour).add_to(at(2024, 12, 31, 0)), at(2025, 1, 1, 12));
-        assert_eq!(Period::new(u32::MAX, PeriodUnit::Year).add_to(at(2024, 1, 1, 0)), NaiveDateTime::MAX);
-        assert_eq!(Period::new(u32::MAX, PeriodUnit::Minute).checked_add_to(NaiveDateTime::MAX), None);
-        assert_eq!(month.checked_subtract_from(at(2024, 3, 31, 5)), Some(at(2024, 2, 29, 5)));
-        assert_eq!(Period::new(2, PeriodUnit::Day).checked_subtract_from(at(2024, 3, 1, 0)), Some(at(2024, 2, 28, 0)));
-        assert_eq!(Period::new(1, PeriodUnit::Week).checked_subtract_from(NaiveDateTime::MIN), None);
+        assert_eq!(
+            Period::new(1, PeriodUnit::Year).add_to(at(2024, 2, 29, 0)),
+            at(2025, 2, 28, 0)
+        );
+        assert_eq!(
+            Period::new(36, PeriodUnit::Hour).add_to(at(2024, 12, 31, 0)),
+            at(2025, 1, 1, 12)
+        );
+        assert_eq!(
+            Period::new(u32::MAX, PeriodUnit::Year).add_to(at(2024, 1, 1, 0)),
+            NaiveDateTime::MAX
+        );
+        assert_eq!(
+            Period::new(u32::MAX, PeriodUnit::Minute).checked_add_to(NaiveDateTime::MAX),
+            None
+        );
+        assert_eq!(
+            month.checked_subtract_from(at(2024, 3, 31, 5)),
+            Some(at(2024, 2, 29, 5))
+        );
+        assert_eq!(
+            Period::new(2, PeriodUnit::Day).checked_subtract_from(at(2024, 3, 1, 0)),
+            Some(at(2024, 2, 28, 0))
+        );
+        assert_eq!(
+            Period::new(1, PeriodUnit::Week).checked_subtract_from(NaiveDateTime::MIN),
+            None
+        );
     }
 
     #[test]
     fn approximate_lengths_compare_against_minimums() {
-        assert_eq!(Period::new(15, PeriodUnit::Minute).approximate(), Duration::from_secs(900));
-        assert!(Period::new(1, PeriodUnit::Month).approximate() > Period::new(4, PeriodUnit::Week).approximate());
-        assert_eq!(Period::new(u32::MAX, PeriodUnit::Year).approximate().as_secs(), u64::from(u32::MAX) * 31_536_000);
+        assert_eq!(
+            Period::new(15, PeriodUnit::Minute).approximate(),
+            Duration::from_secs(900)
+        );
+        assert!(
+            Period::new(1, PeriodUnit::Month).approximate()
+                > Period::new(4, PeriodUnit::Week).approximate()
+        );
+        assert_eq!(
+            Period::new(u32::MAX, PeriodUnit::Year)
+                .approximate()
+                .as_secs(),
+            u64::from(u32::MAX) * 31_536_000
+        );
     }
 }

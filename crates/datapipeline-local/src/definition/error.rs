@@ -186,6 +186,8 @@ pub enum DefinitionFileError {
 
 impl From<serde_json::Error> for DefinitionFileError {
     fn from(error: serde_json::Error) -> Self {
-        Self::Json { message: error.to_string() }
+        Self::Json {
+            message: error.to_string(),
+        }
     }
 }

@@ -33,7 +33,9 @@ use super::model::{Definition, ParameterAttribute, ParameterObject, ParameterVal
 pub fn parse_definition_file(json: &str) -> Result<Definition, DefinitionFileError> {
     let root: Value = serde_json::from_str(json)?;
     let Value::Object(root) = root else {
-        return Err(DefinitionFileError::NotAnObject { found: json_type(&root) });
+        return Err(DefinitionFileError::NotAnObject {
+            found: json_type(&root),
+        });
     };
     let objects = items(&root, "objects")?.ok_or(DefinitionFileError::MissingObjects)?;
     let objects = objects
@@ -59,17 +61,26 @@ pub fn parse_definition_file(json: &str) -> Result<Definition, DefinitionFileErr
             })
         }
     };
-    Ok(Definition { objects, parameter_objects, parameter_values })
+    Ok(Definition {
+        objects,
+        parameter_objects,
+        parameter_values,
+    })
 }
 
 /// The list member `member` of the top level, if present.
-fn items<'a>(root: &'a Map<String, Value>, member: &'static str) -> Result<Option<&'a Vec<Value>>, DefinitionFileError> {
+fn items<'a>(
+    root: &'a Map<String, Value>,
+    member: &'static str,
+) -> Result<Option<&'a Vec<Value>>, DefinitionFileError> {
     match root.get(member) {
         None => Ok(None),
         Some(Value::Array(items)) => Ok(Some(items)),
-        Some(other) => {
-            Err(DefinitionFileError::WrongMemberType { member, expected: "a list", found: json_type(other) })
-        }
+        Some(other) => Err(DefinitionFileError::WrongMemberType {
+            member,
+            expected: "a list",
+            found: json_type(other),
+        }),
     }
 }
 
@@ -80,7 +91,11 @@ fn item_with_id<'a>(
     item: &'a Value,
 ) -> Result<(&'a Map<String, Value>, &'a str), DefinitionFileError> {
     let Value::Object(members) = item else {
-        return Err(DefinitionFileError::ItemNotAnObject { member, index, found: json_type(item) });
+        return Err(DefinitionFileError::ItemNotAnObject {
+            member,
+            index,
+            found: json_type(item),
+        });
     };
     let Some(Value::String(id)) = members.get("id") else {
         return Err(DefinitionFileError::MissingId { member, index });
@@ -101,19 +116,34 @@ fn parse_object(index: usize, item: &Value) -> Result<PipelineObject, Definition
     let name = match members.get("name") {
         None => id.to_owned(),
         Some(Value::String(name)) => name.clone(),
-        Some(other) => return Err(invalid("name", format!("must be a string, got {}", json_type(other)))),
+        Some(other) => {
+            return Err(invalid(
+                "name",
+                format!("must be a string, got {}", json_type(other)),
+            ))
+        }
     };
     let mut fields = Vec::new();
-    for (key, value) in members.iter().filter(|(key, _)| *key != "id" && *key != "name") {
+    for (key, value) in members
+        .iter()
+        .filter(|(key, _)| *key != "id" && *key != "name")
+    {
         for item in list_items(value) {
             let value = field_value(item, true).map_err(|problem| invalid(key, problem))?;
-            fields.push(Field { key: key.clone(), value });
+            fields.push(Field {
+                key: key.clone(),
+                value,
+            });
         }
     }
     // Sorting by key makes the order independent of how serde_json keeps
     // maps; the sort is stable, so a repeated key keeps its values' order.
     fields.sort_by(|left, right| left.key.cmp(&right.key));
-    Ok(PipelineObject { id: id.to_owned(), name, fields })
+    Ok(PipelineObject {
+        id: id.to_owned(),
+        name,
+        fields,
+    })
 }
 
 /// One item of `parameters`.
@@ -122,18 +152,22 @@ fn parse_parameter(index: usize, item: &Value) -> Result<ParameterObject, Defini
     let mut attributes = Vec::new();
     for (key, value) in members.iter().filter(|(key, _)| *key != "id") {
         for item in list_items(value) {
-            let value = field_value(item, false).map_err(|problem| DefinitionFileError::InvalidField {
-                member: "parameters",
-                index,
-                id: id.to_owned(),
-                key: key.clone(),
-                problem,
-            })?;
+            let value =
+                field_value(item, false).map_err(|problem| DefinitionFileError::InvalidField {
+                    member: "parameters",
+                    index,
+                    id: id.to_owned(),
+                    key: key.clone(),
+                    problem,
+                })?;
             attributes.push(ParameterAttribute::new(key.clone(), value.as_str()));
         }
     }
     attributes.sort_by(|left, right| left.key.cmp(&right.key));
-    Ok(ParameterObject { id: id.to_owned(), attributes })
+    Ok(ParameterObject {
+        id: id.to_owned(),
+        attributes,
+    })
 }
 
 /// The `values` member: one value per item of a list.
@@ -141,8 +175,11 @@ fn parse_values(values: &Map<String, Value>) -> Result<Vec<ParameterValue>, Defi
     let mut parsed = Vec::new();
     for (id, value) in values {
         for item in list_items(value) {
-            let value = field_value(item, false)
-                .map_err(|problem| DefinitionFileError::InvalidValue { id: id.clone(), problem })?;
+            let value =
+                field_value(item, false).map_err(|problem| DefinitionFileError::InvalidValue {
+                    id: id.clone(),
+                    problem,
+                })?;
             parsed.push(ParameterValue::new(id.clone(), value.as_str()));
         }
     }
@@ -217,7 +254,11 @@ pub fn to_definition_file(definition: &Definition) -> Value {
                 let mut members = Map::new();
                 members.insert("id".to_owned(), Value::String(parameter.id.clone()));
                 for attribute in &parameter.attributes {
-                    add_value(&mut members, &attribute.key, Value::String(attribute.value.clone()));
+                    add_value(
+                        &mut members,
+                        &attribute.key,
+                        Value::String(attribute.value.clone()),
+                    );
                 }
                 Value::Object(members)
             })
@@ -255,12 +296,16 @@ fn add_value(members: &mut Map<String, Value>, key: &str, value: Value) {
 /// # Errors
 /// [`DefinitionFileError::InvalidParameterArgument`] for an argument without
 /// `=` or with an empty name.
-pub fn parse_parameter_values(arguments: &[String]) -> Result<Vec<ParameterValue>, DefinitionFileError> {
+pub fn parse_parameter_values(
+    arguments: &[String],
+) -> Result<Vec<ParameterValue>, DefinitionFileError> {
     arguments
         .iter()
         .map(|argument| match argument.split_once('=') {
             Some((id, value)) if !id.trim().is_empty() => Ok(ParameterValue::new(id.trim(), value)),
-            _ => Err(DefinitionFileError::InvalidParameterArgument { argument: argument.clone() }),
+            _ => Err(DefinitionFileError::InvalidParameterArgument {
+                argument: argument.clone(),
+            }),
         })
         .collect()
 }
@@ -287,7 +332,10 @@ mod tests {
         assert_eq!(default.name, "Default", "a missing name is the id");
         let say = &definition.objects[1];
         assert_eq!(say.name, "Say hello");
-        assert_eq!(say.values("schedule").next(), Some(&FieldValue::Ref("S".into())));
+        assert_eq!(
+            say.values("schedule").next(),
+            Some(&FieldValue::Ref("S".into()))
+        );
         let arguments: Vec<&FieldValue> = say.values("scriptArgument").collect();
         assert_eq!(
             arguments,
@@ -303,8 +351,16 @@ mod tests {
         sorted.sort_unstable();
         assert_eq!(keys, sorted);
         let parameter = &definition.parameter_objects[0];
-        assert_eq!(parameter.attributes_named("allowedValues").collect::<Vec<_>>(), ["d", "e"]);
-        assert_eq!(definition.values_of("myList").collect::<Vec<_>>(), ["1", "2"]);
+        assert_eq!(
+            parameter
+                .attributes_named("allowedValues")
+                .collect::<Vec<_>>(),
+            ["d", "e"]
+        );
+        assert_eq!(
+            definition.values_of("myList").collect::<Vec<_>>(),
+            ["1", "2"]
+        );
         assert_eq!(definition.values_of("myX").collect::<Vec<_>>(), ["e"]);
     }
 
@@ -312,7 +368,10 @@ mod tests {
     fn writing_and_reading_back_is_the_identity() {
         let definition = parse_definition_file(EXAMPLE).unwrap();
         let written = to_definition_file(&definition);
-        assert_eq!(written["objects"][1]["scriptArgument"][1], serde_json::json!({"ref": "B"}));
+        assert_eq!(
+            written["objects"][1]["scriptArgument"][1],
+            serde_json::json!({"ref": "B"})
+        );
         assert_eq!(written["values"]["myList"], serde_json::json!(["1", "2"]));
         let reread = parse_definition_file(&written.to_string()).unwrap();
         assert_eq!(reread, definition);
@@ -327,16 +386,46 @@ mod tests {
             ("{\"objects\": {}}", "\"objects\" must be a list"),
             ("{}", "no \"objects\""),
             ("{\"objects\": [7]}", "objects[0] must be a JSON object"),
-            ("{\"objects\": [{\"name\": \"x\"}]}", "objects[0] has no string \"id\""),
-            ("{\"objects\": [{\"id\": 5}]}", "objects[0] has no string \"id\""),
-            ("{\"objects\": [{\"id\": \"A\", \"k\": null}]}", "objects[0] (id 'A'): \"k\" is null"),
-            ("{\"objects\": [{\"id\": \"A\", \"k\": [[\"x\"]]}]}", "\"k\" holds a list inside a list"),
-            ("{\"objects\": [{\"id\": \"A\", \"k\": {\"ref\": \"B\", \"x\": 1}}]}", "\"k\" is an object"),
-            ("{\"objects\": [{\"id\": \"A\", \"k\": {\"ref\": 1}}]}", "\"k\" is an object"),
-            ("{\"objects\": [{\"id\": \"A\", \"name\": 1}]}", "\"name\" must be a string"),
-            ("{\"objects\": [], \"parameters\": [{\"id\": \"myX\", \"d\": {\"ref\": \"B\"}}]}", "parameters[0] (id 'myX')"),
-            ("{\"objects\": [], \"values\": []}", "\"values\" must be an object"),
-            ("{\"objects\": [], \"values\": {\"myX\": null}}", "values: \"myX\" is null"),
+            (
+                "{\"objects\": [{\"name\": \"x\"}]}",
+                "objects[0] has no string \"id\"",
+            ),
+            (
+                "{\"objects\": [{\"id\": 5}]}",
+                "objects[0] has no string \"id\"",
+            ),
+            (
+                "{\"objects\": [{\"id\": \"A\", \"k\": null}]}",
+                "objects[0] (id 'A'): \"k\" is null",
+            ),
+            (
+                "{\"objects\": [{\"id\": \"A\", \"k\": [[\"x\"]]}]}",
+                "\"k\" holds a list inside a list",
+            ),
+            (
+                "{\"objects\": [{\"id\": \"A\", \"k\": {\"ref\": \"B\", \"x\": 1}}]}",
+                "\"k\" is an object",
+            ),
+            (
+                "{\"objects\": [{\"id\": \"A\", \"k\": {\"ref\": 1}}]}",
+                "\"k\" is an object",
+            ),
+            (
+                "{\"objects\": [{\"id\": \"A\", \"name\": 1}]}",
+                "\"name\" must be a string",
+            ),
+            (
+                "{\"objects\": [], \"parameters\": [{\"id\": \"myX\", \"d\": {\"ref\": \"B\"}}]}",
+                "parameters[0] (id 'myX')",
+            ),
+            (
+                "{\"objects\": [], \"values\": []}",
+                "\"values\" must be an object",
+            ),
+            (
+                "{\"objects\": [], \"values\": {\"myX\": null}}",
+                "values: \"myX\" is null",
+            ),
             ("{\"objects\": [", "not valid JSON"),
         ];
         for (json, expected) in cases {
@@ -347,13 +436,19 @@ mod tests {
 
     #[test]
     fn duplicate_ids_are_left_to_validation() {
-        let definition = parse_definition_file("{\"objects\": [{\"id\": \"A\"}, {\"id\": \"A\"}]}").unwrap();
+        let definition =
+            parse_definition_file("{\"objects\": [{\"id\": \"A\"}, {\"id\": \"A\"}]}").unwrap();
         assert_eq!(definition.objects.len(), 2);
     }
 
     #[test]
     fn parameter_arguments_split_at_the_first_equals_sign() {
-        let arguments = ["myX=a=b".to_owned(), "myList=1".to_owned(), "myList=2".to_owned(), "myEmpty=".to_owned()];
+        let arguments = [
+            "myX=a=b".to_owned(),
+            "myList=1".to_owned(),
+            "myList=2".to_owned(),
+            "myEmpty=".to_owned(),
+        ];
         let values = parse_parameter_values(&arguments).unwrap();
         assert_eq!(values[0], ParameterValue::new("myX", "a=b"));
         assert_eq!(values[2], ParameterValue::new("myList", "2"));

@@ -29,12 +29,19 @@ pub const DEFAULT_ID: &str = "Default";
 /// # Errors
 /// [`DefinitionError::InheritanceCycle`] when `parent` references loop, and
 /// [`DefinitionError::UnknownParent`] when one names no object.
-pub fn effective_objects(objects: &[PipelineObject]) -> Result<BTreeMap<String, PipelineObject>, DefinitionError> {
+pub fn effective_objects(
+    objects: &[PipelineObject],
+) -> Result<BTreeMap<String, PipelineObject>, DefinitionError> {
     let index = index_by_id(objects);
-    index
-        .values()
-        .map(|object| Ok((object.id.clone(), effective_object(object, &index)?)))
-        .collect()
+    let mut effective = BTreeMap::new();
+    // Definition order, not the index's, so the error returned is always
+    // the one of the first faulty object.
+    for object in objects {
+        if !effective.contains_key(&object.id) {
+            effective.insert(object.id.clone(), effective_object(object, &index)?);
+        }
+    }
+    Ok(effective)
 }
 
 /// The objects by id, the first of each id winning.
@@ -48,7 +55,10 @@ pub(crate) fn index_by_id(objects: &[PipelineObject]) -> HashMap<&str, &Pipeline
 
 /// The id `object` inherits from: its `parent` reference, else `Default`
 /// (when there is one, and the object is not `Default` itself).
-fn parent_of<'a>(object: &'a PipelineObject, index: &HashMap<&str, &PipelineObject>) -> Option<&'a str> {
+fn parent_of<'a>(
+    object: &'a PipelineObject,
+    index: &HashMap<&str, &PipelineObject>,
+) -> Option<&'a str> {
     if let Some(parent) = object.values("parent").find_map(|value| value.as_ref_id()) {
         return Some(parent);
     }
@@ -67,26 +77,42 @@ pub(crate) fn effective_object(
 ) -> Result<PipelineObject, DefinitionError> {
     let mut chain = vec![object.id.clone()];
     let mut fields: Vec<Field> = object.fields.clone();
-    let mut seen_keys: HashSet<String> = object.fields.iter().map(|field| field.key.clone()).collect();
+    let mut seen_keys: HashSet<String> = object
+        .fields
+        .iter()
+        .map(|field| field.key.clone())
+        .collect();
     let mut current = object;
     while let Some(parent_id) = parent_of(current, index) {
         if chain.iter().any(|id| id == parent_id) {
             chain.push(parent_id.to_owned());
             return Err(DefinitionError::InheritanceCycle { chain });
         }
-        let parent = index.get(parent_id).copied().ok_or_else(|| DefinitionError::UnknownParent {
-            id: current.id.clone(),
-            parent: parent_id.to_owned(),
-        })?;
+        let parent =
+            index
+                .get(parent_id)
+                .copied()
+                .ok_or_else(|| DefinitionError::UnknownParent {
+                    id: current.id.clone(),
+                    parent: parent_id.to_owned(),
+                })?;
         chain.push(parent.id.clone());
         // Keys the nearer objects set hide every inherited value of the key;
         // the keys this ancestor adds hide the same keys of farther ones.
-        let added: Vec<&Field> = parent.fields.iter().filter(|field| !seen_keys.contains(&field.key)).collect();
+        let added: Vec<&Field> = parent
+            .fields
+            .iter()
+            .filter(|field| !seen_keys.contains(&field.key))
+            .collect();
         seen_keys.extend(added.iter().map(|field| field.key.clone()));
         fields.extend(added.into_iter().cloned());
         current = parent;
     }
-    Ok(PipelineObject { id: object.id.clone(), name: object.name.clone(), fields })
+    Ok(PipelineObject {
+        id: object.id.clone(),
+        name: object.name.clone(),
+        fields,
+    })
 }
 
 #[cfg(test)]
@@ -96,7 +122,11 @@ mod tests {
     use super::*;
 
     fn object(id: &str, fields: Vec<Field>) -> PipelineObject {
-        PipelineObject { id: id.into(), name: id.into(), fields }
+        PipelineObject {
+            id: id.into(),
+            name: id.into(),
+            fields,
+        }
     }
 
     fn strings<'a>(object: &'a PipelineObject, key: &'a str) -> Vec<&'a str> {
@@ -114,28 +144,53 @@ mod tests {
                     Field::string("scriptArgument", "y"),
                 ],
             ),
-            object("A", vec![Field::string("type", "ShellCommandActivity"), Field::string("scriptArgument", "z")]),
+            object(
+                "A",
+                vec![
+                    Field::string("type", "ShellCommandActivity"),
+                    Field::string("scriptArgument", "z"),
+                ],
+            ),
         ];
         let effective = effective_objects(&objects).unwrap();
         let a = &effective["A"];
         assert_eq!(a.field("workerGroup"), Some("wg"));
-        assert_eq!(strings(a, "scriptArgument"), ["z"], "own values replace every inherited value");
+        assert_eq!(
+            strings(a, "scriptArgument"),
+            ["z"],
+            "own values replace every inherited value"
+        );
         assert_eq!(effective["Default"].fields, objects[0].fields);
     }
 
     #[test]
     fn parents_chain_and_the_nearest_wins() {
         let objects = [
-            object("Default", vec![Field::string("a", "default"), Field::string("b", "default")]),
-            object("Base", vec![Field::string("a", "base"), Field::string("c", "base")]),
-            object("Child", vec![Field::reference("parent", "Base"), Field::string("c", "child")]),
+            object(
+                "Default",
+                vec![Field::string("a", "default"), Field::string("b", "default")],
+            ),
+            object(
+                "Base",
+                vec![Field::string("a", "base"), Field::string("c", "base")],
+            ),
+            object(
+                "Child",
+                vec![
+                    Field::reference("parent", "Base"),
+                    Field::string("c", "child"),
+                ],
+            ),
         ];
         let effective = effective_objects(&objects).unwrap();
         let child = &effective["Child"];
         assert_eq!(child.field("a"), Some("base"));
         assert_eq!(child.field("b"), Some("default"));
         assert_eq!(child.field("c"), Some("child"));
-        assert_eq!(child.values("parent").next(), Some(&FieldValue::Ref("Base".into())));
+        assert_eq!(
+            child.values("parent").next(),
+            Some(&FieldValue::Ref("Base".into()))
+        );
     }
 
     #[test]
@@ -145,18 +200,29 @@ mod tests {
             object("B", vec![Field::reference("parent", "A")]),
         ];
         let error = effective_objects(&objects).unwrap_err();
-        let DefinitionError::InheritanceCycle { chain } = &error else { panic!("{error}") };
+        let DefinitionError::InheritanceCycle { chain } = &error else {
+            panic!("{error}")
+        };
         assert_eq!(chain.first(), chain.last());
         assert_eq!(chain.len(), 3);
         let own = [object("Self", vec![Field::reference("parent", "Self")])];
-        assert!(matches!(effective_objects(&own), Err(DefinitionError::InheritanceCycle { .. })));
+        assert!(matches!(
+            effective_objects(&own),
+            Err(DefinitionError::InheritanceCycle { .. })
+        ));
     }
 
     #[test]
     fn a_missing_parent_is_named() {
         let objects = [object("A", vec![Field::reference("parent", "Nowhere")])];
         let error = effective_objects(&objects).unwrap_err();
-        assert_eq!(error, DefinitionError::UnknownParent { id: "A".into(), parent: "Nowhere".into() });
+        assert_eq!(
+            error,
+            DefinitionError::UnknownParent {
+                id: "A".into(),
+                parent: "Nowhere".into()
+            }
+        );
     }
 
     #[test]
@@ -171,6 +237,9 @@ mod tests {
             object("Default", vec![Field::string("k", "v")]),
             object("A", vec![Field::string("parent", "Default")]),
         ];
-        assert_eq!(effective_objects(&objects).unwrap()["A"].field("k"), Some("v"));
+        assert_eq!(
+            effective_objects(&objects).unwrap()["A"].field("k"),
+            Some("v")
+        );
     }
 }

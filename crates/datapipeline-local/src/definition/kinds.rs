@@ -56,17 +56,32 @@ impl ObjectKind {
 /// The kind of a known object type, or `None` for a type the service does
 /// not know. Type names are case-sensitive, as in AWS.
 pub fn kind_of(type_name: &str) -> Option<ObjectKind> {
-    use ObjectKind::{Action, Activity, DataFormat, DataNode, Database, Other, Precondition, Resource, Schedule};
+    use ObjectKind::{
+        Action, Activity, DataFormat, DataNode, Database, Other, Precondition, Resource, Schedule,
+    };
     let kind = match type_name {
         "Schedule" => Schedule,
-        "ShellCommandActivity" | "CopyActivity" | "EmrActivity" | "HiveActivity" | "HiveCopyActivity"
-        | "PigActivity" | "RedshiftCopyActivity" | "SqlActivity" => Activity,
-        "ShellCommandPrecondition" | "Exists" | "S3KeyExists" | "S3PrefixNotEmpty" | "DynamoDBDataExists"
+        "ShellCommandActivity"
+        | "CopyActivity"
+        | "EmrActivity"
+        | "HiveActivity"
+        | "HiveCopyActivity"
+        | "PigActivity"
+        | "RedshiftCopyActivity"
+        | "SqlActivity" => Activity,
+        "ShellCommandPrecondition"
+        | "Exists"
+        | "S3KeyExists"
+        | "S3PrefixNotEmpty"
+        | "DynamoDBDataExists"
         | "DynamoDBTableExists" => Precondition,
-        "S3DataNode" | "SqlDataNode" | "MySqlDataNode" | "DynamoDBDataNode" | "RedshiftDataNode" => DataNode,
+        "S3DataNode" | "SqlDataNode" | "MySqlDataNode" | "DynamoDBDataNode"
+        | "RedshiftDataNode" => DataNode,
         "Ec2Resource" | "EmrCluster" => Resource,
         "JdbcDatabase" | "RdsDatabase" | "RedshiftDatabase" => Database,
-        "CSV" | "TSV" | "Custom" | "RegEx" | "DynamoDBDataFormat" | "DynamoDBExportDataFormat" => DataFormat,
+        "CSV" | "TSV" | "Custom" | "RegEx" | "DynamoDBDataFormat" | "DynamoDBExportDataFormat" => {
+            DataFormat
+        }
         "SnsAlarm" | "Terminate" => Action,
         "EmrConfiguration" | "Property" | "HttpProxy" => Other,
         _ => return None,
@@ -100,12 +115,17 @@ impl Requirement {
             }
             Self::ExactlyOne(keys) => match present(keys) {
                 1 => None,
-                0 => Some(format!("needs exactly one of the fields {}, got none", quoted(keys))),
-                count => Some(format!("needs exactly one of the fields {}, got {count}", quoted(keys))),
+                0 => Some(format!(
+                    "needs exactly one of the fields {}, got none",
+                    quoted(keys)
+                )),
+                count => Some(format!(
+                    "needs exactly one of the fields {}, got {count}",
+                    quoted(keys)
+                )),
             },
-            Self::AtMostOne(keys) => {
-                (present(keys) > 1).then(|| format!("may have only one of the fields {}", quoted(keys)))
-            }
+            Self::AtMostOne(keys) => (present(keys) > 1)
+                .then(|| format!("may have only one of the fields {}", quoted(keys))),
         }
     }
 }
@@ -141,11 +161,19 @@ pub fn requirements(type_name: &str) -> &'static [Requirement] {
         "HiveActivity" => &[ExactlyOne(&["hiveScript", "scriptUri"]), WORKER],
         "HiveCopyActivity" => &[Field("input"), Field("output"), WORKER],
         "PigActivity" => &[ExactlyOne(&["script", "scriptUri"]), WORKER],
-        "SqlActivity" => &[Field("database"), ExactlyOne(&["script", "scriptUri"]), WORKER],
+        "SqlActivity" => &[
+            Field("database"),
+            ExactlyOne(&["script", "scriptUri"]),
+            WORKER,
+        ],
         "S3KeyExists" => &[Field("s3Key")],
         "S3PrefixNotEmpty" => &[Field("s3Prefix")],
         "DynamoDBDataExists" | "DynamoDBTableExists" | "DynamoDBDataNode" => &[Field("tableName")],
-        "S3DataNode" => &[ExactlyOne(&["filePath", "directoryPath", "manifestFilePath"])],
+        "S3DataNode" => &[ExactlyOne(&[
+            "filePath",
+            "directoryPath",
+            "manifestFilePath",
+        ])],
         "SqlDataNode" | "MySqlDataNode" => &[Field("table")],
         "RedshiftDataNode" => &[Field("tableName"), Field("database")],
         "JdbcDatabase" => &[Field("connectionString"), Field("jdbcDriverClass")],
@@ -166,14 +194,30 @@ mod tests {
         assert_eq!(kind_of("EmrCluster"), Some(ObjectKind::Resource));
         assert_eq!(kind_of("TSV"), Some(ObjectKind::DataFormat));
         assert_eq!(kind_of("HttpProxy"), Some(ObjectKind::Other));
-        assert_eq!(kind_of("shellcommandactivity"), None, "types are case-sensitive");
-        assert_eq!(ObjectKind::of_object("Default", None), Some(ObjectKind::Default));
-        assert_eq!(ObjectKind::of_object("X", Some("Schedule")), Some(ObjectKind::Schedule));
+        assert_eq!(
+            kind_of("shellcommandactivity"),
+            None,
+            "types are case-sensitive"
+        );
+        assert_eq!(
+            ObjectKind::of_object("Default", None),
+            Some(ObjectKind::Default)
+        );
+        assert_eq!(
+            ObjectKind::of_object("X", Some("Schedule")),
+            Some(ObjectKind::Schedule)
+        );
     }
 
     #[test]
     fn every_type_with_requirements_is_known() {
-        for type_name in ["Schedule", "ShellCommandActivity", "S3DataNode", "SnsAlarm", "SqlActivity"] {
+        for type_name in [
+            "Schedule",
+            "ShellCommandActivity",
+            "S3DataNode",
+            "SnsAlarm",
+            "SqlActivity",
+        ] {
             assert!(kind_of(type_name).is_some(), "{type_name}");
             assert!(!requirements(type_name).is_empty(), "{type_name}");
         }
@@ -185,11 +229,18 @@ mod tests {
         let has = |present: &'static [&'static str]| move |key: &str| present.contains(&key);
         assert_eq!(SCRIPT.check(has(&["command"])), None);
         let both = SCRIPT.check(has(&["command", "scriptUri"])).unwrap();
-        assert_eq!(both, "needs exactly one of the fields 'command' or 'scriptUri', got 2");
-        let none = Requirement::AnyOf(&["a", "b", "c"]).check(has(&[])).unwrap();
+        assert_eq!(
+            both,
+            "needs exactly one of the fields 'command' or 'scriptUri', got 2"
+        );
+        let none = Requirement::AnyOf(&["a", "b", "c"])
+            .check(has(&[]))
+            .unwrap();
         assert_eq!(none, "needs one of the fields 'a', 'b' or 'c'");
         let missing = Requirement::Field("period").check(has(&[])).unwrap();
         assert_eq!(missing, "missing required field 'period'");
-        assert!(Requirement::AtMostOne(&["a", "b"]).check(has(&["a", "b"])).is_some());
+        assert!(Requirement::AtMostOne(&["a", "b"])
+            .check(has(&["a", "b"]))
+            .is_some());
     }
 }

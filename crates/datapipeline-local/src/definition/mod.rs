@@ -11,7 +11,7 @@
 //!   [`parse_parameter_values`] reads `myName=value` arguments.
 //! - [`effective_objects`] applies inheritance (`Default` and `parent`).
 //! - [`parameter_table`] decides each parameter's values.
-//! - [`validate`] checks a definition as the service does before accepting
+//! - [`validate()`] checks a definition as the service does before accepting
 //!   it, collecting every error and warning per object.
 //! - [`kind_of`] and [`requirements`] are the catalogue of object types.
 //! - [`Period`] is the `"15 minutes"` form of periods and durations.

@@ -23,7 +23,9 @@ impl Definition {
 
     /// The first declared parameter with id `id`.
     pub fn parameter(&self, id: &str) -> Option<&ParameterObject> {
-        self.parameter_objects.iter().find(|parameter| parameter.id == id)
+        self.parameter_objects
+            .iter()
+            .find(|parameter| parameter.id == id)
     }
 
     /// Every value given for parameter `id`, in order.
@@ -37,7 +39,10 @@ pub(crate) fn values_named<'a>(
     values: &'a [ParameterValue],
     id: &'a str,
 ) -> impl Iterator<Item = &'a str> + 'a {
-    values.iter().filter(move |value| value.id == id).map(|value| value.value.as_str())
+    values
+        .iter()
+        .filter(move |value| value.id == id)
+        .map(|value| value.value.as_str())
 }
 
 /// A parameter declaration: its id (which starts with `my`) and attributes
@@ -54,12 +59,18 @@ pub struct ParameterObject {
 impl ParameterObject {
     /// A parameter with the given attributes.
     pub fn new(id: impl Into<String>, attributes: Vec<ParameterAttribute>) -> Self {
-        Self { id: id.into(), attributes }
+        Self {
+            id: id.into(),
+            attributes,
+        }
     }
 
     /// The first value of attribute `key`.
     pub fn attribute(&self, key: &str) -> Option<&str> {
-        self.attributes.iter().find(|attribute| attribute.key == key).map(|attribute| attribute.value.as_str())
+        self.attributes
+            .iter()
+            .find(|attribute| attribute.key == key)
+            .map(|attribute| attribute.value.as_str())
     }
 
     /// Every value of attribute `key`, in order.
@@ -103,7 +114,10 @@ pub struct ParameterAttribute {
 impl ParameterAttribute {
     /// An attribute.
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
-        Self { key: key.into(), value: value.into() }
+        Self {
+            key: key.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -120,7 +134,10 @@ pub struct ParameterValue {
 impl ParameterValue {
     /// A parameter value.
     pub fn new(id: impl Into<String>, value: impl Into<String>) -> Self {
-        Self { id: id.into(), value: value.into() }
+        Self {
+            id: id.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -141,7 +158,12 @@ mod tests {
         assert_eq!(parameter.type_name(), "String");
         assert!(parameter.is_optional());
         assert!(!parameter.is_array());
-        assert_eq!(parameter.attributes_named("allowedValues").collect::<Vec<_>>(), ["red", "blue"]);
+        assert_eq!(
+            parameter
+                .attributes_named("allowedValues")
+                .collect::<Vec<_>>(),
+            ["red", "blue"]
+        );
     }
 
     #[test]
@@ -154,7 +176,10 @@ mod tests {
             ],
             ..Definition::default()
         };
-        assert_eq!(definition.values_of("myList").collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            definition.values_of("myList").collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         assert!(definition.parameter("myList").is_none());
     }
 }

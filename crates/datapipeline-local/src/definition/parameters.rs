@@ -50,14 +50,19 @@ pub(crate) fn resolve(definition: &Definition, overrides: Option<&[ParameterValu
     let mut resolution = Resolution::default();
     for parameter in &definition.parameter_objects {
         let given = |values: &[ParameterValue]| -> Vec<String> {
-            values_named(values, &parameter.id).map(str::to_owned).collect()
+            values_named(values, &parameter.id)
+                .map(str::to_owned)
+                .collect()
         };
         let mut values = overrides.map(given).unwrap_or_default();
         if values.is_empty() {
             values = given(&definition.parameter_values);
         }
         if values.is_empty() {
-            values = parameter.attributes_named("default").map(str::to_owned).collect();
+            values = parameter
+                .attributes_named("default")
+                .map(str::to_owned)
+                .collect();
         }
         let problems = check_parameter(parameter, &values);
         if problems.is_empty() && !values.is_empty() {
@@ -67,10 +72,18 @@ pub(crate) fn resolve(definition: &Definition, overrides: Option<&[ParameterValu
     }
     let declared = |id: &str| definition.parameter(id).is_some();
     let mut reported = Vec::new();
-    for value in definition.parameter_values.iter().chain(overrides.unwrap_or_default()) {
+    for value in definition
+        .parameter_values
+        .iter()
+        .chain(overrides.unwrap_or_default())
+    {
         if !declared(&value.id) && !reported.contains(&value.id) {
             reported.push(value.id.clone());
-            resolution.problems.push(DefinitionError::UndeclaredParameter { id: value.id.clone() });
+            resolution
+                .problems
+                .push(DefinitionError::UndeclaredParameter {
+                    id: value.id.clone(),
+                });
         }
     }
     resolution
@@ -85,15 +98,24 @@ fn check_parameter(parameter: &ParameterObject, values: &[String]) -> Vec<Defini
     }
     let type_name = parameter.type_name();
     if !TYPES.contains(&type_name) {
-        problems.push(DefinitionError::UnknownParameterType { id: id(), type_name: type_name.to_owned() });
+        problems.push(DefinitionError::UnknownParameterType {
+            id: id(),
+            type_name: type_name.to_owned(),
+        });
     }
     if values.is_empty() && !parameter.is_optional() {
         problems.push(DefinitionError::MissingParameterValue { id: id() });
     }
     if values.len() > 1 && !parameter.is_array() {
-        problems.push(DefinitionError::NotAnArray { id: id(), count: values.len() });
+        problems.push(DefinitionError::NotAnArray {
+            id: id(),
+            count: values.len(),
+        });
     }
-    let allowed: Vec<String> = parameter.attributes_named("allowedValues").map(str::to_owned).collect();
+    let allowed: Vec<String> = parameter
+        .attributes_named("allowedValues")
+        .map(str::to_owned)
+        .collect();
     for value in values {
         if !fits_type(type_name, value) {
             problems.push(DefinitionError::InvalidParameterValue {
@@ -129,14 +151,20 @@ mod tests {
     use super::*;
 
     fn declared(id: &str, attributes: &[(&str, &str)]) -> ParameterObject {
-        let attributes = attributes.iter().map(|(key, value)| ParameterAttribute::new(*key, *value)).collect();
+        let attributes = attributes
+            .iter()
+            .map(|(key, value)| ParameterAttribute::new(*key, *value))
+            .collect();
         ParameterObject::new(id, attributes)
     }
 
     fn definition(parameters: Vec<ParameterObject>, values: &[(&str, &str)]) -> Definition {
         Definition {
             parameter_objects: parameters,
-            parameter_values: values.iter().map(|(id, value)| ParameterValue::new(*id, *value)).collect(),
+            parameter_values: values
+                .iter()
+                .map(|(id, value)| ParameterValue::new(*id, *value))
+                .collect(),
             ..Definition::default()
         }
     }
@@ -161,19 +189,44 @@ mod tests {
     #[test]
     fn arrays_take_every_value_and_others_take_one() {
         let definition = definition(
-            vec![declared("myList", &[("isArray", "true")]), declared("myOne", &[])],
-            &[("myList", "a"), ("myList", "b"), ("myOne", "x"), ("myOne", "y")],
+            vec![
+                declared("myList", &[("isArray", "true")]),
+                declared("myOne", &[]),
+            ],
+            &[
+                ("myList", "a"),
+                ("myList", "b"),
+                ("myOne", "x"),
+                ("myOne", "y"),
+            ],
         );
         let resolution = resolve(&definition, None);
         assert_eq!(resolution.table["myList"], ["a", "b"]);
-        assert_eq!(resolution.problems, [DefinitionError::NotAnArray { id: "myOne".into(), count: 2 }]);
+        assert_eq!(
+            resolution.problems,
+            [DefinitionError::NotAnArray {
+                id: "myOne".into(),
+                count: 2
+            }]
+        );
     }
 
     #[test]
     fn missing_values_are_errors_unless_optional() {
-        let definition = definition(vec![declared("myNeeded", &[]), declared("myMaybe", &[("optional", "true")])], &[]);
+        let definition = definition(
+            vec![
+                declared("myNeeded", &[]),
+                declared("myMaybe", &[("optional", "true")]),
+            ],
+            &[],
+        );
         let error = parameter_table(&definition, None).unwrap_err();
-        assert_eq!(error, DefinitionError::MissingParameterValue { id: "myNeeded".into() });
+        assert_eq!(
+            error,
+            DefinitionError::MissingParameterValue {
+                id: "myNeeded".into()
+            }
+        );
         assert!(error.to_string().contains("myNeeded"), "{error}");
         let resolution = resolve(&definition, None);
         assert!(!resolution.table.contains_key("myMaybe"));
@@ -183,7 +236,12 @@ mod tests {
     fn undeclared_values_are_errors() {
         let definition = definition(vec![], &[("myGhost", "x")]);
         let error = parameter_table(&definition, None).unwrap_err();
-        assert_eq!(error, DefinitionError::UndeclaredParameter { id: "myGhost".into() });
+        assert_eq!(
+            error,
+            DefinitionError::UndeclaredParameter {
+                id: "myGhost".into()
+            }
+        );
         let overrides = [ParameterValue::new("myOther", "y")];
         let resolution = resolve(&definition, Some(&overrides));
         assert_eq!(resolution.problems.len(), 2);
@@ -193,7 +251,14 @@ mod tests {
     fn allowed_values_types_and_ids_are_enforced() {
         let definition = definition(
             vec![
-                declared("myColor", &[("allowedValues", "red"), ("allowedValues", "blue"), ("default", "green")]),
+                declared(
+                    "myColor",
+                    &[
+                        ("allowedValues", "red"),
+                        ("allowedValues", "blue"),
+                        ("default", "green"),
+                    ],
+                ),
                 declared("myCount", &[("type", "Integer"), ("default", "three")]),
                 declared("myRatio", &[("type", "Double"), ("default", "0.5")]),
                 declared("badId", &[("default", "x")]),
@@ -204,8 +269,16 @@ mod tests {
         let problems = resolve(&definition, None).problems;
         let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(problems.len(), 4, "{messages:?}");
-        assert!(messages[0].contains("'green'") && messages[0].contains("red, blue"), "{}", messages[0]);
-        assert!(messages[1].contains("'three'") && messages[1].contains("Integer"), "{}", messages[1]);
+        assert!(
+            messages[0].contains("'green'") && messages[0].contains("red, blue"),
+            "{}",
+            messages[0]
+        );
+        assert!(
+            messages[1].contains("'three'") && messages[1].contains("Integer"),
+            "{}",
+            messages[1]
+        );
         assert!(messages[2].contains("'badId'"), "{}", messages[2]);
         assert!(messages[3].contains("'Float'"), "{}", messages[3]);
     }

@@ -37,8 +37,13 @@ const MAX_PERIOD: Duration = Duration::from_secs(3 * 365 * 86_400);
 /// The most retries an activity may ask for.
 const MAX_RETRIES: i64 = 5;
 /// Fields holding a duration such as `"10 minutes"`.
-const DURATION_FIELDS: [&str; 5] =
-    ["attemptTimeout", "reportProgressTimeout", "retryDelay", "lateAfterTimeout", "preconditionTimeout"];
+const DURATION_FIELDS: [&str; 5] = [
+    "attemptTimeout",
+    "reportProgressTimeout",
+    "retryDelay",
+    "lateAfterTimeout",
+    "preconditionTimeout",
+];
 
 /// What validation found: errors (the definition is refused) and warnings
 /// (it is accepted), grouped by object or parameter id in definition order.
@@ -85,14 +90,27 @@ impl Collector {
 
     /// Records a warning about `id`.
     fn warning(&mut self, id: &str, message: String) {
-        add(&mut self.report.warnings, &mut self.warning_index, id, message);
+        add(
+            &mut self.report.warnings,
+            &mut self.warning_index,
+            id,
+            message,
+        );
     }
 }
 
 /// Appends `message` to `id`'s entry of `list`, creating it if needed.
-fn add(list: &mut Vec<ObjectMessages>, index: &mut HashMap<String, usize>, id: &str, message: String) {
+fn add(
+    list: &mut Vec<ObjectMessages>,
+    index: &mut HashMap<String, usize>,
+    id: &str,
+    message: String,
+) {
     let position = *index.entry(id.to_owned()).or_insert_with(|| {
-        list.push(ObjectMessages { id: id.to_owned(), messages: Vec::new() });
+        list.push(ObjectMessages {
+            id: id.to_owned(),
+            messages: Vec::new(),
+        });
         list.len() - 1
     });
     if let Some(entry) = list.get_mut(position) {
@@ -105,13 +123,19 @@ pub fn validate(definition: &Definition) -> ValidationReport {
     let mut collector = Collector::default();
     let objects = &definition.objects;
     if let Some(first_extra) = objects.get(MAX_OBJECTS) {
-        let message = format!("the pipeline has {} objects; at most {MAX_OBJECTS} are allowed", objects.len());
+        let message = format!(
+            "the pipeline has {} objects; at most {MAX_OBJECTS} are allowed",
+            objects.len()
+        );
         collector.error(&first_extra.id, message);
     }
     let mut seen = HashSet::new();
     for object in objects {
         if !seen.insert(object.id.as_str()) {
-            collector.error(&object.id, format!("id '{}' is used by more than one object", object.id));
+            collector.error(
+                &object.id,
+                format!("id '{}' is used by more than one object", object.id),
+            );
         }
     }
     let resolution = resolve(definition, None);
@@ -196,27 +220,52 @@ fn check_object(
 fn check_size(object: &PipelineObject, collector: &mut Collector) {
     let id = object.id.as_str();
     if object.fields.len() > MAX_FIELDS {
-        collector.error(id, format!("the object has {} fields; at most {MAX_FIELDS} are allowed", object.fields.len()));
+        collector.error(
+            id,
+            format!(
+                "the object has {} fields; at most {MAX_FIELDS} are allowed",
+                object.fields.len()
+            ),
+        );
     }
-    let bytes: usize = object.fields.iter().map(|field| field.key.len() + field.value.as_str().len()).sum();
+    let bytes: usize = object
+        .fields
+        .iter()
+        .map(|field| field.key.len() + field.value.as_str().len())
+        .sum();
     if bytes > MAX_OBJECT_BYTES {
-        collector.error(id, format!("the object's fields take {bytes} bytes; at most {MAX_OBJECT_BYTES} are allowed"));
+        collector.error(
+            id,
+            format!(
+                "the object's fields take {bytes} bytes; at most {MAX_OBJECT_BYTES} are allowed"
+            ),
+        );
     }
     for field in &object.fields {
         let length = field.value.as_str().len();
         if length > MAX_FIELD_BYTES {
-            let message = format!("field '{}': the value takes {length} bytes; at most {MAX_FIELD_BYTES} are allowed", field.key);
+            let message = format!(
+                "field '{}': the value takes {length} bytes; at most {MAX_FIELD_BYTES} are allowed",
+                field.key
+            );
             collector.error(id, message);
         }
     }
 }
 
 /// `scheduleType`, on-demand pipelines, and activities without a schedule.
-fn check_scheduling(object: &PipelineObject, effective: &PipelineObject, kind: Option<ObjectKind>, collector: &mut Collector) {
+fn check_scheduling(
+    object: &PipelineObject,
+    effective: &PipelineObject,
+    kind: Option<ObjectKind>,
+    collector: &mut Collector,
+) {
     let id = object.id.as_str();
     if let Some(schedule_type) = object.field("scheduleType") {
         if !["cron", "timeseries", "ondemand"].contains(&schedule_type) {
-            let message = format!("field 'scheduleType': '{schedule_type}' is not one of cron, timeseries, ondemand");
+            let message = format!(
+                "field 'scheduleType': '{schedule_type}' is not one of cron, timeseries, ondemand"
+            );
             collector.error(id, message);
         }
     }
@@ -224,7 +273,9 @@ fn check_scheduling(object: &PipelineObject, effective: &PipelineObject, kind: O
     let schedule = effective.field("schedule");
     let own = object.field("scheduleType").is_some() || object.field("schedule").is_some();
     if let (true, Some(schedule), true) = (ondemand, schedule, own) {
-        let message = format!("field 'schedule': the ondemand schedule type cannot have a schedule ('{schedule}')");
+        let message = format!(
+            "field 'schedule': the ondemand schedule type cannot have a schedule ('{schedule}')"
+        );
         collector.error(id, message);
     }
     if kind == Some(ObjectKind::Activity) && schedule.is_none() && !ondemand {
@@ -233,7 +284,8 @@ fn check_scheduling(object: &PipelineObject, effective: &PipelineObject, kind: O
             .to_owned();
         collector.warning(id, message);
     }
-    let runs_nowhere = effective.field("workerGroup").is_none() && effective.field("runsOn").is_none();
+    let runs_nowhere =
+        effective.field("workerGroup").is_none() && effective.field("runsOn").is_none();
     if effective.type_name() == Some("ShellCommandPrecondition") && runs_nowhere {
         let message = "the precondition has neither 'workerGroup' nor 'runsOn'; it runs where the activity that \
                        checks it runs"
@@ -244,14 +296,23 @@ fn check_scheduling(object: &PipelineObject, effective: &PipelineObject, kind: O
 
 /// A Schedule's period, dates and occurrences.
 fn check_schedule(schedule: &PipelineObject, id: &str, collector: &mut Collector) {
-    if let Some(period) = schedule.field("period").filter(|value| !value.contains("#{")) {
+    if let Some(period) = schedule
+        .field("period")
+        .filter(|value| !value.contains("#{"))
+    {
         match Period::parse(period) {
             Err(error) => collector.error(id, format!("field 'period': {error}")),
             Ok(parsed) if parsed.approximate() < MIN_PERIOD => {
-                collector.error(id, format!("field 'period': '{period}' is shorter than the 15-minute minimum"));
+                collector.error(
+                    id,
+                    format!("field 'period': '{period}' is shorter than the 15-minute minimum"),
+                );
             }
             Ok(parsed) if parsed.approximate() > MAX_PERIOD => {
-                collector.error(id, format!("field 'period': '{period}' is longer than the 3-year maximum"));
+                collector.error(
+                    id,
+                    format!("field 'period': '{period}' is longer than the 3-year maximum"),
+                );
             }
             Ok(_) => {}
         }
@@ -261,21 +322,40 @@ fn check_schedule(schedule: &PipelineObject, id: &str, collector: &mut Collector
         if let Some(value) = schedule.field(key).filter(|value| !value.contains("#{")) {
             match parse_date_time(value) {
                 Some(time) => times.push(time),
-                None => collector.error(id, format!("field '{key}': '{value}' is not a date time YYYY-MM-DDTHH:MM:SS")),
+                None => collector.error(
+                    id,
+                    format!("field '{key}': '{value}' is not a date time YYYY-MM-DDTHH:MM:SS"),
+                ),
             }
         }
     }
     if let [start, end] = times[..] {
         if end <= start {
-            collector.error(id, "field 'endDateTime' must be after 'startDateTime'".to_owned());
+            collector.error(
+                id,
+                "field 'endDateTime' must be after 'startDateTime'".to_owned(),
+            );
         }
     }
-    if let Some(start_at) = schedule.field("startAt").filter(|value| *value != "FIRST_ACTIVATION_DATE_TIME") {
-        collector.error(id, format!("field 'startAt': '{start_at}' is not FIRST_ACTIVATION_DATE_TIME"));
+    if let Some(start_at) = schedule
+        .field("startAt")
+        .filter(|value| *value != "FIRST_ACTIVATION_DATE_TIME")
+    {
+        collector.error(
+            id,
+            format!("field 'startAt': '{start_at}' is not FIRST_ACTIVATION_DATE_TIME"),
+        );
     }
     if let Some(occurrences) = schedule.field("occurrences") {
-        if occurrences.trim().parse::<u32>().map_or(true, |count| count == 0) {
-            collector.error(id, format!("field 'occurrences': '{occurrences}' is not a positive whole number"));
+        if occurrences
+            .trim()
+            .parse::<u32>()
+            .map_or(true, |count| count == 0)
+        {
+            collector.error(
+                id,
+                format!("field 'occurrences': '{occurrences}' is not a positive whole number"),
+            );
         }
     }
 }
@@ -285,7 +365,9 @@ fn check_schedule(schedule: &PipelineObject, id: &str, collector: &mut Collector
 fn check_values(object: &PipelineObject, collector: &mut Collector) {
     let id = object.id.as_str();
     for field in &object.fields {
-        let FieldValue::String(value) = &field.value else { continue };
+        let FieldValue::String(value) = &field.value else {
+            continue;
+        };
         if value.contains("#{") {
             continue;
         }
@@ -294,7 +376,12 @@ fn check_values(object: &PipelineObject, collector: &mut Collector) {
                 collector.error(id, format!("field '{}': {error}", field.key));
             }
         }
-        if field.key == "maximumRetries" && !value.trim().parse::<i64>().is_ok_and(|retries| (0..=MAX_RETRIES).contains(&retries)) {
+        if field.key == "maximumRetries"
+            && !value
+                .trim()
+                .parse::<i64>()
+                .is_ok_and(|retries| (0..=MAX_RETRIES).contains(&retries))
+        {
             collector.error(id, format!("field 'maximumRetries': '{value}' is not a whole number from 0 to {MAX_RETRIES}"));
         }
     }
@@ -310,9 +397,15 @@ fn check_expressions(
     collector: &mut Collector,
 ) {
     let id = object.id.as_str();
-    let own_keys: HashSet<&str> = object.fields.iter().map(|field| field.key.as_str()).collect();
+    let own_keys: HashSet<&str> = object
+        .fields
+        .iter()
+        .map(|field| field.key.as_str())
+        .collect();
     for field in &effective.fields {
-        let FieldValue::String(value) = &field.value else { continue };
+        let FieldValue::String(value) = &field.value else {
+            continue;
+        };
         let owned = own_keys.contains(field.key.as_str());
         let usages = match template_usages(value) {
             Ok(usages) => usages,
@@ -325,13 +418,17 @@ fn check_expressions(
         for usage in usages {
             match usage {
                 Usage::Function(name) if owned && !is_known_function(&name) => {
-                    collector.error(id, format!("field '{}': unknown function '{name}'", field.key));
+                    collector.error(
+                        id,
+                        format!("field '{}': unknown function '{name}'", field.key),
+                    );
                 }
                 // `Default` holds shared fields whose names may be set only
                 // by the objects inheriting them, so it is not checked.
                 Usage::Path(path) if kind != Some(ObjectKind::Default) => {
                     if let [name] = &path[..] {
-                        let resolves = definition.parameter(name).is_some() || effective.values(name).next().is_some();
+                        let resolves = definition.parameter(name).is_some()
+                            || effective.values(name).next().is_some();
                         if name.starts_with("my") && !resolves {
                             let message = format!(
                                 "field '{}': '#{{{name}}}' is no declared parameter and no field of the object",
@@ -346,3 +443,6 @@ fn check_expressions(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -22,7 +22,11 @@ pub struct ExpressionError {
 impl ExpressionError {
     /// An error of `kind` at `position` in `expression`.
     pub fn new(expression: impl Into<String>, position: usize, kind: ExpressionErrorKind) -> Self {
-        Self { expression: expression.into(), position, kind }
+        Self {
+            expression: expression.into(),
+            position,
+            kind,
+        }
     }
 }
 

@@ -37,7 +37,11 @@ impl<'a> Scope<'a> {
         objects: &'a BTreeMap<String, PipelineObject>,
         parameters: &'a BTreeMap<String, Vec<String>>,
     ) -> Self {
-        Self { object, objects, parameters }
+        Self {
+            object,
+            objects,
+            parameters,
+        }
     }
 }
 
@@ -48,7 +52,11 @@ impl<'a> Scope<'a> {
 /// An [`ExpressionError`] naming the expression and the byte position in
 /// `text` of the first problem, e.g. an unterminated `#{`.
 pub fn evaluate_template(text: &str, scope: &Scope<'_>) -> Result<String, ExpressionError> {
-    Evaluator { scope, steps: Cell::new(0) }.template(text, scope.object, 0)
+    Evaluator {
+        scope,
+        steps: Cell::new(0),
+    }
+    .template(text, scope.object, 0)
 }
 
 /// Evaluates one bare expression, such as `plusDays(@scheduledStartTime, 1)`
@@ -58,7 +66,11 @@ pub fn evaluate_template(text: &str, scope: &Scope<'_>) -> Result<String, Expres
 /// An [`ExpressionError`] naming the position in `expression`.
 pub fn evaluate_expression(expression: &str, scope: &Scope<'_>) -> Result<Value, ExpressionError> {
     let expr = parse(expression, 0)?;
-    Evaluator { scope, steps: Cell::new(0) }.eval(&expr, expression, scope.object, 0)
+    Evaluator {
+        scope,
+        steps: Cell::new(0),
+    }
+    .eval(&expr, expression, scope.object, 0)
 }
 
 /// One evaluation's state.
@@ -73,7 +85,12 @@ struct Evaluator<'a> {
 impl Evaluator<'_> {
     /// `text` with its expressions replaced, evaluated for `object`; `depth`
     /// counts the field values being expanded around it.
-    fn template(&self, text: &str, object: &PipelineObject, depth: usize) -> Result<String, ExpressionError> {
+    fn template(
+        &self,
+        text: &str,
+        object: &PipelineObject,
+        depth: usize,
+    ) -> Result<String, ExpressionError> {
         let mut output = String::with_capacity(text.len());
         let mut rest = 0;
         while let Some(found) = text.get(rest..).and_then(|remaining| remaining.find("#{")) {
@@ -81,7 +98,11 @@ impl Evaluator<'_> {
             output.push_str(&text[rest..start]);
             let Some(end) = closing_brace(text, start + 2) else {
                 let shown: String = text[start..].chars().take(40).collect();
-                return Err(ExpressionError::new(shown, start, ExpressionErrorKind::Unterminated));
+                return Err(ExpressionError::new(
+                    shown,
+                    start,
+                    ExpressionErrorKind::Unterminated,
+                ));
             };
             let body = &text[start + 2..end];
             let expr = parse(body, start + 2)?;
@@ -93,7 +114,13 @@ impl Evaluator<'_> {
     }
 
     /// The value of `expr`, part of the expression text `source`.
-    fn eval(&self, expr: &Expr, source: &str, object: &PipelineObject, depth: usize) -> Result<Value, ExpressionError> {
+    fn eval(
+        &self,
+        expr: &Expr,
+        source: &str,
+        object: &PipelineObject,
+        depth: usize,
+    ) -> Result<Value, ExpressionError> {
         let steps = self.steps.get() + 1;
         self.steps.set(steps);
         let fail = |position: usize, kind| ExpressionError::new(source, position, kind);
@@ -104,10 +131,19 @@ impl Evaluator<'_> {
             Expr::Integer(value) => Ok(Value::Integer(*value)),
             Expr::Decimal(value) => Ok(Value::Decimal(*value)),
             Expr::String(value) => Ok(Value::String(value.clone())),
-            Expr::Path { segments, position } => self.path(segments, object, depth).map_err(|kind| fail(*position, kind)),
-            Expr::Call { name, arguments, position } => {
+            Expr::Path { segments, position } => self
+                .path(segments, object, depth)
+                .map_err(|kind| fail(*position, kind)),
+            Expr::Call {
+                name,
+                arguments,
+                position,
+            } => {
                 if !functions::is_known(name) {
-                    return Err(fail(*position, ExpressionErrorKind::UnknownFunction(name.clone())));
+                    return Err(fail(
+                        *position,
+                        ExpressionErrorKind::UnknownFunction(name.clone()),
+                    ));
                 }
                 let arguments = arguments
                     .iter()
@@ -119,7 +155,12 @@ impl Evaluator<'_> {
                 let operand = self.eval(operand, source, object, depth)?;
                 negate(&operand).map_err(|kind| fail(*position, kind))
             }
-            Expr::Binary { operator, left, right, position } => {
+            Expr::Binary {
+                operator,
+                left,
+                right,
+                position,
+            } => {
                 let left = self.eval(left, source, object, depth)?;
                 let right = self.eval(right, source, object, depth)?;
                 binary(*operator, &left, &right).map_err(|kind| fail(*position, kind))
@@ -133,7 +174,12 @@ impl Evaluator<'_> {
     /// substituted at activation in AWS, so they win), else a field of the
     /// object. In `a.b.c`, `a` and `b` must be references; `c` is read from
     /// the object `b` names. A reference read last yields the referenced id.
-    fn path(&self, segments: &[String], object: &PipelineObject, depth: usize) -> Result<Value, ExpressionErrorKind> {
+    fn path(
+        &self,
+        segments: &[String],
+        object: &PipelineObject,
+        depth: usize,
+    ) -> Result<Value, ExpressionErrorKind> {
         let Some((last, steps)) = segments.split_last() else {
             return Err(ExpressionErrorKind::Empty);
         };
@@ -147,17 +193,26 @@ impl Evaluator<'_> {
             let id = match first_value(current, step)? {
                 FieldValue::Ref(id) => id,
                 FieldValue::String(_) => {
-                    return Err(ExpressionErrorKind::NotAReference { name: step.clone(), object: current.id.clone() })
+                    return Err(ExpressionErrorKind::NotAReference {
+                        name: step.clone(),
+                        object: current.id.clone(),
+                    })
                 }
             };
-            current = self.scope.objects.get(id).ok_or_else(|| ExpressionErrorKind::UnknownObject(id.clone()))?;
+            current = self
+                .scope
+                .objects
+                .get(id)
+                .ok_or_else(|| ExpressionErrorKind::UnknownObject(id.clone()))?;
         }
         first_value(current, last)?;
         let mut parts = Vec::new();
         for value in current.values(last) {
             parts.push(match value {
                 FieldValue::Ref(id) => id.clone(),
-                FieldValue::String(text) if text.contains("#{") => self.expand(text, last, current, depth)?,
+                FieldValue::String(text) if text.contains("#{") => {
+                    self.expand(text, last, current, depth)?
+                }
                 FieldValue::String(text) => text.clone(),
             });
         }
@@ -165,37 +220,59 @@ impl Evaluator<'_> {
     }
 
     /// A field value that is itself a template, evaluated for its object.
-    fn expand(&self, text: &str, field: &str, object: &PipelineObject, depth: usize) -> Result<String, ExpressionErrorKind> {
+    fn expand(
+        &self,
+        text: &str,
+        field: &str,
+        object: &PipelineObject,
+        depth: usize,
+    ) -> Result<String, ExpressionErrorKind> {
         if depth >= MAX_FIELD_DEPTH {
             return Err(ExpressionErrorKind::TooDeep(MAX_FIELD_DEPTH));
         }
-        self.template(text, object, depth + 1).map_err(|error| match error.kind {
-            // Keep the budget error flat: nesting it once per level would
-            // only repeat the same message.
-            ExpressionErrorKind::TooComplex(_) | ExpressionErrorKind::TooDeep(MAX_FIELD_DEPTH) => error.kind,
-            _ => ExpressionErrorKind::InField {
-                field: field.to_owned(),
-                object: object.id.clone(),
-                inner: Box::new(error),
-            },
-        })
+        self.template(text, object, depth + 1)
+            .map_err(|error| match error.kind {
+                // Keep the budget error flat: nesting it once per level would
+                // only repeat the same message.
+                ExpressionErrorKind::TooComplex(_)
+                | ExpressionErrorKind::TooDeep(MAX_FIELD_DEPTH) => error.kind,
+                _ => ExpressionErrorKind::InField {
+                    field: field.to_owned(),
+                    object: object.id.clone(),
+                    inner: Box::new(error),
+                },
+            })
     }
 }
 
 /// The first value of `key` on `object`, or an unknown-field error.
-fn first_value<'a>(object: &'a PipelineObject, key: &str) -> Result<&'a FieldValue, ExpressionErrorKind> {
-    object.fields.iter().find(|field| field.key == key).map(|field| &field.value).ok_or_else(|| ExpressionErrorKind::UnknownField {
-        name: key.to_owned(),
-        object: object.id.clone(),
-    })
+fn first_value<'a>(
+    object: &'a PipelineObject,
+    key: &str,
+) -> Result<&'a FieldValue, ExpressionErrorKind> {
+    object
+        .fields
+        .iter()
+        .find(|field| field.key == key)
+        .map(|field| &field.value)
+        .ok_or_else(|| ExpressionErrorKind::UnknownField {
+            name: key.to_owned(),
+            object: object.id.clone(),
+        })
 }
 
 /// Unary minus.
 fn negate(operand: &Value) -> Result<Value, ExpressionErrorKind> {
     match operand.as_number() {
-        Some(Number::Integer(value)) => value.checked_neg().map(Value::Integer).ok_or(ExpressionErrorKind::Overflow),
+        Some(Number::Integer(value)) => value
+            .checked_neg()
+            .map(Value::Integer)
+            .ok_or(ExpressionErrorKind::Overflow),
         Some(Number::Decimal(value)) => Ok(Value::Decimal(-value)),
-        None => Err(ExpressionErrorKind::InvalidOperand { operator: '-', operand: operand.describe() }),
+        None => Err(ExpressionErrorKind::InvalidOperand {
+            operator: '-',
+            operand: operand.describe(),
+        }),
     }
 }
 
@@ -215,7 +292,9 @@ fn binary(operator: Operator, left: &Value, right: &Value) -> Result<Value, Expr
         (Some(Number::Integer(left)), Some(Number::Integer(right))) if numeric => {
             integer_operation(operator, left, right)
         }
-        (Some(left), Some(right)) if numeric => decimal_operation(operator, to_decimal(left), to_decimal(right)),
+        (Some(left), Some(right)) if numeric => {
+            decimal_operation(operator, to_decimal(left), to_decimal(right))
+        }
         _ if operator == Operator::Add
             && (matches!(left, Value::String(_)) || matches!(right, Value::String(_))) =>
         {
@@ -230,13 +309,19 @@ fn binary(operator: Operator, left: &Value, right: &Value) -> Result<Value, Expr
 }
 
 /// A date time plus or minus a period.
-fn date_time_plus(operator: Operator, time: chrono::NaiveDateTime, period: Period) -> Result<Value, ExpressionErrorKind> {
+fn date_time_plus(
+    operator: Operator,
+    time: chrono::NaiveDateTime,
+    period: Period,
+) -> Result<Value, ExpressionErrorKind> {
     let moved = if operator == Operator::Add {
         period.checked_add_to(time)
     } else {
         period.checked_subtract_from(time)
     };
-    moved.map(Value::DateTime).ok_or(ExpressionErrorKind::Overflow)
+    moved
+        .map(Value::DateTime)
+        .ok_or(ExpressionErrorKind::Overflow)
 }
 
 /// A number as a decimal.
@@ -249,7 +334,11 @@ fn to_decimal(number: Number) -> f64 {
 }
 
 /// Integer arithmetic: checked, and `/` truncates as in Java.
-fn integer_operation(operator: Operator, left: i64, right: i64) -> Result<Value, ExpressionErrorKind> {
+fn integer_operation(
+    operator: Operator,
+    left: i64,
+    right: i64,
+) -> Result<Value, ExpressionErrorKind> {
     let result = match operator {
         Operator::Add => left.checked_add(right),
         Operator::Subtract => left.checked_sub(right),
@@ -258,15 +347,27 @@ fn integer_operation(operator: Operator, left: i64, right: i64) -> Result<Value,
         Operator::Divide => left.checked_div(right),
         // A negative exponent has a fractional result.
         Operator::Power if right < 0 => {
-            return decimal_operation(operator, to_decimal(Number::Integer(left)), to_decimal(Number::Integer(right)))
+            return decimal_operation(
+                operator,
+                to_decimal(Number::Integer(left)),
+                to_decimal(Number::Integer(right)),
+            )
         }
-        Operator::Power => u32::try_from(right).ok().and_then(|exponent| left.checked_pow(exponent)),
+        Operator::Power => u32::try_from(right)
+            .ok()
+            .and_then(|exponent| left.checked_pow(exponent)),
     };
-    result.map(Value::Integer).ok_or(ExpressionErrorKind::Overflow)
+    result
+        .map(Value::Integer)
+        .ok_or(ExpressionErrorKind::Overflow)
 }
 
 /// Decimal arithmetic; a non-finite result is an overflow.
-fn decimal_operation(operator: Operator, left: f64, right: f64) -> Result<Value, ExpressionErrorKind> {
+fn decimal_operation(
+    operator: Operator,
+    left: f64,
+    right: f64,
+) -> Result<Value, ExpressionErrorKind> {
     let result = match operator {
         Operator::Add => left + right,
         Operator::Subtract => left - right,

@@ -57,17 +57,25 @@ enum Step {
 /// [`ExpressionErrorKind::UnknownFunction`], a wrong argument count or type,
 /// or a result out of range.
 pub(crate) fn call(name: &str, arguments: &[Value]) -> Result<Value, ExpressionErrorKind> {
-    let arguments = Arguments { function: name, values: arguments };
+    let arguments = Arguments {
+        function: name,
+        values: arguments,
+    };
     let value = match name {
         "format" => {
             arguments.count(2)?;
             let pattern = arguments.string(1)?;
-            let text = pattern::format(arguments.date_time(0)?, pattern)
-                .map_err(|reason| ExpressionErrorKind::InvalidPattern { pattern: pattern.to_owned(), reason })?;
+            let text = pattern::format(arguments.date_time(0)?, pattern).map_err(|reason| {
+                ExpressionErrorKind::InvalidPattern {
+                    pattern: pattern.to_owned(),
+                    reason,
+                }
+            })?;
             Value::String(text)
         }
-        "plusMinutes" | "plusHours" | "plusDays" | "plusWeeks" | "plusMonths" | "plusYears" | "minusMinutes"
-        | "minusHours" | "minusDays" | "minusWeeks" | "minusMonths" | "minusYears" => {
+        "plusMinutes" | "plusHours" | "plusDays" | "plusWeeks" | "plusMonths" | "plusYears"
+        | "minusMinutes" | "minusHours" | "minusDays" | "minusWeeks" | "minusMonths"
+        | "minusYears" => {
             arguments.count(2)?;
             let (sign, unit) = match name.strip_prefix("plus") {
                 Some(unit) => (1, unit),
@@ -81,8 +89,14 @@ pub(crate) fn call(name: &str, arguments: &[Value]) -> Result<Value, ExpressionE
                 "Months" => Step::Months(1),
                 _ => Step::Months(12),
             };
-            let amount = arguments.integer(1)?.checked_mul(sign).ok_or(ExpressionErrorKind::Overflow)?;
-            Value::DateTime(shift(arguments.date_time(0)?, step, amount).ok_or(ExpressionErrorKind::Overflow)?)
+            let amount = arguments
+                .integer(1)?
+                .checked_mul(sign)
+                .ok_or(ExpressionErrorKind::Overflow)?;
+            Value::DateTime(
+                shift(arguments.date_time(0)?, step, amount)
+                    .ok_or(ExpressionErrorKind::Overflow)?,
+            )
         }
         "minute" | "hour" | "day" | "dayOfYear" | "month" | "year" => {
             arguments.count(1)?;
@@ -100,7 +114,9 @@ pub(crate) fn call(name: &str, arguments: &[Value]) -> Result<Value, ExpressionE
         "makeDate" | "makeDateTime" => {
             let count = if name == "makeDate" { 3 } else { 5 };
             arguments.count(count)?;
-            let parts = (0..count).map(|index| arguments.integer(index)).collect::<Result<Vec<_>, _>>()?;
+            let parts = (0..count)
+                .map(|index| arguments.integer(index))
+                .collect::<Result<Vec<_>, _>>()?;
             Value::DateTime(make_date_time(&parts)?)
         }
         "midnight" | "firstOfMonth" | "sunday" | "yesterday" => {
@@ -110,7 +126,9 @@ pub(crate) fn call(name: &str, arguments: &[Value]) -> Result<Value, ExpressionE
                 "midnight" => Some(time.date().and_time(chrono::NaiveTime::MIN)),
                 "firstOfMonth" => time.with_day(1),
                 // The Sunday on or before the date, as AWS documents it.
-                "sunday" => time.checked_sub_signed(TimeDelta::days(i64::from(time.weekday().num_days_from_sunday()))),
+                "sunday" => time.checked_sub_signed(TimeDelta::days(i64::from(
+                    time.weekday().num_days_from_sunday(),
+                ))),
                 _ => time.checked_sub_signed(TimeDelta::days(1)),
             };
             Value::DateTime(moved.ok_or(ExpressionErrorKind::Overflow)?)
@@ -134,7 +152,9 @@ pub(crate) fn call(name: &str, arguments: &[Value]) -> Result<Value, ExpressionE
 /// `time` moved by `amount` steps; `None` out of range.
 fn shift(time: NaiveDateTime, step: Step, amount: i64) -> Option<NaiveDateTime> {
     match step {
-        Step::Minutes(minutes) => time.checked_add_signed(TimeDelta::try_minutes(amount.checked_mul(minutes)?)?),
+        Step::Minutes(minutes) => {
+            time.checked_add_signed(TimeDelta::try_minutes(amount.checked_mul(minutes)?)?)
+        }
         Step::Months(months) => {
             let total = u32::try_from(amount.checked_mul(months)?.unsigned_abs()).ok()?;
             if amount < 0 {
@@ -154,7 +174,8 @@ fn make_date_time(parts: &[i64]) -> Result<NaiveDateTime, ExpressionErrorKind> {
     let year = i32::try_from(part(0)).map_err(|_| invalid())?;
     let small = |index: usize| u32::try_from(part(index)).map_err(|_| invalid());
     let date = NaiveDate::from_ymd_opt(year, small(1)?, small(2)?).ok_or_else(invalid)?;
-    date.and_hms_opt(small(3)?, small(4)?, 0).ok_or_else(invalid)
+    date.and_hms_opt(small(3)?, small(4)?, 0)
+        .ok_or_else(invalid)
 }
 
 /// A function's arguments, converted on demand with errors naming them.
@@ -184,7 +205,10 @@ impl Arguments<'_> {
             function: self.function.to_owned(),
             index: index + 1,
             expected,
-            found: self.values.get(index).map_or_else(|| "nothing".to_owned(), Value::describe),
+            found: self
+                .values
+                .get(index)
+                .map_or_else(|| "nothing".to_owned(), Value::describe),
         }
     }
 
@@ -196,7 +220,10 @@ impl Arguments<'_> {
 
     /// Argument `index` as an integer.
     fn integer(&self, index: usize) -> Result<i64, ExpressionErrorKind> {
-        self.values.get(index).and_then(Value::as_integer).ok_or_else(|| self.wrong(index, "an integer"))
+        self.values
+            .get(index)
+            .and_then(Value::as_integer)
+            .ok_or_else(|| self.wrong(index, "an integer"))
     }
 
     /// Argument `index` as a string.
@@ -243,11 +270,21 @@ mod tests {
             ("plusDays", -1, "2011-05-23T17:10:00"),
         ];
         for (name, amount, expected) in cases {
-            assert_eq!(run(name, &[start.clone(), Value::Integer(amount)]), date_time(expected), "{name}");
+            assert_eq!(
+                run(name, &[start.clone(), Value::Integer(amount)]),
+                date_time(expected),
+                "{name}"
+            );
         }
         let end_of_january = at("2012-01-31T00:00:00");
-        assert_eq!(run("plusMonths", &[end_of_january, Value::Integer(1)]), date_time("2012-02-29T00:00:00"));
-        assert_eq!(run("plusDays", &[start.clone(), at("2")]), date_time("2011-05-26T17:10:00"));
+        assert_eq!(
+            run("plusMonths", &[end_of_january, Value::Integer(1)]),
+            date_time("2012-02-29T00:00:00")
+        );
+        assert_eq!(
+            run("plusDays", &[start.clone(), at("2")]),
+            date_time("2011-05-26T17:10:00")
+        );
     }
 
     #[test]
@@ -255,72 +292,170 @@ mod tests {
         let start = at("2011-05-24T17:10:00");
         for name in ["plusMinutes", "plusWeeks", "plusMonths", "minusYears"] {
             for amount in [i64::MAX, i64::MIN, 1 << 40] {
-                assert_eq!(call(name, &[start.clone(), Value::Integer(amount)]), Err(ExpressionErrorKind::Overflow));
+                assert_eq!(
+                    call(name, &[start.clone(), Value::Integer(amount)]),
+                    Err(ExpressionErrorKind::Overflow)
+                );
             }
         }
-        assert_eq!(call("yesterday", &[Value::DateTime(NaiveDateTime::MIN)]), Err(ExpressionErrorKind::Overflow));
+        assert_eq!(
+            call("yesterday", &[Value::DateTime(NaiveDateTime::MIN)]),
+            Err(ExpressionErrorKind::Overflow)
+        );
     }
 
     #[test]
     fn parts_of_a_date_time() {
         let time = at("2011-05-24T17:10:00");
-        let cases = [("minute", 10), ("hour", 17), ("day", 24), ("dayOfYear", 144), ("month", 5), ("year", 2011)];
+        let cases = [
+            ("minute", 10),
+            ("hour", 17),
+            ("day", 24),
+            ("dayOfYear", 144),
+            ("month", 5),
+            ("year", 2011),
+        ];
         for (name, expected) in cases {
-            assert_eq!(run(name, std::slice::from_ref(&time)), Value::Integer(expected), "{name}");
+            assert_eq!(
+                run(name, std::slice::from_ref(&time)),
+                Value::Integer(expected),
+                "{name}"
+            );
         }
     }
 
     #[test]
     fn dates_are_made_and_checked() {
-        let parts = |values: &[i64]| values.iter().map(|value| Value::Integer(*value)).collect::<Vec<_>>();
-        assert_eq!(run("makeDate", &parts(&[2011, 5, 24])), date_time("2011-05-24T00:00:00"));
-        assert_eq!(run("makeDateTime", &parts(&[2011, 5, 24, 14, 21])), date_time("2011-05-24T14:21:00"));
-        for bad in [&[2011, 2, 30][..], &[2011, 13, 1], &[i64::MAX, 1, 1], &[2011, -1, 1]] {
-            assert!(matches!(call("makeDate", &parts(bad)), Err(ExpressionErrorKind::InvalidDate(_))), "{bad:?}");
+        let parts = |values: &[i64]| {
+            values
+                .iter()
+                .map(|value| Value::Integer(*value))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            run("makeDate", &parts(&[2011, 5, 24])),
+            date_time("2011-05-24T00:00:00")
+        );
+        assert_eq!(
+            run("makeDateTime", &parts(&[2011, 5, 24, 14, 21])),
+            date_time("2011-05-24T14:21:00")
+        );
+        for bad in [
+            &[2011, 2, 30][..],
+            &[2011, 13, 1],
+            &[i64::MAX, 1, 1],
+            &[2011, -1, 1],
+        ] {
+            assert!(
+                matches!(
+                    call("makeDate", &parts(bad)),
+                    Err(ExpressionErrorKind::InvalidDate(_))
+                ),
+                "{bad:?}"
+            );
         }
         let late = call("makeDateTime", &parts(&[2011, 5, 24, 24, 0]));
-        assert_eq!(late, Err(ExpressionErrorKind::InvalidDate("2011, 5, 24, 24, 0".into())));
+        assert_eq!(
+            late,
+            Err(ExpressionErrorKind::InvalidDate(
+                "2011, 5, 24, 24, 0".into()
+            ))
+        );
     }
 
     #[test]
     fn days_weeks_and_months_start_as_documented() {
         let time = at("2011-05-25T17:10:00");
-        assert_eq!(run("midnight", std::slice::from_ref(&time)), date_time("2011-05-25T00:00:00"));
-        assert_eq!(run("firstOfMonth", std::slice::from_ref(&time)), date_time("2011-05-01T17:10:00"));
-        assert_eq!(run("sunday", std::slice::from_ref(&time)), date_time("2011-05-22T17:10:00"));
-        assert_eq!(run("sunday", &[at("2011-05-22T01:00:00")]), date_time("2011-05-22T01:00:00"));
-        assert_eq!(run("yesterday", std::slice::from_ref(&time)), date_time("2011-05-24T17:10:00"));
+        assert_eq!(
+            run("midnight", std::slice::from_ref(&time)),
+            date_time("2011-05-25T00:00:00")
+        );
+        assert_eq!(
+            run("firstOfMonth", std::slice::from_ref(&time)),
+            date_time("2011-05-01T17:10:00")
+        );
+        assert_eq!(
+            run("sunday", std::slice::from_ref(&time)),
+            date_time("2011-05-22T17:10:00")
+        );
+        assert_eq!(
+            run("sunday", &[at("2011-05-22T01:00:00")]),
+            date_time("2011-05-22T01:00:00")
+        );
+        assert_eq!(
+            run("yesterday", std::slice::from_ref(&time)),
+            date_time("2011-05-24T17:10:00")
+        );
     }
 
     #[test]
     fn format_and_time_zones() {
         let time = at("2011-05-24T17:10:00");
-        assert_eq!(run("format", &[time.clone(), at("YYYY-MM-dd")]), at("2011-05-24"));
+        assert_eq!(
+            run("format", &[time.clone(), at("YYYY-MM-dd")]),
+            at("2011-05-24")
+        );
         let bad_pattern = call("format", &[time.clone(), at("YYYY-qq")]);
-        assert!(matches!(bad_pattern, Err(ExpressionErrorKind::InvalidPattern { .. })));
-        assert_eq!(run("inTimeZone", &[time.clone(), at("UTC")]), date_time("2011-05-24T17:10:00"));
+        assert!(matches!(
+            bad_pattern,
+            Err(ExpressionErrorKind::InvalidPattern { .. })
+        ));
+        assert_eq!(
+            run("inTimeZone", &[time.clone(), at("UTC")]),
+            date_time("2011-05-24T17:10:00")
+        );
         let elsewhere = call("inTimeZone", &[time, at("America/Los_Angeles")]);
-        assert_eq!(elsewhere, Err(ExpressionErrorKind::UnsupportedTimeZone("America/Los_Angeles".into())));
+        assert_eq!(
+            elsewhere,
+            Err(ExpressionErrorKind::UnsupportedTimeZone(
+                "America/Los_Angeles".into()
+            ))
+        );
     }
 
     #[test]
     fn wrong_arguments_are_named() {
         let count = call("format", &[at("2011-05-24T17:10:00")]).unwrap_err();
-        assert_eq!(count.to_string(), "function 'format' takes 2 argument(s), got 1");
+        assert_eq!(
+            count.to_string(),
+            "function 'format' takes 2 argument(s), got 1"
+        );
         let kind = call("plusDays", &[at("tomorrow"), Value::Integer(1)]).unwrap_err();
-        assert!(kind.to_string().starts_with("argument 1 of 'plusDays' must be a date time"), "{kind}");
-        let amount = call("plusDays", &[at("2011-05-24T17:10:00"), Value::Decimal(1.5)]).unwrap_err();
-        assert!(amount.to_string().contains("argument 2 of 'plusDays' must be an integer"), "{amount}");
+        assert!(
+            kind.to_string()
+                .starts_with("argument 1 of 'plusDays' must be a date time"),
+            "{kind}"
+        );
+        let amount = call(
+            "plusDays",
+            &[at("2011-05-24T17:10:00"), Value::Decimal(1.5)],
+        )
+        .unwrap_err();
+        assert!(
+            amount
+                .to_string()
+                .contains("argument 2 of 'plusDays' must be an integer"),
+            "{amount}"
+        );
         let pattern = call("format", &[at("2011-05-24T17:10:00"), Value::Integer(1)]).unwrap_err();
-        assert!(pattern.to_string().contains("must be a string"), "{pattern}");
-        assert_eq!(call("Format", &[]), Err(ExpressionErrorKind::UnknownFunction("Format".into())));
+        assert!(
+            pattern.to_string().contains("must be a string"),
+            "{pattern}"
+        );
+        assert_eq!(
+            call("Format", &[]),
+            Err(ExpressionErrorKind::UnknownFunction("Format".into()))
+        );
     }
 
     #[test]
     fn every_listed_name_is_callable() {
         for name in NAMES {
             let result = call(name, &[]);
-            assert!(matches!(result, Err(ExpressionErrorKind::WrongArgumentCount { .. })), "{name}: {result:?}");
+            assert!(
+                matches!(result, Err(ExpressionErrorKind::WrongArgumentCount { .. })),
+                "{name}: {result:?}"
+            );
         }
     }
 }

@@ -64,7 +64,10 @@ impl TokenKind {
 ///
 /// # Errors
 /// The position and kind of the first lexical error.
-pub(crate) fn tokenize(text: &str, base: usize) -> Result<Vec<Token>, (usize, ExpressionErrorKind)> {
+pub(crate) fn tokenize(
+    text: &str,
+    base: usize,
+) -> Result<Vec<Token>, (usize, ExpressionErrorKind)> {
     let mut tokens = Vec::new();
     let mut characters = text.char_indices().peekable();
     while let Some((offset, character)) = characters.next() {
@@ -100,7 +103,8 @@ pub(crate) fn tokenize(text: &str, base: usize) -> Result<Vec<Token>, (usize, Ex
                 while let Some(&(next_offset, next)) = characters.peek() {
                     let fraction_starts = next == '.'
                         && !decimal
-                        && text[next_offset + 1..].starts_with(|after: char| after.is_ascii_digit());
+                        && text[next_offset + 1..]
+                            .starts_with(|after: char| after.is_ascii_digit());
                     if !next.is_ascii_digit() && !fraction_starts {
                         break;
                     }
@@ -109,7 +113,12 @@ pub(crate) fn tokenize(text: &str, base: usize) -> Result<Vec<Token>, (usize, Ex
                     characters.next();
                 }
                 let literal = &text[offset..end];
-                let invalid = || (position, ExpressionErrorKind::InvalidNumber(literal.to_owned()));
+                let invalid = || {
+                    (
+                        position,
+                        ExpressionErrorKind::InvalidNumber(literal.to_owned()),
+                    )
+                };
                 if decimal {
                     TokenKind::Decimal(literal.parse().map_err(|_| invalid())?)
                 } else {
@@ -131,7 +140,10 @@ pub(crate) fn tokenize(text: &str, base: usize) -> Result<Vec<Token>, (usize, Ex
         };
         tokens.push(Token { kind, position });
     }
-    tokens.push(Token { kind: TokenKind::End, position: base + text.len() });
+    tokens.push(Token {
+        kind: TokenKind::End,
+        position: base + text.len(),
+    });
     Ok(tokens)
 }
 
@@ -160,7 +172,11 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<TokenKind> {
-        tokenize(text, 0).unwrap().into_iter().map(|token| token.kind).collect()
+        tokenize(text, 0)
+            .unwrap()
+            .into_iter()
+            .map(|token| token.kind)
+            .collect()
     }
 
     #[test]
@@ -198,10 +214,19 @@ mod tests {
 
     #[test]
     fn lexical_errors_say_where() {
-        assert_eq!(tokenize("a ? b", 5), Err((7, ExpressionErrorKind::UnexpectedCharacter('?'))));
-        assert_eq!(tokenize("'open", 0), Err((0, ExpressionErrorKind::UnterminatedString)));
+        assert_eq!(
+            tokenize("a ? b", 5),
+            Err((7, ExpressionErrorKind::UnexpectedCharacter('?')))
+        );
+        assert_eq!(
+            tokenize("'open", 0),
+            Err((0, ExpressionErrorKind::UnterminatedString))
+        );
         let huge = "99999999999999999999";
-        assert_eq!(tokenize(huge, 0), Err((0, ExpressionErrorKind::InvalidNumber(huge.into()))));
+        assert_eq!(
+            tokenize(huge, 0),
+            Err((0, ExpressionErrorKind::InvalidNumber(huge.into())))
+        );
     }
 
     #[test]

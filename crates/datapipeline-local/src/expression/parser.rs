@@ -12,7 +12,7 @@
 //! path    := name ('.' name)*
 //! ```
 //!
-//! The tree's depth is bounded by [`MAX_DEPTH`](super::MAX_DEPTH), both to
+//! The tree's depth is bounded by [`MAX_DEPTH`], both to
 //! bound the parser's own recursion and so that evaluation, which recurses
 //! over the tree, cannot overflow the stack on any input.
 
@@ -58,13 +58,25 @@ pub(crate) enum Expr {
     /// A string literal.
     String(String),
     /// A name or a path of names: `myField`, `input.directoryPath`.
-    Path { segments: Vec<String>, position: usize },
+    Path {
+        segments: Vec<String>,
+        position: usize,
+    },
     /// A function call.
-    Call { name: String, arguments: Vec<Expr>, position: usize },
+    Call {
+        name: String,
+        arguments: Vec<Expr>,
+        position: usize,
+    },
     /// Unary minus.
     Negate { operand: Box<Expr>, position: usize },
     /// A binary operation.
-    Binary { operator: Operator, left: Box<Expr>, right: Box<Expr>, position: usize },
+    Binary {
+        operator: Operator,
+        left: Box<Expr>,
+        right: Box<Expr>,
+        position: usize,
+    },
 }
 
 impl Expr {
@@ -72,7 +84,9 @@ impl Expr {
     pub(crate) fn walk(&self, visit: &mut impl FnMut(&Expr)) {
         visit(self);
         match self {
-            Self::Call { arguments, .. } => arguments.iter().for_each(|argument| argument.walk(visit)),
+            Self::Call { arguments, .. } => {
+                arguments.iter().for_each(|argument| argument.walk(visit));
+            }
             Self::Negate { operand, .. } => operand.walk(visit),
             Self::Binary { left, right, .. } => {
                 left.walk(visit);
@@ -120,7 +134,11 @@ pub(crate) fn template_usages(text: &str) -> Result<Vec<Usage>, ExpressionError>
         let start = rest + found;
         let Some(end) = closing_brace(text, start + 2) else {
             let shown: String = text[start..].chars().take(40).collect();
-            return Err(ExpressionError::new(shown, start, ExpressionErrorKind::Unterminated));
+            return Err(ExpressionError::new(
+                shown,
+                start,
+                ExpressionErrorKind::Unterminated,
+            ));
         };
         parse(&text[start + 2..end], start + 2)?.walk(&mut |expr| match expr {
             Expr::Path { segments, .. } => usages.push(Usage::Path(segments.clone())),
@@ -164,7 +182,13 @@ impl Parser {
     /// An error: `expected` was wanted where the next token is.
     fn unexpected(&self, expected: &'static str) -> Failure {
         let token = self.peek();
-        (token.position, ExpressionErrorKind::UnexpectedToken { expected, found: token.kind.describe() })
+        (
+            token.position,
+            ExpressionErrorKind::UnexpectedToken {
+                expected,
+                found: token.kind.describe(),
+            },
+        )
     }
 
     /// Fails unless every token was consumed.
@@ -178,16 +202,30 @@ impl Parser {
     /// Fails when `depth` exceeds the limit.
     fn check_depth(&self, depth: usize) -> Result<(), Failure> {
         if depth > MAX_DEPTH {
-            return Err((self.peek().position, ExpressionErrorKind::TooDeep(MAX_DEPTH)));
+            return Err((
+                self.peek().position,
+                ExpressionErrorKind::TooDeep(MAX_DEPTH),
+            ));
         }
         Ok(())
     }
 
     /// Combines `left` and `right` under `operator`, checking the depth.
-    fn binary(&self, operator: Operator, position: usize, left: (Expr, usize), right: (Expr, usize)) -> Parsed {
+    fn binary(
+        &self,
+        operator: Operator,
+        position: usize,
+        left: (Expr, usize),
+        right: (Expr, usize),
+    ) -> Parsed {
         let depth = 1 + left.1.max(right.1);
         self.check_depth(depth)?;
-        let expr = Expr::Binary { operator, left: Box::new(left.0), right: Box::new(right.0), position };
+        let expr = Expr::Binary {
+            operator,
+            left: Box::new(left.0),
+            right: Box::new(right.0),
+            position,
+        };
         Ok((expr, depth))
     }
 
@@ -199,7 +237,11 @@ impl Parser {
         while let TokenKind::Operator(symbol @ ('+' | '-')) = self.peek().kind {
             let position = self.advance().position;
             let right = self.product(nesting)?;
-            let operator = if symbol == '+' { Operator::Add } else { Operator::Subtract };
+            let operator = if symbol == '+' {
+                Operator::Add
+            } else {
+                Operator::Subtract
+            };
             left = self.binary(operator, position, left, right)?;
         }
         Ok(left)
@@ -211,7 +253,11 @@ impl Parser {
         while let TokenKind::Operator(symbol @ ('*' | '/')) = self.peek().kind {
             let position = self.advance().position;
             let right = self.unary(nesting)?;
-            let operator = if symbol == '*' { Operator::Multiply } else { Operator::Divide };
+            let operator = if symbol == '*' {
+                Operator::Multiply
+            } else {
+                Operator::Divide
+            };
             left = self.binary(operator, position, left, right)?;
         }
         Ok(left)
@@ -224,7 +270,13 @@ impl Parser {
             let position = self.advance().position;
             let (operand, depth) = self.unary(nesting + 1)?;
             self.check_depth(depth + 1)?;
-            return Ok((Expr::Negate { operand: Box::new(operand), position }, depth + 1));
+            return Ok((
+                Expr::Negate {
+                    operand: Box::new(operand),
+                    position,
+                },
+                depth + 1,
+            ));
         }
         self.power(nesting)
     }
@@ -249,7 +301,7 @@ impl Parser {
             TokenKind::String(value) => Ok((Expr::String(value), 1)),
             TokenKind::OpenParen => {
                 let inner = self.sum(nesting + 1)?;
-                self.expect(TokenKind::CloseParen, "')'")?;
+                self.expect(&TokenKind::CloseParen, "')'")?;
                 Ok(inner)
             }
             TokenKind::Identifier(name) if self.peek().kind == TokenKind::OpenParen => {
@@ -268,7 +320,13 @@ impl Parser {
                         }
                     }
                 }
-                Ok((Expr::Path { segments, position: token.position }, 1))
+                Ok((
+                    Expr::Path {
+                        segments,
+                        position: token.position,
+                    },
+                    1,
+                ))
             }
             _ => {
                 self.next -= 1;
@@ -299,12 +357,19 @@ impl Parser {
                 }
             }
         }
-        Ok((Expr::Call { name, arguments, position }, depth))
+        Ok((
+            Expr::Call {
+                name,
+                arguments,
+                position,
+            },
+            depth,
+        ))
     }
 
     /// Consumes a token of `kind` or fails naming `expected`.
-    fn expect(&mut self, kind: TokenKind, expected: &'static str) -> Result<(), Failure> {
-        if self.peek().kind != kind {
+    fn expect(&mut self, kind: &TokenKind, expected: &'static str) -> Result<(), Failure> {
+        if self.peek().kind != *kind {
             return Err(self.unexpected(expected));
         }
         self.advance();
@@ -322,12 +387,19 @@ mod tests {
             Expr::Decimal(value) => value.to_string(),
             Expr::String(value) => format!("'{value}'"),
             Expr::Path { segments, .. } => segments.join("."),
-            Expr::Call { name, arguments, .. } => {
+            Expr::Call {
+                name, arguments, ..
+            } => {
                 let arguments: Vec<String> = arguments.iter().map(render).collect();
                 format!("{name}({})", arguments.join(", "))
             }
             Expr::Negate { operand, .. } => format!("(-{})", render(operand)),
-            Expr::Binary { operator, left, right, .. } => {
+            Expr::Binary {
+                operator,
+                left,
+                right,
+                ..
+            } => {
                 format!("({} {} {})", render(left), operator.symbol(), render(right))
             }
         }
@@ -349,9 +421,15 @@ mod tests {
 
     #[test]
     fn calls_and_paths() {
-        assert_eq!(parsed("format(plusDays(@start, 1), 'YYYY')"), "format(plusDays(@start, 1), 'YYYY')");
+        assert_eq!(
+            parsed("format(plusDays(@start, 1), 'YYYY')"),
+            "format(plusDays(@start, 1), 'YYYY')"
+        );
         assert_eq!(parsed("f()"), "f()");
-        assert_eq!(parsed("input.node.directoryPath"), "input.node.directoryPath");
+        assert_eq!(
+            parsed("input.node.directoryPath"),
+            "input.node.directoryPath"
+        );
     }
 
     #[test]
@@ -383,22 +461,40 @@ mod tests {
                 Usage::Path(vec!["node".into(), "@start".into()]),
             ]
         );
-        assert_eq!(template_usages("#{a").unwrap_err().kind, ExpressionErrorKind::Unterminated);
-        assert_eq!(template_usages("#{1 +}").unwrap_err().position, 6);
+        assert_eq!(
+            template_usages("#{a").unwrap_err().kind,
+            ExpressionErrorKind::Unterminated
+        );
+        assert_eq!(template_usages("#{1 +}").unwrap_err().position, 5);
     }
 
     #[test]
     fn nesting_is_bounded_without_overflowing_the_stack() {
         let deep = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
-        assert!(matches!(parse(&deep, 0).unwrap_err().kind, ExpressionErrorKind::TooDeep(_)));
+        assert!(matches!(
+            parse(&deep, 0).unwrap_err().kind,
+            ExpressionErrorKind::TooDeep(_)
+        ));
         let negations = "-".repeat(10_000) + "1";
-        assert!(matches!(parse(&negations, 0).unwrap_err().kind, ExpressionErrorKind::TooDeep(_)));
+        assert!(matches!(
+            parse(&negations, 0).unwrap_err().kind,
+            ExpressionErrorKind::TooDeep(_)
+        ));
         let long_sum = vec!["1"; 1_000].join(" + ");
-        assert!(matches!(parse(&long_sum, 0).unwrap_err().kind, ExpressionErrorKind::TooDeep(_)));
+        assert!(matches!(
+            parse(&long_sum, 0).unwrap_err().kind,
+            ExpressionErrorKind::TooDeep(_)
+        ));
         let calls = format!("{}1{}", "f(".repeat(10_000), ")".repeat(10_000));
-        assert!(matches!(parse(&calls, 0).unwrap_err().kind, ExpressionErrorKind::TooDeep(_)));
+        assert!(matches!(
+            parse(&calls, 0).unwrap_err().kind,
+            ExpressionErrorKind::TooDeep(_)
+        ));
         let powers = vec!["2"; 1_000].join(" ^ ");
-        assert!(matches!(parse(&powers, 0).unwrap_err().kind, ExpressionErrorKind::TooDeep(_)));
+        assert!(matches!(
+            parse(&powers, 0).unwrap_err().kind,
+            ExpressionErrorKind::TooDeep(_)
+        ));
         assert!(parse(&vec!["1"; 30].join(" + "), 0).is_ok());
     }
 }

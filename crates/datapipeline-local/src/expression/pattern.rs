@@ -62,7 +62,12 @@ pub(crate) fn format(time: NaiveDateTime, pattern: &str) -> Result<String, Strin
 }
 
 /// Appends one pattern field: `count` repetitions of `letter`.
-fn field(output: &mut String, time: NaiveDateTime, letter: char, count: usize) -> Result<(), String> {
+fn field(
+    output: &mut String,
+    time: NaiveDateTime,
+    letter: char,
+    count: usize,
+) -> Result<(), String> {
     let hour = time.hour();
     let text = match letter {
         'y' | 'Y' | 'u' if count == 2 => padded(i64::from(time.year()).rem_euclid(100), 2),
@@ -74,19 +79,33 @@ fn field(output: &mut String, time: NaiveDateTime, letter: char, count: usize) -
         'D' => padded(i64::from(time.ordinal()), count),
         'H' => padded(i64::from(hour), count),
         'k' => padded(i64::from(if hour == 0 { 24 } else { hour }), count),
-        'h' => padded(i64::from(if hour % 12 == 0 { 12 } else { hour % 12 }), count),
+        'h' => padded(
+            i64::from(if hour.is_multiple_of(12) {
+                12
+            } else {
+                hour % 12
+            }),
+            count,
+        ),
         'K' => padded(i64::from(hour % 12), count),
         'm' => padded(i64::from(time.minute()), count),
         's' => padded(i64::from(time.second()), count),
         'S' => {
             let nanoseconds = format!("{:09}", time.nanosecond().min(999_999_999));
             let mut digits: String = nanoseconds.chars().take(count.min(MAX_WIDTH)).collect();
-            digits.extend(std::iter::repeat_n('0', count.min(MAX_WIDTH).saturating_sub(9)));
+            digits.extend(std::iter::repeat_n(
+                '0',
+                count.min(MAX_WIDTH).saturating_sub(9),
+            ));
             digits
         }
         'E' => {
             let name = day_name(time.weekday().number_from_monday());
-            if count >= 4 { name.to_owned() } else { name.chars().take(3).collect() }
+            if count >= 4 {
+                name.to_owned()
+            } else {
+                name.chars().take(3).collect()
+            }
         }
         'e' => padded(i64::from(time.weekday().number_from_monday()), count),
         'a' => (if hour < 12 { "AM" } else { "PM" }).to_owned(),
@@ -94,7 +113,11 @@ fn field(output: &mut String, time: NaiveDateTime, letter: char, count: usize) -
         'z' => "UTC".to_owned(),
         'Z' if count == 1 => "+0000".to_owned(),
         'Z' => "+00:00".to_owned(),
-        other => return Err(format!("the letter '{other}' is not supported; quote literal text")),
+        other => {
+            return Err(format!(
+                "the letter '{other}' is not supported; quote literal text"
+            ))
+        }
     };
     output.push_str(&text);
     Ok(())
@@ -111,16 +134,40 @@ fn padded(value: i64, width: usize) -> String {
 /// The English name of month `month` (1–12).
 fn month_name(month: u32) -> &'static str {
     const NAMES: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-        "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
-    NAMES.get(month.saturating_sub(1) as usize).copied().unwrap_or("")
+    NAMES
+        .get(month.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("")
 }
 
 /// The English name of weekday `day` (1 = Monday).
 fn day_name(day: u32) -> &'static str {
-    const NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-    NAMES.get(day.saturating_sub(1) as usize).copied().unwrap_or("")
+    const NAMES: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    NAMES
+        .get(day.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("")
 }
 
 #[cfg(test)]
@@ -130,14 +177,23 @@ mod tests {
     use super::*;
 
     fn may_24() -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2011, 5, 24).unwrap().and_hms_opt(17, 10, 5).unwrap()
+        NaiveDate::from_ymd_opt(2011, 5, 24)
+            .unwrap()
+            .and_hms_opt(17, 10, 5)
+            .unwrap()
     }
 
     #[test]
     fn the_documented_examples_format_as_aws_shows() {
-        assert_eq!(format(may_24(), "YYYY-MM-dd HH:mm:ss z").unwrap(), "2011-05-24 17:10:05 UTC");
+        assert_eq!(
+            format(may_24(), "YYYY-MM-dd HH:mm:ss z").unwrap(),
+            "2011-05-24 17:10:05 UTC"
+        );
         assert_eq!(format(may_24(), "yyyy/MM/dd/HH").unwrap(), "2011/05/24/17");
-        assert_eq!(format(may_24(), "YYYY-MM-dd'T'HH:mm:ss").unwrap(), "2011-05-24T17:10:05");
+        assert_eq!(
+            format(may_24(), "YYYY-MM-dd'T'HH:mm:ss").unwrap(),
+            "2011-05-24T17:10:05"
+        );
     }
 
     #[test]
@@ -161,15 +217,26 @@ mod tests {
         for (pattern, expected) in cases {
             assert_eq!(format(time, pattern).unwrap(), expected, "{pattern}");
         }
-        let midnight = NaiveDate::from_ymd_opt(2011, 1, 2).unwrap().and_hms_opt(0, 0, 0).unwrap();
+        let midnight = NaiveDate::from_ymd_opt(2011, 1, 2)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
         assert_eq!(format(midnight, "k h K MMM").unwrap(), "24 12 0 Jan");
     }
 
     #[test]
     fn unsupported_letters_and_open_quotes_are_errors() {
         assert!(format(may_24(), "YYYY-q").unwrap_err().contains("'q'"));
-        assert!(format(may_24(), "'open").unwrap_err().contains("not closed"));
-        assert_eq!(format(may_24(), &"y".repeat(100_000)).unwrap().len(), MAX_WIDTH);
-        assert_eq!(format(may_24(), &"S".repeat(100_000)).unwrap().len(), MAX_WIDTH);
+        assert!(format(may_24(), "'open")
+            .unwrap_err()
+            .contains("not closed"));
+        assert_eq!(
+            format(may_24(), &"y".repeat(100_000)).unwrap().len(),
+            MAX_WIDTH
+        );
+        assert_eq!(
+            format(may_24(), &"S".repeat(100_000)).unwrap().len(),
+            MAX_WIDTH
+        );
     }
 }

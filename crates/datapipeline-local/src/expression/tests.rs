@@ -25,7 +25,10 @@ impl Fixture {
                 Field::string("myCount", "3"),
                 Field::string("myName", "report"),
                 Field::string("myShadowed", "field"),
-                Field::string("myPath", "s3://bucket/#{myName}/#{format(@scheduledStartTime, 'YYYY')}"),
+                Field::string(
+                    "myPath",
+                    "s3://bucket/#{myName}/#{format(@scheduledStartTime, 'YYYY')}",
+                ),
                 Field::string("mySelf", "#{mySelf}"),
                 Field::string("myBroken", "#{nope}"),
                 Field::string("scriptArgument", "a"),
@@ -48,12 +51,18 @@ impl Fixture {
             name: "Daily".into(),
             fields: vec![Field::string("period", "1 day")],
         };
-        let objects = [activity, input, schedule].into_iter().map(|object| (object.id.clone(), object)).collect();
+        let objects = [activity, input, schedule]
+            .into_iter()
+            .map(|object| (object.id.clone(), object))
+            .collect();
         let parameters = BTreeMap::from([
             ("myShadowed".to_owned(), vec!["parameter".to_owned()]),
             ("myList".to_owned(), vec!["x".to_owned(), "y".to_owned()]),
         ]);
-        Self { objects, parameters }
+        Self {
+            objects,
+            parameters,
+        }
     }
 
     fn scope(&self) -> Scope<'_> {
@@ -65,7 +74,8 @@ impl Fixture {
     }
 
     fn value(&self, expression: &str) -> Value {
-        evaluate_expression(expression, &self.scope()).unwrap_or_else(|error| panic!("{expression}: {error}"))
+        evaluate_expression(expression, &self.scope())
+            .unwrap_or_else(|error| panic!("{expression}: {error}"))
     }
 
     fn error(&self, text: &str) -> ExpressionError {
@@ -84,33 +94,70 @@ fn text_without_expressions_is_unchanged() {
 #[test]
 fn names_resolve_to_fields_parameters_and_references() {
     let fixture = Fixture::new();
-    assert_eq!(fixture.template("#{@scheduledStartTime}").unwrap(), "2011-05-24T17:10:00");
-    assert_eq!(fixture.template("#{myShadowed}").unwrap(), "parameter", "parameters win over fields");
+    assert_eq!(
+        fixture.template("#{@scheduledStartTime}").unwrap(),
+        "2011-05-24T17:10:00"
+    );
+    assert_eq!(
+        fixture.template("#{myShadowed}").unwrap(),
+        "parameter",
+        "parameters win over fields"
+    );
     assert_eq!(fixture.template("#{myList}").unwrap(), "x,y");
     assert_eq!(fixture.template("#{scriptArgument}").unwrap(), "a,b");
-    assert_eq!(fixture.template("#{input}").unwrap(), "Input", "a reference alone yields the id");
-    assert_eq!(fixture.template("#{input.schedule.period}").unwrap(), "1 day");
+    assert_eq!(
+        fixture.template("#{input}").unwrap(),
+        "Input",
+        "a reference alone yields the id"
+    );
+    assert_eq!(
+        fixture.template("#{input.schedule.period}").unwrap(),
+        "1 day"
+    );
     assert_eq!(fixture.template("#{input.myName}").unwrap(), "input-name");
 }
 
 #[test]
 fn field_values_with_expressions_expand_for_their_own_object() {
     let fixture = Fixture::new();
-    assert_eq!(fixture.template("#{myPath}").unwrap(), "s3://bucket/report/2011");
-    assert_eq!(fixture.template("#{input.directoryPath}").unwrap(), "s3://in/input-name");
+    assert_eq!(
+        fixture.template("#{myPath}").unwrap(),
+        "s3://bucket/report/2011"
+    );
+    assert_eq!(
+        fixture.template("#{input.directoryPath}").unwrap(),
+        "s3://in/input-name"
+    );
     let self_reference = fixture.error("#{mySelf}");
-    assert_eq!(self_reference.kind, ExpressionErrorKind::TooDeep(MAX_FIELD_DEPTH));
+    assert_eq!(
+        self_reference.kind,
+        ExpressionErrorKind::TooDeep(MAX_FIELD_DEPTH)
+    );
     let broken = fixture.error("#{myBroken}");
-    let ExpressionErrorKind::InField { field, object, inner } = &broken.kind else { panic!("{broken}") };
+    let ExpressionErrorKind::InField {
+        field,
+        object,
+        inner,
+    } = &broken.kind
+    else {
+        panic!("{broken}")
+    };
     assert_eq!((field.as_str(), object.as_str()), ("myBroken", "Activity"));
-    assert!(matches!(inner.kind, ExpressionErrorKind::UnknownField { .. }), "{inner}");
+    assert!(
+        matches!(inner.kind, ExpressionErrorKind::UnknownField { .. }),
+        "{inner}"
+    );
 }
 
 #[test]
 fn several_expressions_and_surrounding_text() {
     let fixture = Fixture::new();
-    let text = "cp s3://x/#{format(plusDays(@scheduledStartTime, 1), 'YYYY-MM-dd')}/ #{myName}.csv #";
-    assert_eq!(fixture.template(text).unwrap(), "cp s3://x/2011-05-25/ report.csv #");
+    let text =
+        "cp s3://x/#{format(plusDays(@scheduledStartTime, 1), 'YYYY-MM-dd')}/ #{myName}.csv #";
+    assert_eq!(
+        fixture.template(text).unwrap(),
+        "cp s3://x/2011-05-25/ report.csv #"
+    );
     assert_eq!(fixture.template("#{'}'}#{\"{\"}").unwrap(), "}{");
 }
 
@@ -137,18 +184,45 @@ fn arithmetic_follows_the_documented_rules() {
     for (expression, expected) in cases {
         assert_eq!(fixture.value(expression), expected, "{expression}");
     }
-    assert_eq!(fixture.template("#{7.0 / 2} #{4 / 2.0}").unwrap(), "3.5 2.0");
+    assert_eq!(
+        fixture.template("#{7.0 / 2} #{4 / 2.0}").unwrap(),
+        "3.5 2.0"
+    );
 }
 
 #[test]
 fn date_times_move_by_periods() {
     let fixture = Fixture::new();
-    assert_eq!(fixture.template("#{@scheduledStartTime + '1 day'}").unwrap(), "2011-05-25T17:10:00");
-    assert_eq!(fixture.template("#{@scheduledStartTime - input.schedule.period}").unwrap(), "2011-05-23T17:10:00");
-    assert_eq!(fixture.template("#{makeDate(2024, 1, 31) + '1 month'}").unwrap(), "2024-02-29T00:00:00");
-    assert_eq!(fixture.template("#{@scheduledStartTime + 'x'}").unwrap(), "2011-05-24T17:10:00x");
+    assert_eq!(
+        fixture
+            .template("#{@scheduledStartTime + '1 day'}")
+            .unwrap(),
+        "2011-05-25T17:10:00"
+    );
+    assert_eq!(
+        fixture
+            .template("#{@scheduledStartTime - input.schedule.period}")
+            .unwrap(),
+        "2011-05-23T17:10:00"
+    );
+    assert_eq!(
+        fixture
+            .template("#{makeDate(2024, 1, 31) + '1 month'}")
+            .unwrap(),
+        "2024-02-29T00:00:00"
+    );
+    assert_eq!(
+        fixture.template("#{@scheduledStartTime + 'x'}").unwrap(),
+        "2011-05-24T17:10:00x"
+    );
     let error = fixture.error("#{makeDate(2024, 1, 31) * 2}");
-    assert!(matches!(error.kind, ExpressionErrorKind::InvalidOperands { operator: '*', .. }), "{error}");
+    assert!(
+        matches!(
+            error.kind,
+            ExpressionErrorKind::InvalidOperands { operator: '*', .. }
+        ),
+        "{error}"
+    );
 }
 
 #[test]
@@ -157,17 +231,37 @@ fn errors_name_the_expression_the_position_and_the_problem() {
     let cases: [(&str, usize, &str); 14] = [
         ("ab #{myName", 3, "unterminated '#{'"),
         ("#{}", 2, "empty expression"),
-        ("x #{nope}", 4, "'nope' is no parameter and no field of object 'Activity'"),
-        ("#{myName.x}", 2, "field 'myName' of object 'Activity' is not a reference"),
-        ("#{input.dangling.x}", 2, "reference 'Nowhere' names no object"),
-        ("#{input.nothing}", 2, "'nothing' is no parameter and no field of object 'Input'"),
+        (
+            "x #{nope}",
+            4,
+            "'nope' is no parameter and no field of object 'Activity'",
+        ),
+        (
+            "#{myName.x}",
+            2,
+            "field 'myName' of object 'Activity' is not a reference",
+        ),
+        (
+            "#{input.dangling.x}",
+            2,
+            "reference 'Nowhere' names no object",
+        ),
+        (
+            "#{input.nothing}",
+            2,
+            "'nothing' is no parameter and no field of object 'Input'",
+        ),
         ("#{ frobnicate(1)}", 3, "unknown function 'frobnicate'"),
         ("#{1 / 0}", 4, "division by zero"),
         ("#{1.0 / 0}", 6, "division by zero"),
         ("#{9223372036854775807 + 1}", 22, "result out of range"),
         ("#{-'abc'}", 2, "operator '-' cannot apply to string 'abc'"),
         ("#{1 $ 2}", 4, "unexpected character '$'"),
-        ("#{day(myName)}", 2, "argument 1 of 'day' must be a date time"),
+        (
+            "#{day(myName)}",
+            2,
+            "argument 1 of 'day' must be a date time",
+        ),
         ("#{2 ^ 64}", 4, "result out of range"),
     ];
     for (text, position, message) in cases {
@@ -177,13 +271,19 @@ fn errors_name_the_expression_the_position_and_the_problem() {
     }
     let error = fixture.error("#{ 1 + }");
     assert_eq!(error.expression, " 1 + ");
-    assert!(error.to_string().ends_with("in expression ' 1 + '"), "{error}");
+    assert!(
+        error.to_string().ends_with("in expression ' 1 + '"),
+        "{error}"
+    );
 }
 
 #[test]
 fn bare_expressions_evaluate_to_values() {
     let fixture = Fixture::new();
-    assert_eq!(fixture.value("hour(@scheduledStartTime)"), Value::Integer(17));
+    assert_eq!(
+        fixture.value("hour(@scheduledStartTime)"),
+        Value::Integer(17)
+    );
     assert_eq!(fixture.value("'text'"), Value::String("text".into()));
     let error = evaluate_expression("#{1}", &fixture.scope()).unwrap_err();
     assert_eq!(error.kind, ExpressionErrorKind::UnexpectedCharacter('#'));
@@ -192,14 +292,29 @@ fn bare_expressions_evaluate_to_values() {
 #[test]
 fn work_is_bounded_when_fields_multiply() {
     // Each field expands to its successor twice: 2^20 expansions unbounded.
-    let mut fields: Vec<Field> = (0..20).map(|level| Field::string(format!("f{level}"), format!("#{{f{}}}#{{f{}}}", level + 1, level + 1))).collect();
+    let mut fields: Vec<Field> = (0..20)
+        .map(|level| {
+            Field::string(
+                format!("f{level}"),
+                format!("#{{f{}}}#{{f{}}}", level + 1, level + 1),
+            )
+        })
+        .collect();
     fields.push(Field::string("f20", "x"));
-    let object = PipelineObject { id: "A".into(), name: "A".into(), fields };
+    let object = PipelineObject {
+        id: "A".into(),
+        name: "A".into(),
+        fields,
+    };
     let objects = BTreeMap::new();
     let parameters = BTreeMap::new();
-    let error = evaluate_template("#{f0}", &Scope::new(&object, &objects, &parameters)).unwrap_err();
+    let error =
+        evaluate_template("#{f0}", &Scope::new(&object, &objects, &parameters)).unwrap_err();
     assert!(
-        matches!(error.kind, ExpressionErrorKind::TooComplex(_) | ExpressionErrorKind::TooDeep(_)),
+        matches!(
+            error.kind,
+            ExpressionErrorKind::TooComplex(_) | ExpressionErrorKind::TooDeep(_)
+        ),
         "{error}"
     );
 }

@@ -64,8 +64,15 @@ impl Value {
                 match text.parse() {
                     Ok(integer) => Some(Number::Integer(integer)),
                     // Only plain decimals: Rust would also read "inf" and "NaN".
-                    Err(_) if text.bytes().all(|byte| byte.is_ascii_digit() || b"+-.eE".contains(&byte)) => {
-                        text.parse().ok().filter(|value: &f64| value.is_finite()).map(Number::Decimal)
+                    Err(_)
+                        if text
+                            .bytes()
+                            .all(|byte| byte.is_ascii_digit() || b"+-.eE".contains(&byte)) =>
+                    {
+                        text.parse()
+                            .ok()
+                            .filter(|value: &f64| value.is_finite())
+                            .map(Number::Decimal)
                     }
                     Err(_) => None,
                 }
@@ -112,7 +119,9 @@ impl fmt::Display for Value {
         match self {
             Self::String(text) => formatter.write_str(text),
             Self::Integer(value) => write!(formatter, "{value}"),
-            Self::Decimal(value) if value.fract() == 0.0 && value.abs() < 1e15 => write!(formatter, "{value:.1}"),
+            Self::Decimal(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
+                write!(formatter, "{value:.1}")
+            }
             Self::Decimal(value) => write!(formatter, "{value}"),
             Self::DateTime(time) => write!(formatter, "{}", time.format(DATE_TIME_FORMAT)),
         }
@@ -135,8 +144,14 @@ mod tests {
 
     #[test]
     fn date_times_convert_from_text_and_render_back() {
-        let time = NaiveDate::from_ymd_opt(2011, 5, 24).unwrap().and_hms_opt(17, 10, 0).unwrap();
-        assert_eq!(Value::String("2011-05-24T17:10:00".into()).as_date_time(), Some(time));
+        let time = NaiveDate::from_ymd_opt(2011, 5, 24)
+            .unwrap()
+            .and_hms_opt(17, 10, 0)
+            .unwrap();
+        assert_eq!(
+            Value::String("2011-05-24T17:10:00".into()).as_date_time(),
+            Some(time)
+        );
         assert_eq!(parse_date_time("2011-05-24T17:10:00z"), Some(time));
         assert_eq!(parse_date_time("2011-05-24 17:10:00"), None);
         assert_eq!(Value::DateTime(time).to_string(), "2011-05-24T17:10:00");
@@ -145,8 +160,14 @@ mod tests {
 
     #[test]
     fn numbers_convert_from_text_but_not_from_words() {
-        assert_eq!(Value::String(" 42 ".into()).as_number(), Some(Number::Integer(42)));
-        assert_eq!(Value::String("1.5".into()).as_number(), Some(Number::Decimal(1.5)));
+        assert_eq!(
+            Value::String(" 42 ".into()).as_number(),
+            Some(Number::Integer(42))
+        );
+        assert_eq!(
+            Value::String("1.5".into()).as_number(),
+            Some(Number::Decimal(1.5))
+        );
         assert_eq!(Value::String("inf".into()).as_number(), None);
         assert_eq!(Value::String("1e999".into()).as_number(), None);
         assert_eq!(Value::String("abc".into()).as_integer(), None);

@@ -1,0 +1,243 @@
+//! [`TaskContext`]: everything an activity gets to see and use.
+
+mod builder;
+
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use taskrunner_api::{CancelReason, Cancellation, ProgressSink, Task, TaskId, TaskObject};
+use tokio::sync::watch;
+use tokio::time::Instant;
+use tracing::Span;
+
+pub use builder::TaskContextBuilder;
+
+use crate::{fields, scratch, ActivityError, FieldsError};
+
+/// The task an activity runs, with the signals and resources around it.
+///
+/// Cloning is cheap (one `Arc`); clones share everything. Build one with
+/// [`TaskContext::builder`] — the runner does, and so can tests.
+///
+/// ```
+/// use serde::Deserialize;
+/// use taskrunner_activity::TaskContext;
+/// use taskrunner_api::{Field, Task, TaskObject};
+///
+/// #[derive(Deserialize)]
+/// #[serde(rename_all = "camelCase")]
+/// struct Params {
+///     my_table: String,
+///     #[serde(default)]
+///     my_column: Vec<String>,
+///     my_batch_size: Option<u32>,
+/// }
+///
+/// let attempt = TaskObject::new("@Copy_Attempt=1", "Copy")
+///     .with_field(Field::string("myTable", "events"))
+///     .with_field(Field::string("myColumn", "id"))
+///     .with_field(Field::string("myColumn", "ts"))
+///     .with_field(Field::string("myBatchSize", "500"));
+/// let ctx = TaskContext::builder(
+///     Task::new("opaque", "df-EXAMPLE", "@Copy_Attempt=1").with_object(attempt),
+/// )
+/// .build();
+///
+/// let params: Params = ctx.fields()?;
+/// assert_eq!(params.my_table, "events");
+/// assert_eq!(params.my_column, ["id", "ts"]);
+/// assert_eq!(params.my_batch_size, Some(500));
+/// assert_eq!(ctx.field("myTable"), Some("events"));
+/// assert!(!ctx.is_cancelled());
+/// # Ok::<(), taskrunner_activity::FieldsError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TaskContext {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// The task as polled.
+    task: Task,
+    /// Tripped by the lease (service cancel, lost lease), the runner
+    /// (shutdown) or a timeout.
+    cancellation: Cancellation,
+    /// Read by the lease for every progress report.
+    progress: ProgressSink,
+    /// The lease's current deadline, updated by the lease after each accepted
+    /// report; `None` when the context is not attached to a lease.
+    deadline: Option<watch::Receiver<Option<Instant>>>,
+    /// `<scratch root>/<pipeline>-<task digest>`, computed once.
+    scratch_dir: PathBuf,
+    /// The span the runner opened for this task.
+    span: Span,
+}
+
+impl TaskContext {
+    /// Starts building a context for `task`.
+    pub fn builder(task: Task) -> TaskContextBuilder {
+        TaskContextBuilder::new(task)
+    }
+
+    /// The task as polled.
+    pub fn task(&self) -> &Task {
+        &self.inner.task
+    }
+
+    /// The task's opaque id (prints as `task:<digest>`).
+    pub fn task_id(&self) -> &TaskId {
+        &self.inner.task.task_id
+    }
+
+    /// The pipeline the task belongs to.
+    pub fn pipeline_id(&self) -> &str {
+        &self.inner.task.pipeline_id
+    }
+
+    /// The attempt object's id.
+    pub fn attempt_id(&self) -> &str {
+        &self.inner.task.attempt_id
+    }
+
+    /// The attempt object: the activity's fields merged with runtime fields.
+    /// `None` only if the service sent an incomplete task.
+    pub fn attempt(&self) -> Option<&TaskObject> {
+        self.inner.task.attempt()
+    }
+
+    /// Another object the task carries (a referenced data node,
+    /// precondition, …). The service may or may not send these.
+    pub fn object(&self, id: &str) -> Option<&TaskObject> {
+        self.inner.task.object(id)
+    }
+
+    /// The first value of the attempt object's field `key` (a reference
+    /// yields the referenced object's id).
+    pub fn field(&self, key: &str) -> Option<&str> {
+        self.attempt().and_then(|attempt| attempt.field(key))
+    }
+
+    /// Every value of the attempt object's field `key`, in order.
+    pub fn values<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.attempt()
+            .into_iter()
+            .flat_map(move |attempt| attempt.values(key))
+    }
+
+    /// The attempt object's fields as a `T`; see the
+    /// [`fields` module](crate::fields) for the mapping.
+    ///
+    /// # Errors
+    ///
+    /// A [`FieldsError`] naming the field and the problem when the fields do
+    /// not fit `T`. Returned from [`Activity::run`](crate::Activity::run) with
+    /// `?`, it reports the task `FAILED` with errorId `InvalidTaskFields`.
+    pub fn fields<T: DeserializeOwned>(&self) -> Result<T, FieldsError> {
+        fields::attempt_fields(&self.inner.task)
+    }
+
+    /// The stop signal, e.g. to hand its token to a subprocess supervisor.
+    pub fn cancellation(&self) -> &Cancellation {
+        &self.inner.cancellation
+    }
+
+    /// Completes when the activity is asked to stop. Cancel-safe; use it in
+    /// `tokio::select!` next to the work.
+    pub async fn cancelled(&self) {
+        self.inner.cancellation.cancelled().await;
+    }
+
+    /// Whether the activity has been asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancellation.is_cancelled()
+    }
+
+    /// Why the activity was asked to stop, once it has been.
+    pub fn cancel_reason(&self) -> Option<CancelReason> {
+        self.inner.cancellation.reason()
+    }
+
+    /// `Err(ActivityError::Cancelled(reason))` once the activity has been
+    /// asked to stop, for `ctx.check_cancelled()?` between steps.
+    ///
+    /// # Errors
+    ///
+    /// When cancelled. If the token was cancelled without a reason, the
+    /// reason given is [`CancelReason::Shutdown`].
+    pub fn check_cancelled(&self) -> Result<(), ActivityError> {
+        if self.is_cancelled() {
+            let reason = self.cancel_reason().unwrap_or(CancelReason::Shutdown);
+            Err(ActivityError::cancelled(reason))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Where to leave fields for the next progress report.
+    pub fn progress(&self) -> &ProgressSink {
+        &self.inner.progress
+    }
+
+    /// When the lease runs out unless the next progress report succeeds:
+    /// work that cannot finish by then is likely wasted. `None` when not
+    /// attached to a lease. The lease moves it forward after each report.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.inner
+            .deadline
+            .as_ref()
+            .and_then(|deadline| *deadline.borrow())
+    }
+
+    /// The task's scratch directory (not created until
+    /// [`ensure_scratch_dir`](Self::ensure_scratch_dir)): a direct child of
+    /// the configured root named from the pipeline id and a digest of the task
+    /// id, never from the raw task id.
+    pub fn scratch_dir(&self) -> PathBuf {
+        self.inner.scratch_dir.clone()
+    }
+
+    /// Creates the scratch directory (and the root) if needed and returns it.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error from creating the directory.
+    pub async fn ensure_scratch_dir(&self) -> io::Result<PathBuf> {
+        tokio::fs::create_dir_all(&self.inner.scratch_dir).await?;
+        Ok(self.inner.scratch_dir.clone())
+    }
+
+    /// The tracing span of this task; enter it (or `instrument` futures with
+    /// it) in work the activity spawns.
+    pub fn span(&self) -> &Span {
+        &self.inner.span
+    }
+}
+
+impl TaskContext {
+    fn from_parts(
+        task: Task,
+        cancellation: Cancellation,
+        progress: ProgressSink,
+        deadline: Option<watch::Receiver<Option<Instant>>>,
+        scratch_root: &std::path::Path,
+        span: Span,
+    ) -> Self {
+        let scratch_dir = scratch::scratch_dir(scratch_root, &task.pipeline_id, &task.task_id);
+        Self {
+            inner: Arc::new(Inner {
+                task,
+                cancellation,
+                progress,
+                deadline,
+                scratch_dir,
+                span,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

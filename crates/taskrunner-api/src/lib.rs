@@ -1,0 +1,125 @@
+//! The task-runner half of the AWS Data Pipeline API, as Rust types.
+//!
+//! This is the bottom crate of the task-runner framework:
+//!
+//! - **Domain types**: a leased [`Task`] with its [`TaskObject`]s and
+//!   [`Field`]s, the opaque [`TaskId`], the final [`StatusReport`].
+//! - **[`TaskService`]**: the four calls a runner makes (PollForTask,
+//!   ReportTaskProgress, ReportTaskRunnerHeartbeat, SetTaskStatus), with an
+//!   implementation for [`aws_sdk_datapipeline::Client`] and errors
+//!   ([`ApiError`]) classified by what the caller should do ([`ErrorClass`]).
+//! - **Signals** shared between a task's lease and its activity:
+//!   [`Cancellation`] (stop the work, and why) and [`ProgressSink`] (fields for
+//!   the next progress report).
+//!
+//! `taskrunner-activity` builds the user-facing `Activity` trait on these
+//! types; `taskrunner-lease` and `taskrunner-poller` drive a [`TaskService`].
+//!
+//! # Example
+//!
+//! Any [`TaskService`] will do; here an in-memory one hands out a single task,
+//! which is acknowledged and reported finished.
+//!
+//! ```
+//! use std::sync::Mutex;
+//!
+//! use async_trait::async_trait;
+//! use taskrunner_api::{
+//!     ApiError, Field, HeartbeatRequest, HeartbeatResponse, PollRequest, ProgressResponse,
+//!     StatusReport, Task, TaskId, TaskObject, TaskService, TaskStatus,
+//! };
+//!
+//! #[derive(Default)]
+//! struct OneTask {
+//!     reports: Mutex<Vec<TaskStatus>>,
+//! }
+//!
+//! #[async_trait]
+//! impl TaskService for OneTask {
+//!     async fn poll_for_task(&self, _: &PollRequest) -> Result<Option<Task>, ApiError> {
+//!         let attempt = TaskObject::new("@Hello_Attempt=1", "Hello")
+//!             .with_field(Field::string("type", "ShellCommandActivity"));
+//!         Ok(Some(Task::new("opaque-token", "df-EXAMPLE", "@Hello_Attempt=1").with_object(attempt)))
+//!     }
+//!     async fn report_task_progress(&self, _: &TaskId, _: &[Field]) -> Result<ProgressResponse, ApiError> {
+//!         Ok(ProgressResponse::default())
+//!     }
+//!     async fn report_task_runner_heartbeat(&self, _: &HeartbeatRequest) -> Result<HeartbeatResponse, ApiError> {
+//!         Ok(HeartbeatResponse::default())
+//!     }
+//!     async fn set_task_status(&self, _: &TaskId, report: &StatusReport) -> Result<(), ApiError> {
+//!         self.reports.lock().unwrap().push(report.status);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), ApiError> {
+//! let service = OneTask::default();
+//! let task = service.poll_for_task(&PollRequest::new("my-workers")).await?.expect("a task");
+//! assert_eq!(task.attempt().and_then(|a| a.object_type()), Some("ShellCommandActivity"));
+//!
+//! let response = service.report_task_progress(&task.task_id, &[]).await?;
+//! assert!(!response.canceled);
+//! service.set_task_status(&task.task_id, &StatusReport::finished()).await?;
+//! assert_eq!(*service.reports.lock().unwrap(), [TaskStatus::Finished]);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! With AWS, the service is the SDK client itself. The client's own
+//! (inherent) `poll_for_task()` etc. shadow the trait's methods, so call them
+//! through the trait — or, as the framework does, through an
+//! `Arc<dyn TaskService>`:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), taskrunner_api::ApiError> {
+//! use std::sync::Arc;
+//!
+//! use taskrunner_api::{PollRequest, TaskService};
+//!
+//! let config = aws_sdk_datapipeline::Config::builder()
+//!     .behavior_version(aws_sdk_datapipeline::config::BehaviorVersion::latest())
+//!     .region(aws_sdk_datapipeline::config::Region::new("us-east-1"))
+//!     .build();
+//! let client = aws_sdk_datapipeline::Client::from_conf(config);
+//! let service: Arc<dyn TaskService> = Arc::new(client);
+//! if let Some(task) = service.poll_for_task(&PollRequest::new("my-workers")).await? {
+//!     println!("leased {}", task.task_id);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod cancellation;
+mod error;
+mod field;
+mod messages;
+mod operation;
+mod progress;
+mod sdk;
+mod service;
+mod status;
+mod task;
+mod task_id;
+
+pub use cancellation::{CancelReason, Cancellation};
+pub use error::{ApiError, ErrorClass, LeaseGone};
+pub use field::{Field, FieldValue};
+pub use messages::{
+    HeartbeatRequest, HeartbeatResponse, InstanceIdentity, PollRequest, ProgressResponse,
+};
+pub use operation::Operation;
+pub use progress::ProgressSink;
+pub use sdk::{POLL_ATTEMPT_TIMEOUT, POLL_OPERATION_TIMEOUT};
+pub use service::TaskService;
+pub use status::{
+    is_allowed_char, StatusReport, TaskStatus, MAX_ERROR_ID_CHARS, MAX_ERROR_MESSAGE_CHARS,
+    MAX_STACK_TRACE_CHARS,
+};
+pub use task::{Task, TaskObject};
+pub use task_id::TaskId;
+
+/// Re-exported so implementors of [`TaskService`] need not depend on it.
+pub use async_trait::async_trait;
+pub use tokio_util::sync::CancellationToken;

@@ -1,0 +1,318 @@
+//! The driver: the one tokio task that owns every lease of a manager.
+//!
+//! It performs the I/O the sans-IO [`ReportQueue`] asks for and feeds the
+//! answers back. One task for all leases (rather than one per lease) keeps a
+//! lease at a few hundred bytes and lets a single ordered queue decide which
+//! report gets the next budget token.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use futures::future::{BoxFuture, OptionFuture};
+use futures::stream::{FuturesUnordered, StreamExt};
+use taskrunner_api::{
+    ApiError, CancelReason, Cancellation, Operation, ProgressResponse, ProgressSink, TaskId,
+    TaskService,
+};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use super::handle::LeaseShared;
+use super::Command;
+use crate::fields::sanitize;
+use crate::lease::Action;
+use crate::queue::{LeaseKey, ReportQueue};
+use crate::{telemetry, CallBudget, LeaseState};
+
+/// What the driver needs to perform I/O for one lease.
+#[derive(Debug)]
+pub(crate) struct Binding {
+    /// The task reported on.
+    pub(crate) task_id: TaskId,
+    /// Tripped when the lease ends.
+    pub(crate) cancellation: Cancellation,
+    /// Fields for each report, and the handler's early-report requests.
+    pub(crate) progress: ProgressSink,
+    /// State and deadline, shared with the holder's handle.
+    pub(crate) shared: Arc<LeaseShared>,
+}
+
+/// A report call that returned.
+struct Completion {
+    /// Whose report it was.
+    key: LeaseKey,
+    /// The service's answer.
+    result: Result<ProgressResponse, ApiError>,
+}
+
+/// The driver's state. Runs until every lease is gone and either the manager
+/// asked it to drain or every sender (manager and handles) is dropped.
+pub(super) struct Driver {
+    /// Where reports go.
+    service: Arc<dyn TaskService>,
+    /// The process-wide budget every report takes a token from.
+    budget: CallBudget,
+    /// Every lease, and which report goes next.
+    queue: ReportQueue<Binding>,
+    /// Registrations, releases and drain requests, in the order they were made.
+    commands: mpsc::UnboundedReceiver<Command>,
+    /// Report calls awaiting the service's answer. Polled inside this task:
+    /// the HTTP client does its I/O on its own tasks, so no spawn is needed.
+    in_flight: FuturesUnordered<BoxFuture<'static, Completion>>,
+    /// One watcher per live lease, completing with the lease's key when its
+    /// handler asks for an early report, or `None` when the lease ends.
+    requests: FuturesUnordered<BoxFuture<'static, Option<LeaseKey>>>,
+    /// Upper bound on `in_flight`.
+    max_in_flight: usize,
+    /// Set by a drain request: stop once no lease is left.
+    draining: bool,
+    /// Told when the driver stops.
+    drain_waiters: Vec<oneshot::Sender<()>>,
+    /// The number of leases, published for `LeaseManager::lease_count`.
+    lease_count: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Driver")
+            .field("leases", &self.queue.len())
+            .field("in_flight", &self.in_flight.len())
+            .field("draining", &self.draining)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Driver {
+    /// A driver for a new manager, receiving `commands` and publishing the
+    /// number of leases to `lease_count`.
+    pub(super) fn new(
+        service: Arc<dyn TaskService>,
+        budget: CallBudget,
+        config: &crate::LeaseConfig,
+        commands: mpsc::UnboundedReceiver<Command>,
+        lease_count: Arc<AtomicUsize>,
+    ) -> Self {
+        Self {
+            service,
+            budget,
+            queue: ReportQueue::new(config.jitter_seed),
+            commands,
+            in_flight: FuturesUnordered::new(),
+            requests: FuturesUnordered::new(),
+            max_in_flight: config.max_concurrent_reports.max(1),
+            draining: false,
+            drain_waiters: Vec::new(),
+            lease_count,
+        }
+    }
+
+    /// The driver loop.
+    ///
+    /// Budget tokens are bound late: the driver waits for a token while
+    /// reports are ready, and only once it is granted takes the most urgent
+    /// ready report. A granted token that finds no ready report (all released
+    /// meanwhile) is kept as `permit` for the next one.
+    pub(super) async fn run(mut self) {
+        let mut token: Option<BoxFuture<'static, ()>> = None;
+        let mut permit = false;
+        loop {
+            self.lease_count.store(self.queue.len(), Ordering::Relaxed);
+            if self.draining && self.queue.is_empty() {
+                // A registration sent just before the drain finished still
+                // gets its lease rather than an immediate expiry.
+                match self.commands.try_recv() {
+                    Ok(command) => {
+                        self.handle(command);
+                        continue;
+                    }
+                    Err(_) => break,
+                }
+            }
+            let room = self.in_flight.len() < self.max_in_flight;
+            if permit && room && self.queue.has_ready() {
+                permit = false;
+                self.dispatch();
+                continue;
+            }
+            if token.is_none() && !permit && room && self.queue.has_ready() {
+                let budget = self.budget.clone();
+                token = Some(Box::pin(async move {
+                    budget.acquire(Operation::ReportTaskProgress).await;
+                }));
+            }
+            let wakeup = self.queue.next_wakeup();
+            // Biased: commands first, so registrations (whose acknowledgement
+            // is urgent) and releases (which free budget) are never delayed
+            // behind a burst of answers; then answers, which move deadlines;
+            // then timers; then tokens.
+            tokio::select! {
+                biased;
+                command = self.commands.recv() => match command {
+                    Some(command) => self.handle(command),
+                    None => break,
+                },
+                Some(completion) = self.in_flight.next() => self.finish(completion),
+                () = tokio::time::sleep_until(wakeup.unwrap_or_else(Instant::now)),
+                    if wakeup.is_some() =>
+                {
+                    // Never before the wakeup, even if the timer rounded.
+                    let now = wakeup.map_or_else(Instant::now, |at| Instant::now().max(at));
+                    let actions = self.queue.advance(now);
+                    self.apply(actions);
+                }
+                Some(()) = OptionFuture::from(token.as_mut()) => {
+                    token = None;
+                    permit = true;
+                }
+                Some(request) = self.requests.next() => {
+                    if let Some(key) = request {
+                        self.report_requested(key);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Carries out one command.
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Register {
+                key,
+                lease,
+                binding,
+            } => {
+                tracing::debug!(task = %binding.task_id, deadline = ?lease.deadline(), "lease registered");
+                self.requests.push(watch_requests(key, &binding));
+                self.queue.insert(key, lease, binding, Instant::now());
+            }
+            Command::Release(key) => {
+                if let Some(binding) = self.queue.remove(key) {
+                    tracing::debug!(task = %binding.task_id, "lease released");
+                }
+            }
+            Command::Drain(waiter) => {
+                self.draining = true;
+                self.drain_waiters.push(waiter);
+            }
+        }
+    }
+
+    /// Sends the most urgent ready report (a budget token is in hand).
+    fn dispatch(&mut self) {
+        let Some((key, priority, binding)) = self.queue.pop_ready(Instant::now()) else {
+            return;
+        };
+        tracing::trace!(task = %binding.task_id, ?priority, "sending progress report");
+        let service = Arc::clone(&self.service);
+        let task_id = binding.task_id.clone();
+        let fields = sanitize(binding.progress.snapshot());
+        self.in_flight.push(Box::pin(async move {
+            let result = service.report_task_progress(&task_id, &fields).await;
+            Completion { key, result }
+        }));
+    }
+
+    /// Feeds a report's answer to its lease.
+    fn finish(&mut self, completion: Completion) {
+        let Completion { key, result } = completion;
+        telemetry::report_answered(result.is_ok());
+        let answer = match result {
+            Ok(response) => Ok(response.canceled),
+            Err(error) => {
+                if let Some(binding) = self.queue.payload(key) {
+                    tracing::warn!(task = %binding.task_id, class = %error.class(), %error, "progress report failed");
+                }
+                Err(error.class())
+            }
+        };
+        let actions = self.queue.complete(key, answer, Instant::now());
+        self.apply(actions);
+    }
+
+    /// A handler asked for an early report; keep watching its requests.
+    fn report_requested(&mut self, key: LeaseKey) {
+        let actions = self.queue.request_report(key, Instant::now());
+        self.apply(actions);
+        if let Some(binding) = self.queue.payload(key) {
+            self.requests.push(watch_requests(key, binding));
+        }
+    }
+
+    /// Performs the actions the queue returned.
+    fn apply(&mut self, actions: Vec<(LeaseKey, Action)>) {
+        for (key, action) in actions {
+            let Some(binding) = self.queue.payload(key) else {
+                continue;
+            };
+            match action {
+                // The queue has already indexed the report.
+                Action::SendReport { .. } => {}
+                Action::DeadlineMoved(deadline) => binding.shared.set_deadline(deadline),
+                Action::Acknowledged { latency } => {
+                    if binding.shared.advance(LeaseState::Held) {
+                        telemetry::acknowledged(latency);
+                        tracing::debug!(task = %binding.task_id, ?latency, "task acknowledged");
+                    }
+                }
+                Action::End { state, reason } => {
+                    // A lease its holder released already is not tripped:
+                    // the handler is done and nobody is listening.
+                    if binding.shared.advance(state) {
+                        binding.cancellation.trip(reason);
+                        telemetry::lease_ended(state);
+                        tracing::warn!(task = %binding.task_id, %reason, "lease ended; the task must stop and send no status");
+                    }
+                    self.queue.remove(key);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Driver {
+    /// However the driver stops (drained, abandoned, or panicking), no lease
+    /// is left looking alive: nobody will report it any more, so it is
+    /// expired and its handler tripped, and drain waiters are told.
+    fn drop(&mut self) {
+        self.commands.close();
+        while let Ok(command) = self.commands.try_recv() {
+            match command {
+                Command::Register {
+                    key,
+                    lease,
+                    binding,
+                } => self.queue.insert(key, lease, binding, Instant::now()),
+                Command::Release(key) => {
+                    self.queue.remove(key);
+                }
+                Command::Drain(waiter) => self.drain_waiters.push(waiter),
+            }
+        }
+        for binding in self.queue.take_all() {
+            if binding.shared.advance(LeaseState::Expired) {
+                binding.cancellation.trip(CancelReason::LeaseExpired);
+                tracing::warn!(task = %binding.task_id, "lease manager stopped while the lease was live");
+            }
+        }
+        for waiter in self.drain_waiters.drain(..) {
+            // The waiter may have given up; nothing to do then.
+            let _told = waiter.send(());
+        }
+        self.lease_count.store(0, Ordering::Relaxed);
+    }
+}
+
+/// A future that completes with `key` when the lease's handler asks for an
+/// early report, or with `None` once the lease is terminal (so watchers of
+/// ended leases do not accumulate).
+fn watch_requests(key: LeaseKey, binding: &Binding) -> BoxFuture<'static, Option<LeaseKey>> {
+    let progress = binding.progress.clone();
+    let mut state = binding.shared.subscribe_state();
+    Box::pin(async move {
+        tokio::select! {
+            () = progress.report_requested() => Some(key),
+            _ended = state.wait_for(|state| state.is_terminal()) => None,
+        }
+    })
+}

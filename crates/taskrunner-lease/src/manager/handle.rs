@@ -1,0 +1,171 @@
+//! [`LeaseHandle`]: the holder's view of one lease.
+
+use std::sync::Arc;
+
+use taskrunner_api::{CancelReason, TaskId};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use super::Command;
+use crate::queue::LeaseKey;
+use crate::{LeaseState, LeaseVerdict};
+
+/// The state of one lease that the driver and the holder share.
+#[derive(Debug)]
+pub(crate) struct LeaseShared {
+    /// The lease state. The driver moves it forward, the holder's release
+    /// moves it to `Released`; both go through the channel's write lock, so
+    /// a release and an ending are ordered and only the first one counts.
+    state: watch::Sender<LeaseState>,
+    /// The lease deadline, for the handler's `TaskContext`. The driver
+    /// publishes a new deadline *before* the state change it belongs to, so
+    /// whoever sees `Held` sees its deadline too.
+    deadline: watch::Sender<Option<Instant>>,
+}
+
+impl LeaseShared {
+    /// A lease acknowledging, with its acknowledgement deadline.
+    pub(crate) fn new(deadline: Instant) -> Self {
+        Self {
+            state: watch::Sender::new(LeaseState::Acknowledging),
+            deadline: watch::Sender::new(Some(deadline)),
+        }
+    }
+
+    /// A receiver of the state, to wait for changes.
+    pub(crate) fn subscribe_state(&self) -> watch::Receiver<LeaseState> {
+        self.state.subscribe()
+    }
+
+    /// Publishes a new deadline.
+    pub(crate) fn set_deadline(&self, deadline: Instant) {
+        self.deadline.send_replace(Some(deadline));
+    }
+
+    /// Moves a live lease to `to`. Returns `false`, changing nothing, when
+    /// the lease is already terminal (ended, or released by its holder).
+    pub(crate) fn advance(&self, to: LeaseState) -> bool {
+        self.state.send_if_modified(|state| {
+            if state.is_terminal() {
+                false
+            } else {
+                *state = to;
+                true
+            }
+        })
+    }
+
+    /// Marks the lease released at `now` and says what its holder may do.
+    fn release(&self, now: Instant) -> LeaseVerdict {
+        let deadline = *self.deadline.borrow();
+        let mut verdict = LeaseVerdict::Expired;
+        self.state.send_modify(|state| {
+            verdict = LeaseVerdict::decide(*state, deadline, now);
+            *state = LeaseState::Released;
+        });
+        verdict
+    }
+}
+
+/// One lease, as its holder (the runner dispatching the task) sees it.
+///
+/// Returned by [`LeaseManager::acquire`](crate::LeaseManager::acquire). The
+/// manager keeps reporting the lease until it ends or the handle is released
+/// (or dropped, which releases it). About 100 bytes; it holds no task of its
+/// own.
+#[derive(Debug)]
+pub struct LeaseHandle {
+    /// The lease's key in the manager's queue.
+    pub(super) key: LeaseKey,
+    /// The task the lease is for.
+    pub(super) task_id: TaskId,
+    /// State and deadline, shared with the driver.
+    pub(super) shared: Arc<LeaseShared>,
+    /// Tells the driver about the release.
+    pub(super) commands: mpsc::UnboundedSender<Command>,
+    /// Set once released, so that `Drop` does not release twice.
+    pub(super) released: bool,
+}
+
+impl LeaseHandle {
+    /// The task this lease is for.
+    pub fn task_id(&self) -> &TaskId {
+        &self.task_id
+    }
+
+    /// Completes when the acknowledgement has been accepted, or the lease
+    /// ended before it was.
+    ///
+    /// Await this before dispatching the task: a task whose acknowledgement
+    /// was answered with TaskNotFound, `canceled: true`, or not at all within
+    /// the acknowledgement window must never run.
+    ///
+    /// # Errors
+    ///
+    /// The reason the lease ended before it was held: do not run the task,
+    /// and send no SetTaskStatus.
+    ///
+    /// # Cancellation
+    ///
+    /// Cancel-safe: it only observes the lease.
+    pub async fn acknowledged(&self) -> Result<(), CancelReason> {
+        let mut state = self.shared.subscribe_state();
+        let settled = match state
+            .wait_for(|state| *state != LeaseState::Acknowledging)
+            .await
+        {
+            Ok(state) => *state,
+            // The sender lives as long as `self`; kept for completeness.
+            Err(_) => LeaseState::Expired,
+        };
+        match settled {
+            LeaseState::Held => Ok(()),
+            other => Err(other.cancel_reason().unwrap_or(CancelReason::LeaseExpired)),
+        }
+    }
+
+    /// The lease's current state.
+    pub fn state(&self) -> LeaseState {
+        *self.shared.state.borrow()
+    }
+
+    /// The lease deadline: past it the task may belong to someone else.
+    ///
+    /// The receiver sees every move of the deadline (each accepted report
+    /// pushes it out). It is `Some` from the start: before the
+    /// acknowledgement is accepted it is the end of the acknowledgement window.
+    pub fn deadline(&self) -> watch::Receiver<Option<Instant>> {
+        self.shared.deadline.subscribe()
+    }
+
+    /// Stops reporting the lease and says whether the caller may still send
+    /// SetTaskStatus for the task.
+    ///
+    /// Only [`LeaseVerdict::Held`] permits it: the lease was live and inside
+    /// its deadline at this moment (fencing), so the outcome reaches the
+    /// service while the task is still ours.
+    pub fn release(mut self) -> LeaseVerdict {
+        self.release_once()
+    }
+
+    /// Releases the lease unless that was done already.
+    fn release_once(&mut self) -> LeaseVerdict {
+        let verdict = self.shared.release(Instant::now());
+        if !self.released {
+            self.released = true;
+            // The driver is gone only after every lease was released or
+            // ended, so a failed send means there is nothing left to stop.
+            let _sent = self.commands.send(Command::Release(self.key));
+        }
+        verdict
+    }
+}
+
+impl Drop for LeaseHandle {
+    /// Dropping a handle releases the lease (the verdict is lost).
+    fn drop(&mut self) {
+        if !self.released {
+            self.release_once();
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! The PollForTask loops of one worker group.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use taskrunner_api::{InstanceIdentity, Operation, PollRequest, TaskService};
+use taskrunner_lease::CallBudget;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::backoff::Backoff;
+use crate::dispatch::{Dispatch, Slot};
+
+/// How one worker group is polled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollerConfig {
+    /// The worker group: must match the activities' `workerGroup` exactly.
+    pub worker_group: String,
+    /// How many tasks of this group run at once: the slots.
+    pub concurrency: usize,
+    /// How many PollForTask calls may be in flight at once (the Java
+    /// runner's `--tasks`, default 2); never more than the free slots,
+    /// since each poll holds a slot.
+    pub pollers: usize,
+    /// The host name sent with each poll.
+    pub hostname: Option<String>,
+    /// The EC2 instance identity sent with each poll, when on EC2.
+    pub instance_identity: Option<InstanceIdentity>,
+    /// The delays after failed polls.
+    pub backoff: Backoff,
+}
+
+impl PollerConfig {
+    /// A configuration for `worker_group` with the Java runner's defaults:
+    /// two pollers and two slots.
+    pub fn new(worker_group: impl Into<String>) -> Self {
+        Self {
+            worker_group: worker_group.into(),
+            concurrency: 2,
+            pollers: 2,
+            hostname: None,
+            instance_identity: None,
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+/// Why a poller configuration was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PollerConfigError {
+    /// The worker group is empty: name the one the pipeline's activities use.
+    #[error("the worker group is empty: give the workerGroup your activities name")]
+    EmptyWorkerGroup,
+    /// Concurrency 0 would never run a task: use 1 or more.
+    #[error("worker group '{0}': concurrency must be at least 1")]
+    NoSlots(String),
+    /// No pollers would never poll: use 1 or more.
+    #[error("worker group '{0}': the number of pollers must be at least 1")]
+    NoPollers(String),
+}
+
+/// Counts of what a poller did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PollSummary {
+    /// PollForTask calls made.
+    pub polls: u64,
+    /// Polls that delivered a task.
+    pub tasks: u64,
+    /// Polls that ended empty.
+    pub empty: u64,
+    /// Polls that failed.
+    pub errors: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    polls: AtomicU64,
+    tasks: AtomicU64,
+    empty: AtomicU64,
+    errors: AtomicU64,
+}
+
+/// Polls one worker group: each poll holds a free slot, so a task is never
+/// polled that cannot start at once, and the slot travels with the task to
+/// the dispatcher, which frees it when the task is done.
+pub struct Poller {
+    service: Arc<dyn TaskService>,
+    budget: CallBudget,
+    config: PollerConfig,
+    slots: Arc<Semaphore>,
+    counters: Arc<Counters>,
+}
+
+impl Poller {
+    /// A poller for `config.worker_group`.
+    ///
+    /// # Errors
+    /// [`PollerConfigError`] for an empty worker group, no slots or no
+    /// pollers.
+    pub fn new(
+        service: Arc<dyn TaskService>,
+        budget: CallBudget,
+        config: PollerConfig,
+    ) -> Result<Self, PollerConfigError> {
+        if config.worker_group.is_empty() {
+            return Err(PollerConfigError::EmptyWorkerGroup);
+        }
+        if config.concurrency == 0 {
+            return Err(PollerConfigError::NoSlots(config.worker_group));
+        }
+        if config.pollers == 0 {
+            return Err(PollerConfigError::NoPollers(config.worker_group));
+        }
+        let slots = Arc::new(Semaphore::new(config.concurrency));
+        Ok(Self {
+            service,
+            budget,
+            config,
+            slots,
+            counters: Arc::default(),
+        })
+    }
+
+    /// The worker group polled.
+    pub fn worker_group(&self) -> &str {
+        &self.config.worker_group
+    }
+
+    /// How many slots are free now.
+    pub fn free_slots(&self) -> usize {
+        self.slots.available_permits()
+    }
+
+    /// Polls until `stop` trips, handing each task with its slot to
+    /// `dispatch`. A poll in flight when `stop` trips is not abandoned: it
+    /// returns, and what it delivers is dispatched, since the service
+    /// already leased it to this runner.
+    pub async fn run(&self, dispatch: Arc<dyn Dispatch>, stop: CancellationToken) -> PollSummary {
+        let loops = self.config.pollers.min(self.config.concurrency);
+        let mut set = JoinSet::new();
+        for _ in 0..loops {
+            let worker = PollLoop {
+                service: self.service.clone(),
+                budget: self.budget.clone(),
+                request: PollRequest {
+                    worker_group: self.config.worker_group.clone(),
+                    hostname: self.config.hostname.clone(),
+                    instance_identity: self.config.instance_identity.clone(),
+                },
+                backoff: self.config.backoff,
+                slots: self.slots.clone(),
+                counters: self.counters.clone(),
+                dispatch: dispatch.clone(),
+                stop: stop.clone(),
+            };
+            set.spawn(worker.run());
+        }
+        while set.join_next().await.is_some() {}
+        self.summary()
+    }
+
+    /// What the poller did so far.
+    pub fn summary(&self) -> PollSummary {
+        PollSummary {
+            polls: self.counters.polls.load(Ordering::Relaxed),
+            tasks: self.counters.tasks.load(Ordering::Relaxed),
+            empty: self.counters.empty.load(Ordering::Relaxed),
+            errors: self.counters.errors.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// One of a poller's loops.
+struct PollLoop {
+    service: Arc<dyn TaskService>,
+    budget: CallBudget,
+    request: PollRequest,
+    backoff: Backoff,
+    slots: Arc<Semaphore>,
+    counters: Arc<Counters>,
+    dispatch: Arc<dyn Dispatch>,
+    stop: CancellationToken,
+}
+
+impl PollLoop {
+    async fn run(self) {
+        let group = self.request.worker_group.as_str();
+        let mut failures = 0_u32;
+        loop {
+            let Some(permit) = self.free_slot().await else {
+                return;
+            };
+            tokio::select! {
+                () = self.budget.acquire(Operation::PollForTask) => {}
+                () = self.stop.cancelled() => return,
+            }
+            self.counters.polls.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("taskrunner_polls_total", "worker_group" => group.to_owned())
+                .increment(1);
+            match self.service.poll_for_task(&self.request).await {
+                Ok(Some(task)) => {
+                    failures = 0;
+                    self.counters.tasks.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(worker_group = group, task_id = %task.task_id, attempt_id = %task.attempt_id, "polled a task");
+                    self.dispatch.dispatch(task, Slot::new(permit, group));
+                }
+                Ok(None) => {
+                    failures = 0;
+                    self.counters.empty.fetch_add(1, Ordering::Relaxed);
+                    metrics::counter!("taskrunner_empty_polls_total", "worker_group" => group.to_owned()).increment(1);
+                }
+                Err(error) => {
+                    drop(permit);
+                    failures = failures.saturating_add(1);
+                    self.counters.errors.fetch_add(1, Ordering::Relaxed);
+                    metrics::counter!("taskrunner_api_errors_total", "operation" => "PollForTask", "class" => format!("{:?}", error.class())).increment(1);
+                    let delay = self.backoff.delay(failures, error.class());
+                    tracing::warn!(worker_group = group, %error, failures, delay_ms = delay.as_millis() as u64, "PollForTask failed; backing off");
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        () = self.stop.cancelled() => return,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for a free slot, or `None` once stopped.
+    async fn free_slot(&self) -> Option<OwnedSemaphorePermit> {
+        if self.stop.is_cancelled() {
+            return None;
+        }
+        tokio::select! {
+            permit = self.slots.clone().acquire_owned() => permit.ok(),
+            () = self.stop.cancelled() => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Poller {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Poller")
+            .field("config", &self.config)
+            .field("free_slots", &self.free_slots())
+            .finish_non_exhaustive()
+    }
+}

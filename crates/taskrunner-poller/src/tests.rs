@@ -1,0 +1,291 @@
+//! Paused-time tests of the poll loops against an in-process service.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+use taskrunner_api::{
+    ApiError, ErrorClass, Field, HeartbeatRequest, HeartbeatResponse, Operation, PollRequest,
+    ProgressResponse, StatusReport, Task, TaskId, TaskService,
+};
+use taskrunner_lease::CallBudget;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::{Heartbeat, Poller, PollerConfig, Slot};
+
+/// What a scripted poll answers.
+enum Answer {
+    Task,
+    Empty,
+    Fail(ErrorClass),
+}
+
+#[derive(Default)]
+struct Scripted {
+    answers: Mutex<VecDeque<Answer>>,
+    /// When each poll started.
+    polls: Mutex<Vec<Instant>>,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+    terminate_after: Mutex<Option<usize>>,
+    heartbeats: AtomicUsize,
+}
+
+impl Scripted {
+    fn new(answers: impl IntoIterator<Item = Answer>) -> Arc<Self> {
+        Arc::new(Self {
+            answers: Mutex::new(answers.into_iter().collect()),
+            ..Self::default()
+        })
+    }
+}
+
+#[async_trait]
+impl TaskService for Scripted {
+    async fn poll_for_task(&self, _: &PollRequest) -> Result<Option<Task>, ApiError> {
+        let number = {
+            let mut polls = self.polls.lock();
+            polls.push(Instant::now());
+            polls.len()
+        };
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        let answer = self.answers.lock().pop_front();
+        let result = match answer {
+            Some(Answer::Task) => Ok(Some(Task::new(
+                format!("task-{number}"),
+                "df-1",
+                format!("@A_Attempt={number}"),
+            ))),
+            Some(Answer::Fail(class)) => Err(ApiError::new(
+                Operation::PollForTask,
+                class,
+                "scripted failure",
+            )),
+            Some(Answer::Empty) => Ok(None),
+            // Out of script: behave like an idle service's long poll.
+            None => {
+                tokio::time::sleep(Duration::from_secs(90)).await;
+                Ok(None)
+            }
+        };
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    async fn report_task_progress(
+        &self,
+        _: &TaskId,
+        _: &[Field],
+    ) -> Result<ProgressResponse, ApiError> {
+        Ok(ProgressResponse::default())
+    }
+
+    async fn report_task_runner_heartbeat(
+        &self,
+        _: &HeartbeatRequest,
+    ) -> Result<HeartbeatResponse, ApiError> {
+        let count = self.heartbeats.fetch_add(1, Ordering::SeqCst) + 1;
+        let terminate = self
+            .terminate_after
+            .lock()
+            .is_some_and(|after| count >= after);
+        Ok(HeartbeatResponse { terminate })
+    }
+
+    async fn set_task_status(&self, _: &TaskId, _: &StatusReport) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
+fn config(concurrency: usize, pollers: usize) -> PollerConfig {
+    PollerConfig {
+        concurrency,
+        pollers,
+        ..PollerConfig::new("workers")
+    }
+}
+
+/// Collects dispatched tasks, keeping their slots until released.
+#[derive(Default)]
+struct Held {
+    tasks: Mutex<Vec<(Task, Option<Slot>)>>,
+}
+
+impl Held {
+    fn count(&self) -> usize {
+        self.tasks.lock().len()
+    }
+
+    fn release_all(&self) {
+        for (_, slot) in self.tasks.lock().iter_mut() {
+            slot.take();
+        }
+    }
+}
+
+fn holding(held: &Arc<Held>) -> Arc<dyn crate::Dispatch> {
+    let held = held.clone();
+    Arc::new(move |task: Task, slot: Slot| held.tasks.lock().push((task, Some(slot))))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_poll_needs_a_free_slot() {
+    let service = Scripted::new([Answer::Task, Answer::Task, Answer::Task]);
+    let poller =
+        Arc::new(Poller::new(service.clone(), CallBudget::unlimited(), config(1, 2)).unwrap());
+    let held = Arc::new(Held::default());
+    let stop = CancellationToken::new();
+    let run = tokio::spawn({
+        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
+        async move { poller.run(dispatch, stop).await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(held.count(), 1, "one slot, one task");
+    assert_eq!(
+        service.polls.lock().len(),
+        1,
+        "no poll while the only slot is taken"
+    );
+    held.release_all();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(held.count(), 2);
+    assert_eq!(
+        service.most_in_flight.load(Ordering::SeqCst),
+        1,
+        "never more polls than slots"
+    );
+    stop.cancel();
+    held.release_all();
+    run.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn empty_polls_loop_at_once_and_errors_back_off() {
+    let service = Scripted::new([
+        Answer::Empty,
+        Answer::Empty,
+        Answer::Fail(ErrorClass::Transient),
+        Answer::Fail(ErrorClass::Transient),
+        Answer::Fail(ErrorClass::Transient),
+        Answer::Task,
+    ]);
+    let poller = Poller::new(service.clone(), CallBudget::unlimited(), config(1, 1)).unwrap();
+    let held = Arc::new(Held::default());
+    let stop = CancellationToken::new();
+    let start = Instant::now();
+    let running = poller.run(holding(&held), stop.clone());
+    tokio::pin!(running);
+    loop {
+        tokio::select! {
+            _ = &mut running => break,
+            () = tokio::time::sleep(Duration::from_millis(10)) => {
+                if held.count() == 1 { stop.cancel(); }
+            }
+        }
+    }
+    let polls = service.polls.lock().clone();
+    assert_eq!(
+        polls[1] - start,
+        Duration::ZERO,
+        "an empty poll loops at once"
+    );
+    assert_eq!(polls[2] - start, Duration::ZERO);
+    let backoff = crate::Backoff::default();
+    for (index, failures) in [(3, 1), (4, 2), (5, 3)] {
+        let gap = polls[index] - polls[index - 1];
+        assert!(
+            gap <= backoff.ceiling(failures, ErrorClass::Transient) + Duration::from_millis(10),
+            "gap {gap:?} after {failures} failures"
+        );
+    }
+    assert_eq!(poller.summary().errors, 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stopping_lets_an_in_flight_poll_return_and_dispatches_its_task() {
+    /// A service whose one poll answers a task after a long wait.
+    struct SlowTask;
+    #[async_trait]
+    impl TaskService for SlowTask {
+        async fn poll_for_task(&self, _: &PollRequest) -> Result<Option<Task>, ApiError> {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok(Some(Task::new("late", "df-1", "@A_Attempt=1")))
+        }
+        async fn report_task_progress(
+            &self,
+            _: &TaskId,
+            _: &[Field],
+        ) -> Result<ProgressResponse, ApiError> {
+            Ok(ProgressResponse::default())
+        }
+        async fn report_task_runner_heartbeat(
+            &self,
+            _: &HeartbeatRequest,
+        ) -> Result<HeartbeatResponse, ApiError> {
+            Ok(HeartbeatResponse::default())
+        }
+        async fn set_task_status(&self, _: &TaskId, _: &StatusReport) -> Result<(), ApiError> {
+            Ok(())
+        }
+    }
+    let poller = Poller::new(Arc::new(SlowTask), CallBudget::unlimited(), config(4, 1)).unwrap();
+    let held = Arc::new(Held::default());
+    let stop = CancellationToken::new();
+    let stopper = stop.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        stopper.cancel();
+    });
+    let summary = poller.run(holding(&held), stop).await;
+    assert_eq!(summary.polls, 1, "no new poll after stop");
+    assert_eq!(held.count(), 1, "the in-flight poll's task was dispatched");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_heartbeat_beats_at_start_and_every_interval_until_told_to_terminate() {
+    let service = Scripted::new([]);
+    *service.terminate_after.lock() = Some(3);
+    let heartbeat = Heartbeat::new(
+        service.clone(),
+        CallBudget::unlimited(),
+        HeartbeatRequest::new("runner-1"),
+        Duration::from_secs(900),
+    );
+    let terminate = CancellationToken::new();
+    let start = Instant::now();
+    heartbeat
+        .run(CancellationToken::new(), terminate.clone())
+        .await;
+    assert!(terminate.is_cancelled());
+    assert_eq!(service.heartbeats.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        Instant::now() - start,
+        Duration::from_secs(1800),
+        "at start, +15 min, +30 min"
+    );
+}
+
+#[test]
+fn bad_configurations_are_refused_with_the_worker_group_named() {
+    let service = Scripted::new([]);
+    let error = Poller::new(service.clone(), CallBudget::unlimited(), config(0, 2)).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "worker group 'workers': concurrency must be at least 1"
+    );
+    let error = Poller::new(
+        service,
+        CallBudget::unlimited(),
+        PollerConfig {
+            worker_group: String::new(),
+            ..config(1, 1)
+        },
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("empty"));
+}

@@ -1,0 +1,308 @@
+//! [`RunnerBuilder`]: everything a runner can be told before it starts.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use taskrunner_activity::{Activity, ActivityError, ActivityService, Outcome, TaskContext};
+use taskrunner_api::TaskService;
+use taskrunner_lease::{CallBudget, LeaseConfig};
+use taskrunner_poller::{Backoff, PollerConfig, DEFAULT_HEARTBEAT_INTERVAL};
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceExt};
+
+use crate::error::BuildError;
+use crate::runner::Runner;
+
+/// An activity as a type-erased tower service that can be shared between
+/// threads: what [`RunnerBuilder::layer`] layers wrap.
+pub type SharedActivityService = BoxCloneSyncService<TaskContext, Outcome, ActivityError>;
+
+/// A runner-wide layer, kept type-erased until the routes are built.
+type LayerFn = Arc<dyn Fn(SharedActivityService) -> SharedActivityService + Send + Sync>;
+
+/// How a route picks its tasks.
+#[derive(Debug, Clone)]
+pub(crate) enum RouteKey {
+    /// By the attempt object's `type`.
+    Type(String),
+    /// By the value of a field such as `myActivity`.
+    Field { field: String, value: String },
+}
+
+/// Builds a [`Runner`]. Start with [`Runner::builder`].
+pub struct RunnerBuilder {
+    pub(crate) service: Arc<dyn TaskService>,
+    pub(crate) worker_groups: Vec<PollerConfig>,
+    /// Slots for worker groups added without their own.
+    pub(crate) concurrency: usize,
+    /// Pollers for worker groups added without their own.
+    pub(crate) pollers: usize,
+    pub(crate) routes: Vec<(RouteKey, SharedActivityService)>,
+    pub(crate) layers: Vec<LayerFn>,
+    pub(crate) lease_config: LeaseConfig,
+    pub(crate) budget: CallBudget,
+    pub(crate) taskrunner_id: Option<String>,
+    pub(crate) hostname: Option<String>,
+    pub(crate) heartbeat_interval: Duration,
+    pub(crate) drain_timeout: Duration,
+    pub(crate) cancel_grace: Duration,
+    pub(crate) scratch_root: PathBuf,
+    pub(crate) backoff: Backoff,
+    pub(crate) status_attempts: u32,
+}
+
+impl std::fmt::Debug for RunnerBuilder {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("RunnerBuilder")
+            .field("worker_groups", &self.worker_groups)
+            .field(
+                "routes",
+                &self.routes.iter().map(|(key, _)| key).collect::<Vec<_>>(),
+            )
+            .field("layers", &self.layers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunnerBuilder {
+    pub(crate) fn new(service: Arc<dyn TaskService>) -> Self {
+        Self {
+            service,
+            worker_groups: Vec::new(),
+            concurrency: 2,
+            pollers: 2,
+            routes: Vec::new(),
+            layers: Vec::new(),
+            lease_config: LeaseConfig::default(),
+            budget: CallBudget::documented(),
+            taskrunner_id: None,
+            hostname: None,
+            heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
+            drain_timeout: Duration::from_secs(300),
+            cancel_grace: Duration::from_secs(30),
+            scratch_root: std::env::temp_dir().join("taskrunner"),
+            backoff: Backoff::default(),
+            status_attempts: 8,
+        }
+    }
+
+    /// Polls `name`, with the runner's default [`concurrency`](Self::concurrency)
+    /// and [`pollers`](Self::pollers). Call it once per worker group.
+    pub fn worker_group(mut self, name: impl Into<String>) -> Self {
+        let mut config = PollerConfig::new(name);
+        // Zero marks "the runner's default", filled in by build().
+        config.concurrency = 0;
+        config.pollers = 0;
+        self.worker_groups.push(config);
+        self
+    }
+
+    /// Polls a worker group with settings of its own (concurrency, pollers,
+    /// backoff, instance identity).
+    pub fn worker_group_config(mut self, config: PollerConfig) -> Self {
+        self.worker_groups.push(config);
+        self
+    }
+
+    /// How many tasks of each worker group run at once (default 2).
+    pub fn concurrency(mut self, tasks: usize) -> Self {
+        self.concurrency = tasks;
+        self
+    }
+
+    /// How many PollForTask calls per worker group may be in flight (default
+    /// 2, the Java runner's `--tasks`).
+    pub fn pollers(mut self, pollers: usize) -> Self {
+        self.pollers = pollers;
+        self
+    }
+
+    /// Runs `activity` for tasks whose attempt object's `type` is
+    /// `object_type`, e.g. `ShellCommandActivity`.
+    pub fn activity(self, object_type: impl Into<String>, activity: impl Activity) -> Self {
+        self.route(
+            RouteKey::Type(object_type.into()),
+            ActivityService::new(activity),
+        )
+    }
+
+    /// Runs `activity` for tasks whose attempt object has `field` = `value`,
+    /// e.g. `myActivity` = `resize`. Field routes are checked before type
+    /// routes.
+    pub fn activity_for_field(
+        self,
+        field: impl Into<String>,
+        value: impl Into<String>,
+        activity: impl Activity,
+    ) -> Self {
+        let (field, value) = (field.into(), value.into());
+        self.route(
+            RouteKey::Field { field, value },
+            ActivityService::new(activity),
+        )
+    }
+
+    /// Runs a tower service (an activity with layers of its own) for tasks
+    /// whose `type` is `object_type`.
+    pub fn service<S>(self, object_type: impl Into<String>, service: S) -> Self
+    where
+        S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
+        S::Error: Into<ActivityError>,
+        S::Future: Send + 'static,
+    {
+        self.route(RouteKey::Type(object_type.into()), service)
+    }
+
+    /// Runs a tower service for tasks whose `field` = `value`.
+    pub fn service_for_field<S>(
+        self,
+        field: impl Into<String>,
+        value: impl Into<String>,
+        service: S,
+    ) -> Self
+    where
+        S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
+        S::Error: Into<ActivityError>,
+        S::Future: Send + 'static,
+    {
+        let (field, value) = (field.into(), value.into());
+        self.route(RouteKey::Field { field, value }, service)
+    }
+
+    fn route<S>(mut self, key: RouteKey, service: S) -> Self
+    where
+        S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
+        S::Error: Into<ActivityError>,
+        S::Future: Send + 'static,
+    {
+        let service = BoxCloneSyncService::new(service.map_err(Into::into));
+        self.routes.push((key, service));
+        self
+    }
+
+    /// Wraps every activity in `layer` (a timeout, a concurrency limit, a
+    /// retry policy, your own). Layers added first end up outermost. Every
+    /// route is also wrapped, outside these, in a catch-panic layer (a panic
+    /// becomes FAILED with errorId `ActivityPanicked`) and a tracing layer.
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<SharedActivityService> + Send + Sync + 'static,
+        L::Service: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
+        <L::Service as Service<TaskContext>>::Error: Into<ActivityError>,
+        <L::Service as Service<TaskContext>>::Future: Send + 'static,
+    {
+        self.layers.push(Arc::new(move |service| {
+            BoxCloneSyncService::new(layer.layer(service).map_err(Into::into))
+        }));
+        self
+    }
+
+    /// The lease timing (report interval, jitter, margins).
+    pub fn lease_config(mut self, config: LeaseConfig) -> Self {
+        self.lease_config = config;
+        self
+    }
+
+    /// The process-wide call budget (default: the documented quotas).
+    /// Share one budget between runners of the same account.
+    pub fn budget(mut self, budget: CallBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// The runner's id in heartbeats (default: `taskrunner-` and a UUID).
+    pub fn taskrunner_id(mut self, id: impl Into<String>) -> Self {
+        self.taskrunner_id = Some(id.into());
+        self
+    }
+
+    /// The host name sent with polls and heartbeats (default: this host's).
+    pub fn hostname(mut self, hostname: impl Into<String>) -> Self {
+        self.hostname = Some(hostname.into());
+        self
+    }
+
+    /// Time between runner heartbeats (default 15 minutes).
+    pub fn heartbeat_interval(mut self, interval: Duration) -> Self {
+        self.heartbeat_interval = interval;
+        self
+    }
+
+    /// How long shutdown waits for tasks in flight before stopping them
+    /// (default 5 minutes). Their leases keep being reported meanwhile.
+    pub fn drain_timeout(mut self, timeout: Duration) -> Self {
+        self.drain_timeout = timeout;
+        self
+    }
+
+    /// How long a handler may take to stop after its token trips before it
+    /// is abandoned (default 30 s).
+    pub fn cancel_grace(mut self, grace: Duration) -> Self {
+        self.cancel_grace = grace;
+        self
+    }
+
+    /// Where tasks' scratch directories are made (default: the temp dir's
+    /// `taskrunner`).
+    pub fn scratch_root(mut self, root: impl Into<PathBuf>) -> Self {
+        self.scratch_root = root.into();
+        self
+    }
+
+    /// The delays between retries of failed calls.
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Checks the configuration and builds the runner.
+    ///
+    /// # Errors
+    /// [`BuildError`] naming what is missing or wrong.
+    pub fn build(mut self) -> Result<Runner, BuildError> {
+        if self.worker_groups.is_empty() {
+            return Err(BuildError::NoWorkerGroup);
+        }
+        if self.routes.is_empty() {
+            return Err(BuildError::NoActivity);
+        }
+        for (index, group) in self.worker_groups.iter().enumerate() {
+            if self.worker_groups[..index]
+                .iter()
+                .any(|other| other.worker_group == group.worker_group)
+            {
+                return Err(BuildError::DuplicateWorkerGroup(group.worker_group.clone()));
+            }
+        }
+        let hostname = self
+            .hostname
+            .clone()
+            .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned());
+        for group in &mut self.worker_groups {
+            if group.concurrency == 0 {
+                group.concurrency = self.concurrency;
+            }
+            if group.pollers == 0 {
+                group.pollers = self.pollers;
+            }
+            group.hostname.get_or_insert_with(|| hostname.clone());
+        }
+        let mut router = taskrunner_activity::Router::builder();
+        for (key, service) in std::mem::take(&mut self.routes) {
+            // Layers added first end up outermost. The router itself wraps
+            // every route in its catch-panic and tracing layers.
+            let service = self
+                .layers
+                .iter()
+                .rev()
+                .fold(service, |service, layer| layer(service));
+            router = match key {
+                RouteKey::Type(object_type) => router.service_for_type(object_type, service),
+                RouteKey::Field { field, value } => router.service_for_field(field, value, service),
+            };
+        }
+        Runner::new(self, router.build(), hostname)
+    }
+}

@@ -1,0 +1,237 @@
+//! The life of one task, from the poll to the accepted SetTaskStatus.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use taskrunner_activity::{ActivityError, Outcome, Router, TaskContext};
+use taskrunner_api::{CancelReason, Cancellation, ProgressSink, StatusReport, Task, TaskStatus};
+use taskrunner_lease::{parse_period, LeaseManager};
+use taskrunner_poller::{Dispatch, Slot};
+use tokio::time::Instant;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use crate::status::StatusSender;
+use crate::summary::Counters;
+
+/// The errorId of an attempt stopped by its `attemptTimeout`.
+pub const ATTEMPT_TIMEOUT_ERROR_ID: &str = "AttemptTimeout";
+
+/// What every task of a runner shares.
+pub(crate) struct Executor {
+    pub(crate) leases: LeaseManager,
+    pub(crate) router: Router,
+    pub(crate) status: StatusSender,
+    pub(crate) counters: Arc<Counters>,
+    /// How long a handler may take to stop after its token trips before it
+    /// is abandoned.
+    pub(crate) cancel_grace: Duration,
+    pub(crate) scratch_root: PathBuf,
+    /// The cancellations of the tasks in flight, so shutdown can trip them
+    /// after the drain timeout.
+    pub(crate) in_flight: Mutex<HashMap<u64, Cancellation>>,
+    pub(crate) next_key: AtomicU64,
+    /// Tracks the task futures, so shutdown can wait for them.
+    pub(crate) tracker: TaskTracker,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Executor")
+            .field("in_flight", &self.in_flight.lock().len())
+            .field("cancel_grace", &self.cancel_grace)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hands polled tasks to an [`Executor`].
+#[derive(Debug, Clone)]
+pub(crate) struct ExecutorDispatch(pub(crate) Arc<Executor>);
+
+impl Dispatch for ExecutorDispatch {
+    fn dispatch(&self, task: Task, slot: Slot) {
+        let executor = self.0.clone();
+        Counters::add(&executor.counters.polled);
+        metrics::gauge!("taskrunner_tasks_in_flight").increment(1.0);
+        self.0.tracker.spawn(async move {
+            executor.execute(task).await;
+            metrics::gauge!("taskrunner_tasks_in_flight").decrement(1.0);
+            drop(slot);
+        });
+    }
+}
+
+impl Executor {
+    /// Runs one task: acknowledge, route, run, report.
+    async fn execute(&self, task: Task) {
+        let span = tracing::info_span!(
+            "task",
+            pipeline_id = %task.pipeline_id,
+            attempt_id = %task.attempt_id,
+            task = %task.task_id.digest(),
+            activity = tracing::field::Empty,
+        );
+        let cancellation = Cancellation::new();
+        let progress = ProgressSink::new();
+        let key = self.next_key.fetch_add(1, Ordering::Relaxed);
+        self.in_flight.lock().insert(key, cancellation.clone());
+        self.run_task(&task, cancellation, progress, span.clone())
+            .instrument(span)
+            .await;
+        self.in_flight.lock().remove(&key);
+    }
+
+    async fn run_task(
+        &self,
+        task: &Task,
+        cancellation: Cancellation,
+        progress: ProgressSink,
+        span: tracing::Span,
+    ) {
+        // The acknowledgement goes out before anything else: the 2-minute
+        // window must never depend on how busy the handler side is.
+        let lease = match self
+            .leases
+            .acquire(task, cancellation.clone(), progress.clone())
+        {
+            Ok(lease) => lease,
+            Err(error) => {
+                tracing::warn!(%error, "task not acknowledged; the service will reassign it");
+                Counters::add(&self.counters.lost);
+                return;
+            }
+        };
+        if let Err(reason) = lease.acknowledged().await {
+            tracing::warn!(%reason, "acknowledgement refused; the task does not run");
+            lease.release();
+            Counters::add(&self.counters.lost);
+            return;
+        }
+        let report = match self.router.route(task) {
+            Err(unroutable) => {
+                tracing::warn!(%unroutable, "no activity for this task");
+                Some(unroutable.into_status_report())
+            }
+            Ok(route) => {
+                span.record("activity", route.name());
+                let context = TaskContext::builder(task.clone())
+                    .cancellation(cancellation.clone())
+                    .progress(progress)
+                    .deadline(lease.deadline())
+                    .scratch_root(self.scratch_root.clone())
+                    .span(span.clone())
+                    .build();
+                let timeout = attempt_timeout(task);
+                self.run_handler(route.call(context), &cancellation, timeout)
+                    .await
+            }
+        };
+        let verdict = lease.release();
+        let Some(report) = report else {
+            self.count_silent_end(cancellation.reason());
+            return;
+        };
+        if !verdict.may_set_status() {
+            tracing::info!(?verdict, "the lease is gone: no SetTaskStatus");
+            self.count_silent_end(verdict.cancel_reason());
+            return;
+        }
+        let status = report.status;
+        if self.status.send(task, report).await {
+            Counters::add(match status {
+                TaskStatus::Finished => &self.counters.finished,
+                TaskStatus::Failed => &self.counters.failed,
+                TaskStatus::False => &self.counters.precondition_false,
+            });
+        } else {
+            Counters::add(&self.counters.status_failures);
+        }
+    }
+
+    /// Runs the handler with its attempt timeout and cancellation. Answers
+    /// the status to send, or `None` when none may be sent (canceled, lease
+    /// gone, shut down).
+    async fn run_handler(
+        &self,
+        call: impl std::future::Future<Output = Result<Outcome, ActivityError>>,
+        cancellation: &Cancellation,
+        timeout: Option<(Duration, &str)>,
+    ) -> Option<StatusReport> {
+        tokio::pin!(call);
+        let deadline = timeout.map(|(timeout, _)| Instant::now() + timeout);
+        let timed_out = async {
+            match deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => std::future::pending().await,
+            }
+        };
+        let early = tokio::select! {
+            result = &mut call => Some(result),
+            () = cancellation.cancelled() => None,
+            () = timed_out => {
+                cancellation.trip(CancelReason::Timeout);
+                None
+            }
+        };
+        let result = match early {
+            Some(result) => Some(result),
+            // Cooperative first: the handler saw its token trip and gets the
+            // grace period to stop; past it, it is abandoned (dropped).
+            None => match tokio::time::timeout(self.cancel_grace, &mut call).await {
+                Ok(result) => Some(result),
+                Err(_) => {
+                    tracing::warn!(grace = ?self.cancel_grace, "the handler ignored cancellation; abandoned");
+                    Counters::add(&self.counters.abandoned);
+                    None
+                }
+            },
+        };
+        match cancellation.reason() {
+            Some(CancelReason::Timeout) => Some(StatusReport::failed(
+                ATTEMPT_TIMEOUT_ERROR_ID,
+                format!(
+                    "the attempt ran past its attemptTimeout of {}",
+                    timeout.map_or("?", |(_, text)| text)
+                ),
+            )),
+            Some(_) => None,
+            None => result.map(|result| match result {
+                Ok(outcome) => outcome.into_status_report(),
+                Err(error) => error.into_status_report(),
+            }),
+        }
+    }
+
+    fn count_silent_end(&self, reason: Option<CancelReason>) {
+        let counter = match reason {
+            Some(CancelReason::CanceledByService) => &self.counters.canceled,
+            Some(CancelReason::Shutdown) => &self.counters.shut_down,
+            _ => &self.counters.lost,
+        };
+        Counters::add(counter);
+    }
+
+    /// Trips every in-flight task's token with `reason`.
+    pub(crate) fn cancel_all(&self, reason: CancelReason) {
+        for cancellation in self.in_flight.lock().values() {
+            cancellation.trip(reason);
+        }
+    }
+}
+
+/// The task's `attemptTimeout`, read from its attempt object, with its text.
+fn attempt_timeout(task: &Task) -> Option<(Duration, &str)> {
+    let text = task.attempt()?.field("attemptTimeout")?;
+    match parse_period(text) {
+        Ok(timeout) => Some((timeout, text)),
+        Err(error) => {
+            tracing::warn!(%error, "unreadable attemptTimeout; running without one");
+            None
+        }
+    }
+}

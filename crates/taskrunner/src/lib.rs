@@ -1,0 +1,89 @@
+//! Embed an AWS Data Pipeline task runner.
+//!
+//! This is the facade of the framework: a [`Runner`] wires the pieces of its
+//! sibling crates together.
+//!
+//! - `taskrunner-api`: the task-runner calls ([`TaskService`], implemented
+//!   for `aws_sdk_datapipeline::Client`) and the domain types.
+//! - `taskrunner-activity`: the [`Activity`] trait you implement, the
+//!   [`TaskContext`] it receives, routing, and tower adapters.
+//! - `taskrunner-lease`: acknowledgement and progress reports, cancellation,
+//!   lost leases, deadline fencing, and the process-wide [`CallBudget`].
+//! - `taskrunner-poller`: PollForTask loops with slots and backoff, and the
+//!   runner heartbeat.
+//!
+//! For each task, the runner holds a free slot before it polls, acknowledges
+//! the task at once, routes it by its `type` or by a `my…` field, runs the
+//! activity with its `attemptTimeout`, reports progress while it runs,
+//! cancels it when the service says so or the lease is lost, and ends with
+//! SetTaskStatus — never for a lease it no longer holds.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use serde::Deserialize;
+//! use taskrunner::{async_trait, Activity, ActivityError, Outcome, Runner, TaskContext};
+//!
+//! #[derive(Deserialize)]
+//! struct Resize {
+//!     #[serde(rename = "myInput")]
+//!     input: String,
+//!     #[serde(rename = "myWidth")]
+//!     width: u32,
+//! }
+//!
+//! struct ResizeImages;
+//!
+//! #[async_trait]
+//! impl Activity for ResizeImages {
+//!     async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
+//!         let params: Resize = ctx.fields()?;
+//!         ctx.progress().set("percentComplete", "50");
+//!         tokio::select! {
+//!             () = ctx.cancelled() => Err(ActivityError::cancelled(ctx.cancel_reason().unwrap_or(taskrunner::CancelReason::Shutdown))),
+//!             () = tokio::time::sleep(Duration::from_millis(u64::from(params.width))) => {
+//!                 println!("resized {}", params.input);
+//!                 Ok(Outcome::Finished)
+//!             }
+//!         }
+//!     }
+//! }
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+//! let client = aws_sdk_datapipeline::Client::new(&config);
+//! let runner = Runner::builder(client)
+//!     .worker_group("images")
+//!     .activity_for_field("myActivity", "resize", ResizeImages)
+//!     .concurrency(8)
+//!     .layer(tower::timeout::TimeoutLayer::new(Duration::from_secs(600)))
+//!     .build()?;
+//! let summary = runner.run_until(async { let _ = tokio::signal::ctrl_c().await; }).await;
+//! println!("{summary:?}");
+//! # Ok(())
+//! # }
+//! ```
+
+mod builder;
+mod error;
+mod execute;
+mod runner;
+mod status;
+mod summary;
+
+pub use builder::{RunnerBuilder, SharedActivityService};
+pub use error::BuildError;
+pub use execute::ATTEMPT_TIMEOUT_ERROR_ID;
+pub use runner::Runner;
+pub use summary::RunSummary;
+
+pub use taskrunner_activity::{
+    activity_fn, async_trait, Activity, ActivityError, FieldsError, NoActivity, Outcome,
+    TaskContext,
+};
+pub use taskrunner_api::{
+    ApiError, CancelReason, Cancellation, ErrorClass, Field, FieldValue, LeaseGone, ProgressSink,
+    StatusReport, Task, TaskId, TaskObject, TaskService, TaskStatus,
+};
+pub use taskrunner_lease::{CallBudget, LeaseConfig, Quota};
+pub use taskrunner_poller::{Backoff, PollerConfig};

@@ -1,0 +1,66 @@
+//! Sending SetTaskStatus: sanitised, budgeted, retried on transient errors,
+//! and never dropped silently.
+
+use std::sync::Arc;
+
+use taskrunner_api::{Operation, StatusReport, Task, TaskService};
+use taskrunner_lease::CallBudget;
+use taskrunner_poller::Backoff;
+
+/// Sends the final status of tasks.
+#[derive(Clone)]
+pub(crate) struct StatusSender {
+    pub(crate) service: Arc<dyn TaskService>,
+    pub(crate) budget: CallBudget,
+    /// Delays between retries.
+    pub(crate) backoff: Backoff,
+    /// Calls per status, the first included, before giving up.
+    pub(crate) attempts: u32,
+}
+
+impl StatusSender {
+    /// Sends `report` for `task`, retrying transient and throttled failures.
+    /// Answers whether the service accepted it; a final failure is logged
+    /// with the task's ids.
+    pub(crate) async fn send(&self, task: &Task, report: StatusReport) -> bool {
+        let report = report.sanitize();
+        let mut failures = 0_u32;
+        loop {
+            self.budget.acquire(Operation::SetTaskStatus).await;
+            match self.service.set_task_status(&task.task_id, &report).await {
+                Ok(()) => {
+                    metrics::counter!("taskrunner_outcomes_total", "status" => report.status.as_str()).increment(1);
+                    return true;
+                }
+                Err(error) => {
+                    failures += 1;
+                    metrics::counter!("taskrunner_api_errors_total", "operation" => "SetTaskStatus", "class" => format!("{:?}", error.class())).increment(1);
+                    if !error.is_retryable() || failures >= self.attempts {
+                        tracing::error!(
+                            pipeline_id = %task.pipeline_id,
+                            attempt_id = %task.attempt_id,
+                            task_id = %task.task_id,
+                            status = report.status.as_str(),
+                            %error,
+                            failures,
+                            "SetTaskStatus failed for good: the service will time the attempt out and retry it",
+                        );
+                        return false;
+                    }
+                    let delay = self.backoff.delay(failures, error.class());
+                    tracing::warn!(task_id = %task.task_id, %error, failures, "SetTaskStatus failed; retrying");
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for StatusSender {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("StatusSender")
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
