@@ -46,7 +46,8 @@ fn parse(header: &str) -> Option<Authorization<'_>> {
 
 fn hmac(key: &[u8], data: &str) -> Vec<u8> {
     // An HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    let mut mac = HmacSha256::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(data.as_bytes());
     mac.finalize().into_bytes().to_vec()
 }
@@ -56,13 +57,20 @@ fn hmac(key: &[u8], data: &str) -> Vec<u8> {
 /// # Errors
 /// InvalidSignatureException saying what is wrong: no signature, another
 /// access key, or a signature that does not match.
-pub(crate) fn verify(credentials: &Credentials, method: &Method, headers: &HeaderMap, body: &[u8]) -> ServiceResult<()> {
+pub(crate) fn verify(
+    credentials: &Credentials,
+    method: &Method,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ServiceResult<()> {
     let refuse = |message: &str| ServiceError::InvalidSignature(message.to_owned());
     let header = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .ok_or_else(|| refuse("the request is not signed: sign it with SigV4 and the credentials the service was started with"))?;
-    let authorization = parse(header).ok_or_else(|| refuse("the Authorization header is not a SigV4 AWS4-HMAC-SHA256 signature"))?;
+    let authorization = parse(header).ok_or_else(|| {
+        refuse("the Authorization header is not a SigV4 AWS4-HMAC-SHA256 signature")
+    })?;
     if authorization.access_key_id != credentials.access_key_id {
         return Err(refuse(&format!(
             "access key {} is not the one the service accepts",
@@ -75,7 +83,12 @@ pub(crate) fn verify(credentials: &Credentials, method: &Method, headers: &Heade
         .ok_or_else(|| refuse("the signed request has no X-Amz-Date header"))?;
     let mut canonical_headers = String::new();
     for name in &authorization.signed_headers {
-        let values: Vec<&str> = headers.get_all(*name).iter().filter_map(|value| value.to_str().ok()).map(str::trim).collect();
+        let values: Vec<&str> = headers
+            .get_all(*name)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .map(str::trim)
+            .collect();
         canonical_headers.push_str(&format!("{name}:{}\n", values.join(",")));
     }
     let payload_hash = headers
@@ -93,15 +106,22 @@ pub(crate) fn verify(credentials: &Credentials, method: &Method, headers: &Heade
     );
     let mut scope_parts = authorization.scope.split('/').skip(1);
     let (Some(region), Some(service)) = (scope_parts.next(), scope_parts.next()) else {
-        return Err(refuse("the credential scope is not date/region/service/aws4_request"));
+        return Err(refuse(
+            "the credential scope is not date/region/service/aws4_request",
+        ));
     };
-    let key = hmac(format!("AWS4{}", credentials.secret_access_key).as_bytes(), authorization.date);
+    let key = hmac(
+        format!("AWS4{}", credentials.secret_access_key).as_bytes(),
+        authorization.date,
+    );
     let key = hmac(&key, region);
     let key = hmac(&key, service);
     let key = hmac(&key, "aws4_request");
     let expected = hex::encode(hmac(&key, &string_to_sign));
     if expected != authorization.signature {
-        return Err(refuse("the signature does not match: check the secret access key"));
+        return Err(refuse(
+            "the signature does not match: check the secret access key",
+        ));
     }
     Ok(())
 }

@@ -20,14 +20,24 @@ pub(crate) struct Clock {
 
 impl Clock {
     pub(crate) fn new(scale: f64) -> Self {
-        let scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
-        Self { origin: Instant::now(), origin_time: truncate(Utc::now().naive_utc()), scale }
+        let scale = if scale.is_finite() && scale > 0.0 {
+            scale
+        } else {
+            1.0
+        };
+        Self {
+            origin: Instant::now(),
+            origin_time: truncate(Utc::now().naive_utc()),
+            scale,
+        }
     }
 
     /// The pipeline time at `instant`, to the second, as every timestamp
     /// field is written.
     pub(crate) fn time_at(&self, instant: Instant) -> NaiveDateTime {
-        let elapsed = instant.saturating_duration_since(self.origin).mul_f64(self.scale);
+        let elapsed = instant
+            .saturating_duration_since(self.origin)
+            .mul_f64(self.scale);
         truncate(self.origin_time + TimeDelta::from_std(elapsed).unwrap_or(TimeDelta::MAX))
     }
 
@@ -75,8 +85,14 @@ mod tests {
         tokio::time::advance(Duration::from_secs(2)).await;
         assert_eq!(clock.now() - start, TimeDelta::minutes(2));
         let later = start + TimeDelta::minutes(10);
-        assert_eq!(clock.instant_at(later) - clock.origin, Duration::from_secs(10));
-        assert_eq!(clock.wall(Duration::from_secs(600)), Duration::from_secs(10));
+        assert_eq!(
+            clock.instant_at(later) - clock.origin,
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            clock.wall(Duration::from_secs(600)),
+            Duration::from_secs(10)
+        );
     }
 
     #[test]

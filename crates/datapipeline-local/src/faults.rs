@@ -74,9 +74,13 @@ impl FromStr for FaultRule {
     /// `*`; FAULT is `error`, `throttle`, `latency=DURATION`, `drop` or
     /// `drop-after`; WHEN is a probability, `nth=N` or `every=N`.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let error = |problem: &str| FaultRuleError { rule: text.to_owned(), problem: problem.to_owned() };
+        let error = |problem: &str| FaultRuleError {
+            rule: text.to_owned(),
+            problem: problem.to_owned(),
+        };
         let mut parts = text.splitn(3, ':');
-        let (Some(operation), Some(fault), Some(when)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(operation), Some(fault), Some(when)) = (parts.next(), parts.next(), parts.next())
+        else {
             return Err(error("it needs three parts separated by ':'"));
         };
         let operation = match operation.trim() {
@@ -84,31 +88,51 @@ impl FromStr for FaultRule {
             "*" => None,
             name => Some(name.to_owned()),
         };
-        let fault = match fault.trim() {
-            "error" => Fault::InternalError,
-            "throttle" => Fault::Throttle,
-            "drop" => Fault::Drop,
-            "drop-after" => Fault::DropAfter,
-            other => match other.strip_prefix("latency=") {
-                Some(duration) => Fault::Latency(
-                    humantime::parse_duration(duration).map_err(|e| error(&format!("bad latency: {e}")))?,
-                ),
-                None => return Err(error("unknown fault; use error, throttle, latency=DURATION, drop or drop-after")),
-            },
-        };
+        let fault =
+            match fault.trim() {
+                "error" => Fault::InternalError,
+                "throttle" => Fault::Throttle,
+                "drop" => Fault::Drop,
+                "drop-after" => Fault::DropAfter,
+                other => match other.strip_prefix("latency=") {
+                    Some(duration) => Fault::Latency(
+                        humantime::parse_duration(duration)
+                            .map_err(|e| error(&format!("bad latency: {e}")))?,
+                    ),
+                    None => return Err(error(
+                        "unknown fault; use error, throttle, latency=DURATION, drop or drop-after",
+                    )),
+                },
+            };
         let when = when.trim();
         let trigger = if let Some(n) = when.strip_prefix("nth=") {
-            Trigger::NthCall(n.parse().ok().filter(|&n| n > 0).ok_or_else(|| error("nth needs a positive integer"))?)
+            Trigger::NthCall(
+                n.parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| error("nth needs a positive integer"))?,
+            )
         } else if let Some(n) = when.strip_prefix("every=") {
-            Trigger::EveryNth(n.parse().ok().filter(|&n| n > 0).ok_or_else(|| error("every needs a positive integer"))?)
+            Trigger::EveryNth(
+                n.parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| error("every needs a positive integer"))?,
+            )
         } else {
-            let p: f64 = when.parse().map_err(|_| error("the trigger is neither a probability nor nth=N nor every=N"))?;
+            let p: f64 = when
+                .parse()
+                .map_err(|_| error("the trigger is neither a probability nor nth=N nor every=N"))?;
             if !(0.0..=1.0).contains(&p) {
                 return Err(error("the probability must be between 0 and 1"));
             }
             Trigger::Probability(p)
         };
-        Ok(Self { operation, fault, trigger })
+        Ok(Self {
+            operation,
+            fault,
+            trigger,
+        })
     }
 }
 
@@ -117,7 +141,11 @@ impl fmt::Display for Fault {
         match self {
             Self::InternalError => formatter.write_str("error"),
             Self::Throttle => formatter.write_str("throttle"),
-            Self::Latency(duration) => write!(formatter, "latency={}", humantime::format_duration(*duration)),
+            Self::Latency(duration) => write!(
+                formatter,
+                "latency={}",
+                humantime::format_duration(*duration)
+            ),
             Self::Drop => formatter.write_str("drop"),
             Self::DropAfter => formatter.write_str("drop-after"),
         }
@@ -167,7 +195,11 @@ impl FaultInjector {
         };
         let mut random = self.random.lock();
         for rule in &self.rules {
-            if rule.operation.as_deref().is_some_and(|name| name != operation) {
+            if rule
+                .operation
+                .as_deref()
+                .is_some_and(|name| name != operation)
+            {
                 continue;
             }
             let fires = match rule.trigger {
@@ -237,11 +269,16 @@ mod tests {
 
     #[test]
     fn the_same_seed_draws_the_same_faults() {
-        let plan = FaultPlan { seed: 7, rules: vec!["*:throttle:0.5".parse().unwrap()] };
+        let plan = FaultPlan {
+            seed: 7,
+            rules: vec!["*:throttle:0.5".parse().unwrap()],
+        };
         let first = FaultInjector::new(&plan);
         let second = FaultInjector::new(&plan);
         let a: Vec<_> = (0..64).map(|_| first.draw("PollForTask").failure).collect();
-        let b: Vec<_> = (0..64).map(|_| second.draw("PollForTask").failure).collect();
+        let b: Vec<_> = (0..64)
+            .map(|_| second.draw("PollForTask").failure)
+            .collect();
         assert_eq!(a, b);
         assert!(a.iter().any(Option::is_some) && a.iter().any(Option::is_none));
     }

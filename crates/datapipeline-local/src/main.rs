@@ -59,11 +59,20 @@ struct Arguments {
 
     /// Refuse requests not signed with this access key id (needs
     /// --secret-access-key).
-    #[arg(long, requires = "secret_access_key", env = "DATAPIPELINE_LOCAL_ACCESS_KEY_ID")]
+    #[arg(
+        long,
+        requires = "secret_access_key",
+        env = "DATAPIPELINE_LOCAL_ACCESS_KEY_ID"
+    )]
     access_key_id: Option<String>,
 
     /// The secret access key that signed requests must use.
-    #[arg(long, requires = "access_key_id", env = "DATAPIPELINE_LOCAL_SECRET_ACCESS_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        requires = "access_key_id",
+        env = "DATAPIPELINE_LOCAL_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
     secret_access_key: Option<String>,
 
     /// Lift the account limits (100 pipelines, 100 objects per pipeline, …).
@@ -79,7 +88,8 @@ fn main() -> ExitCode {
     let arguments = Arguments::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -102,15 +112,28 @@ async fn run(arguments: Arguments) -> ExitCode {
             retry_delay_floor: arguments.retry_delay_floor,
             time_scale: arguments.time_scale,
         },
-        limits: if arguments.no_limits { Limits::unlimited() } else { Limits::default() },
-        faults: FaultPlan { seed: arguments.fault_seed, rules: arguments.faults },
+        limits: if arguments.no_limits {
+            Limits::unlimited()
+        } else {
+            Limits::default()
+        },
+        faults: FaultPlan {
+            seed: arguments.fault_seed,
+            rules: arguments.faults,
+        },
         credentials: arguments
             .access_key_id
             .zip(arguments.secret_access_key)
-            .map(|(access_key_id, secret_access_key)| Credentials { access_key_id, secret_access_key }),
+            .map(|(access_key_id, secret_access_key)| Credentials {
+                access_key_id,
+                secret_access_key,
+            }),
     };
     if !(config.timing.time_scale.is_finite() && config.timing.time_scale > 0.0) {
-        eprintln!("datapipeline-local: --time-scale must be a positive number, got {}", config.timing.time_scale);
+        eprintln!(
+            "datapipeline-local: --time-scale must be a positive number, got {}",
+            config.timing.time_scale
+        );
         return ExitCode::from(2);
     }
     let service = match start_on(SocketAddr::new(arguments.bind, arguments.port), config).await {

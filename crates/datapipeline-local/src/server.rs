@@ -1,6 +1,5 @@
 //! The HTTP side: binding, serving connections, and shutting down.
 
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -54,13 +53,22 @@ pub struct ServiceHandle {
 /// # Errors
 /// [`StartError::Bind`] when the address cannot be bound.
 pub async fn start_on(address: SocketAddr, config: Config) -> Result<ServiceHandle, StartError> {
-    let listener = TcpListener::bind(address).await.map_err(|source| StartError::Bind { address, source })?;
-    let address = listener.local_addr().map_err(|source| StartError::Bind { address, source })?;
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|source| StartError::Bind { address, source })?;
+    let address = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { address, source })?;
     let core = Arc::new(Core::new(&config));
     let timers = tokio::spawn(core.clone().drive_timers());
     let server = tokio::spawn(serve(listener, core.clone()));
     tracing::info!(%address, "datapipeline-local listening");
-    Ok(ServiceHandle { address, core, server, timers })
+    Ok(ServiceHandle {
+        address,
+        core,
+        server,
+        timers,
+    })
 }
 
 /// Starts the service on `127.0.0.1` and a free port: what tests want.
@@ -111,18 +119,25 @@ async fn serve(listener: TcpListener, core: Arc<Core>) {
 #[error("connection dropped by fault injection")]
 struct DroppedConnection;
 
-async fn handle(core: &Core, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, DroppedConnection> {
+async fn handle(
+    core: &Core,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, DroppedConnection> {
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(error) => {
-            let error = ServiceError::Serialization(format!("the request body could not be read: {error}"));
+            let error =
+                ServiceError::Serialization(format!("the request body could not be read: {error}"));
             let response = failure(&error, "-");
             return Ok(response.map(Full::new));
         }
     };
     if parts.uri.path() != "/" {
-        let error = ServiceError::UnknownOperation(format!("path {} is not served: post to /", parts.uri.path()));
+        let error = ServiceError::UnknownOperation(format!(
+            "path {} is not served: post to /",
+            parts.uri.path()
+        ));
         let mut response = failure(&error, "-").map(Full::new);
         *response.status_mut() = StatusCode::NOT_FOUND;
         return Ok(response);
@@ -151,13 +166,15 @@ impl ServiceHandle {
 
     /// The runners that sent heartbeats.
     pub fn runners(&self) -> Vec<RunnerRecord> {
-        self.core.with_state(|state| state.runners.records.values().cloned().collect())
+        self.core
+            .with_state(|state| state.runners.records.values().cloned().collect())
     }
 
     /// Makes every later heartbeat of runner `taskrunner_id` answer
     /// `terminate: true`.
     pub fn terminate_runner(&self, taskrunner_id: &str) {
-        self.core.with_state(|state| state.runners.terminate.insert(taskrunner_id.to_owned()));
+        self.core
+            .with_state(|state| state.runners.terminate.insert(taskrunner_id.to_owned()));
     }
 
     /// Stops accepting connections, answers open long polls with `{}`, and
@@ -168,4 +185,3 @@ impl ServiceHandle {
         let _ = self.timers.await;
     }
 }
-

@@ -47,7 +47,11 @@ impl Core {
     pub(crate) fn new(config: &Config) -> Self {
         let clock = Clock::new(config.timing.time_scale);
         Self {
-            state: Mutex::new(State::new(clock, config.timing.clone(), config.limits.clone())),
+            state: Mutex::new(State::new(
+                clock,
+                config.timing.clone(),
+                config.limits.clone(),
+            )),
             timing: config.timing.clone(),
             faults: FaultInjector::new(&config.faults),
             credentials: config.credentials.clone(),
@@ -90,7 +94,12 @@ impl Core {
 
     /// Handles one request: target, content type, signature, injected
     /// faults, then the operation.
-    pub(crate) async fn handle(&self, method: &http::Method, headers: &HeaderMap, body: &Bytes) -> Reply {
+    pub(crate) async fn handle(
+        &self,
+        method: &http::Method,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Reply {
         let request_id = uuid::Uuid::new_v4().to_string();
         let respond = |result: Result<serde_json::Value, ServiceError>| {
             Reply::Respond(match result {
@@ -121,10 +130,14 @@ impl Core {
         }
         match draw.failure {
             Some(Fault::InternalError) => {
-                return respond(Err(ServiceError::Internal(format!("injected fault: {operation} failed"))));
+                return respond(Err(ServiceError::Internal(format!(
+                    "injected fault: {operation} failed"
+                ))));
             }
             Some(Fault::Throttle) => {
-                return respond(Err(ServiceError::Throttling(format!("injected fault: {operation} was throttled"))));
+                return respond(Err(ServiceError::Throttling(format!(
+                    "injected fault: {operation} was throttled"
+                ))));
             }
             Some(Fault::Drop) => return Reply::Drop,
             _ => {}

@@ -44,12 +44,18 @@ pub struct Field {
 impl Field {
     /// A string field.
     pub fn string(key: impl Into<String>, value: impl Into<String>) -> Self {
-        Self { key: key.into(), value: FieldValue::String(value.into()) }
+        Self {
+            key: key.into(),
+            value: FieldValue::String(value.into()),
+        }
     }
 
     /// A reference field.
     pub fn reference(key: impl Into<String>, id: impl Into<String>) -> Self {
-        Self { key: key.into(), value: FieldValue::Ref(id.into()) }
+        Self {
+            key: key.into(),
+            value: FieldValue::Ref(id.into()),
+        }
     }
 }
 
@@ -67,12 +73,18 @@ pub struct PipelineObject {
 impl PipelineObject {
     /// The first value of `key`, as text.
     pub fn field(&self, key: &str) -> Option<&str> {
-        self.fields.iter().find(|field| field.key == key).map(|field| field.value.as_str())
+        self.fields
+            .iter()
+            .find(|field| field.key == key)
+            .map(|field| field.value.as_str())
     }
 
     /// Every value of `key`, in order.
     pub fn values<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a FieldValue> + 'a {
-        self.fields.iter().filter(move |field| field.key == key).map(|field| &field.value)
+        self.fields
+            .iter()
+            .filter(move |field| field.key == key)
+            .map(|field| &field.value)
     }
 
     /// The object's `type` field.
@@ -126,7 +138,9 @@ impl WireField {
     /// # Errors
     /// [`ServiceError::InvalidRequest`] naming the member.
     pub fn into_field(self, member: &str) -> ServiceResult<Field> {
-        let key = FIELD_NAME.required(&format!("{member}.key"), self.key.as_deref())?.to_owned();
+        let key = FIELD_NAME
+            .required(&format!("{member}.key"), self.key.as_deref())?
+            .to_owned();
         let value = match (self.string_value, self.ref_value) {
             (Some(value), None) => {
                 FIELD_VALUE.check(&format!("{member}.stringValue"), &value)?;
@@ -157,7 +171,11 @@ impl From<&Field> for WireField {
             FieldValue::String(value) => (Some(value.clone()), None),
             FieldValue::Ref(id) => (None, Some(id.clone())),
         };
-        Self { key: Some(field.key.clone()), string_value, ref_value }
+        Self {
+            key: Some(field.key.clone()),
+            string_value,
+            ref_value,
+        }
     }
 }
 
@@ -168,9 +186,15 @@ impl WireObject {
     /// # Errors
     /// [`ServiceError::InvalidRequest`] naming the member.
     pub fn into_object(self, member: &str) -> ServiceResult<PipelineObject> {
-        let id = ID.required(&format!("{member}.id"), self.id.as_deref())?.to_owned();
-        let name = ID.required(&format!("{member}.name"), self.name.as_deref())?.to_owned();
-        let fields = self.fields.ok_or_else(|| shape::missing(&format!("{member}.fields")))?;
+        let id = ID
+            .required(&format!("{member}.id"), self.id.as_deref())?
+            .to_owned();
+        let name = ID
+            .required(&format!("{member}.name"), self.name.as_deref())?
+            .to_owned();
+        let fields = self
+            .fields
+            .ok_or_else(|| shape::missing(&format!("{member}.fields")))?;
         let fields = fields
             .into_iter()
             .enumerate()
@@ -202,8 +226,16 @@ mod tests {
             ref_value: Some("b".into()),
         };
         let error = both.into_field("pipelineObjects[0].fields[3]").unwrap_err();
-        assert!(error.to_string().starts_with("pipelineObjects[0].fields[3]"), "{error}");
-        let neither = WireField { key: Some("k".into()), ..WireField::default() };
+        assert!(
+            error
+                .to_string()
+                .starts_with("pipelineObjects[0].fields[3]"),
+            "{error}"
+        );
+        let neither = WireField {
+            key: Some("k".into()),
+            ..WireField::default()
+        };
         assert!(neither.into_field("f").is_err());
     }
 
@@ -212,7 +244,10 @@ mod tests {
         let object = PipelineObject {
             id: "A".into(),
             name: "A".into(),
-            fields: vec![Field::string("type", "ShellCommandActivity"), Field::reference("schedule", "S")],
+            fields: vec![
+                Field::string("type", "ShellCommandActivity"),
+                Field::reference("schedule", "S"),
+            ],
         };
         let wire = WireObject::from(&object);
         assert_eq!(wire.into_object("o").unwrap(), object);

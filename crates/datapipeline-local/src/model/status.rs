@@ -53,7 +53,12 @@ impl Status {
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
-            Self::Finished | Self::Failed | Self::CascadeFailed | Self::Canceled | Self::TimedOut | Self::Skipped
+            Self::Finished
+                | Self::Failed
+                | Self::CascadeFailed
+                | Self::Canceled
+                | Self::TimedOut
+                | Self::Skipped
         )
     }
 

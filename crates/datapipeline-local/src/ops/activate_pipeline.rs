@@ -30,7 +30,9 @@ pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
             let time = (seconds.is_finite())
                 .then(|| DateTime::from_timestamp(seconds.trunc() as i64, 0))
                 .flatten()
-                .ok_or_else(|| ServiceError::invalid(format!("startTimestamp: {seconds} is not a time")))?;
+                .ok_or_else(|| {
+                    ServiceError::invalid(format!("startTimestamp: {seconds} is not a time"))
+                })?;
             Some(time.naive_utc())
         }
     };

@@ -29,8 +29,12 @@ pub(super) fn tags(tags: Vec<WireTag>) -> ServiceResult<Vec<Tag>> {
     tags.into_iter()
         .enumerate()
         .map(|(index, tag)| {
-            let key = TAG_KEY.required(&format!("tags[{index}].key"), tag.key.as_deref())?.to_owned();
-            let value = TAG_VALUE.required(&format!("tags[{index}].value"), tag.value.as_deref())?.to_owned();
+            let key = TAG_KEY
+                .required(&format!("tags[{index}].key"), tag.key.as_deref())?
+                .to_owned();
+            let value = TAG_VALUE
+                .required(&format!("tags[{index}].value"), tag.value.as_deref())?
+                .to_owned();
             Ok(Tag { key, value })
         })
         .collect()
@@ -38,7 +42,11 @@ pub(super) fn tags(tags: Vec<WireTag>) -> ServiceResult<Vec<Tag>> {
 
 /// Tags in their wire form.
 pub(super) fn tags_json(tags: &[Tag]) -> Value {
-    Value::Array(tags.iter().map(|tag| serde_json::json!({ "key": tag.key, "value": tag.value })).collect())
+    Value::Array(
+        tags.iter()
+            .map(|tag| serde_json::json!({ "key": tag.key, "value": tag.value }))
+            .collect(),
+    )
 }
 
 /// Objects in their wire form.
@@ -55,9 +63,11 @@ pub(super) fn objects_json<'a>(objects: impl IntoIterator<Item = &'a PipelineObj
 pub(super) fn marker(marker: Option<&str>) -> ServiceResult<usize> {
     match marker {
         None | Some("") => Ok(0),
-        Some(text) => text
-            .parse()
-            .map_err(|_| ServiceError::invalid(format!("marker: '{text}' is not a marker this service returned"))),
+        Some(text) => text.parse().map_err(|_| {
+            ServiceError::invalid(format!(
+                "marker: '{text}' is not a marker this service returned"
+            ))
+        }),
     }
 }
 
@@ -73,5 +83,10 @@ pub(super) fn page_members(end: usize, total: usize) -> (Value, bool) {
 
 /// Fields in their wire form.
 pub(super) fn fields_json(fields: &[Field]) -> Value {
-    Value::Array(fields.iter().map(|field| serde_json::to_value(WireField::from(field)).unwrap_or(Value::Null)).collect())
+    Value::Array(
+        fields
+            .iter()
+            .map(|field| serde_json::to_value(WireField::from(field)).unwrap_or(Value::Null))
+            .collect(),
+    )
 }

@@ -20,7 +20,9 @@ pub(super) struct Input {
 
 pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
     let name = ID.required("name", input.name.as_deref())?.to_owned();
-    let unique_id = ID.required("uniqueId", input.unique_id.as_deref())?.to_owned();
+    let unique_id = ID
+        .required("uniqueId", input.unique_id.as_deref())?
+        .to_owned();
     STRING.check_optional("description", input.description.as_deref())?;
     let tags = tags(input.tags.unwrap_or_default())?;
     if let Some(id) = state.unique_ids.get(&(name.clone(), unique_id.clone())) {
@@ -38,7 +40,12 @@ pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
             break id;
         }
     };
-    let mut pipeline = Pipeline::new(id.clone(), name.clone(), unique_id.clone(), state.clock.now());
+    let mut pipeline = Pipeline::new(
+        id.clone(),
+        name.clone(),
+        unique_id.clone(),
+        state.clock.now(),
+    );
     pipeline.description = input.description;
     pipeline.tags = tags;
     state.pipelines.insert(id.clone(), pipeline);
@@ -50,6 +57,8 @@ pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
 fn new_pipeline_id() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut random = rand::rng();
-    let suffix: String = (0..19).map(|_| char::from(ALPHABET[random.random_range(0..ALPHABET.len())])).collect();
+    let suffix: String = (0..19)
+        .map(|_| char::from(ALPHABET[random.random_range(0..ALPHABET.len())]))
+        .collect();
     format!("df-{suffix}")
 }

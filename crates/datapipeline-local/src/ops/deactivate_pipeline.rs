@@ -16,6 +16,8 @@ pub(super) struct Input {
 
 pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
     let id = pipeline_id(input.pipeline_id.as_deref())?;
-    state.scheduler(id)?.deactivate(input.cancel_active.unwrap_or(true));
+    state
+        .scheduler(id)?
+        .deactivate(input.cancel_active.unwrap_or(true));
     Ok(json!({}))
 }

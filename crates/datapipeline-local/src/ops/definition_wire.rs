@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::common::objects_json;
-use crate::definition::{Definition, ParameterAttribute, ParameterObject, ParameterValue, ValidationReport};
+use crate::definition::{
+    Definition, ParameterAttribute, ParameterObject, ParameterValue, ValidationReport,
+};
 use crate::error::ServiceResult;
 use crate::model::WireObject;
 use crate::protocol::shape::{missing, FIELD_NAME, FIELD_VALUE};
@@ -51,7 +53,9 @@ pub(super) fn definition(
         .enumerate()
         .map(|(index, parameter)| {
             let member = format!("parameterObjects[{index}]");
-            let id = FIELD_NAME.required(&format!("{member}.id"), parameter.id.as_deref())?.to_owned();
+            let id = FIELD_NAME
+                .required(&format!("{member}.id"), parameter.id.as_deref())?
+                .to_owned();
             let attributes = parameter
                 .attributes
                 .ok_or_else(|| missing(&format!("{member}.attributes")))?
@@ -59,8 +63,12 @@ pub(super) fn definition(
                 .enumerate()
                 .map(|(position, attribute)| {
                     let member = format!("{member}.attributes[{position}]");
-                    let key = FIELD_NAME.required(&format!("{member}.key"), attribute.key.as_deref())?;
-                    let value = FIELD_VALUE.required(&format!("{member}.stringValue"), attribute.string_value.as_deref())?;
+                    let key =
+                        FIELD_NAME.required(&format!("{member}.key"), attribute.key.as_deref())?;
+                    let value = FIELD_VALUE.required(
+                        &format!("{member}.stringValue"),
+                        attribute.string_value.as_deref(),
+                    )?;
                     Ok(ParameterAttribute::new(key, value))
                 })
                 .collect::<ServiceResult<Vec<_>>>()?;
@@ -68,11 +76,17 @@ pub(super) fn definition(
         })
         .collect::<ServiceResult<Vec<_>>>()?;
     let parameter_values = values(parameter_values)?;
-    Ok(Definition { objects, parameter_objects, parameter_values })
+    Ok(Definition {
+        objects,
+        parameter_objects,
+        parameter_values,
+    })
 }
 
 /// Checks and converts a `parameterValues` member.
-pub(super) fn values(values: Option<Vec<WireParameterValue>>) -> ServiceResult<Vec<ParameterValue>> {
+pub(super) fn values(
+    values: Option<Vec<WireParameterValue>>,
+) -> ServiceResult<Vec<ParameterValue>> {
     values
         .unwrap_or_default()
         .into_iter()
@@ -80,7 +94,10 @@ pub(super) fn values(values: Option<Vec<WireParameterValue>>) -> ServiceResult<V
         .map(|(index, value)| {
             let member = format!("parameterValues[{index}]");
             let id = FIELD_NAME.required(&format!("{member}.id"), value.id.as_deref())?;
-            let text = FIELD_VALUE.required(&format!("{member}.stringValue"), value.string_value.as_deref())?;
+            let text = FIELD_VALUE.required(
+                &format!("{member}.stringValue"),
+                value.string_value.as_deref(),
+            )?;
             Ok(ParameterValue::new(id, text))
         })
         .collect()

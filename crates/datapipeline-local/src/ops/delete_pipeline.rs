@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::common::pipeline_id;
-use crate::error::ServiceResult;
+use crate::error::{ServiceError, ServiceResult};
 use crate::state::State;
 
 #[derive(Debug, Deserialize)]
@@ -16,7 +16,12 @@ pub(super) struct Input {
 
 pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
     let id = pipeline_id(input.pipeline_id.as_deref())?;
-    let pipeline = state.pipeline(id)?;
+    // DeletePipeline's model declares no PipelineDeletedException, so the
+    // SDKs could not match it: deleting twice answers PipelineNotFound.
+    let pipeline = state.pipeline(id).map_err(|error| match error {
+        ServiceError::PipelineDeleted(message) => ServiceError::PipelineNotFound(message),
+        other => other,
+    })?;
     let key = (pipeline.name.clone(), pipeline.unique_id.clone());
     let task_ids: Vec<_> = pipeline
         .run

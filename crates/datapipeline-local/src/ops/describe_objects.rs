@@ -33,7 +33,11 @@ pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
     STRING.check_optional("marker", input.marker.as_deref())?;
     let start = marker(input.marker.as_deref())?;
     let pipeline = state.pipeline(id)?;
-    let objects: Vec<_> = ids.iter().skip(start).filter_map(|object| pipeline.object(object)).collect();
+    let objects: Vec<_> = ids
+        .iter()
+        .skip(start)
+        .filter_map(|object| pipeline.object(object))
+        .collect();
     let (next, more) = page_members(ids.len(), ids.len());
     let mut output = json!({ "pipelineObjects": objects_json(&objects), "hasMoreResults": more });
     if !next.is_null() {

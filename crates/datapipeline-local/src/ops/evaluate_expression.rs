@@ -23,10 +23,14 @@ pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
     let object_id = ID.required("objectId", input.object_id.as_deref())?;
     let expression = LONG_STRING.required("expression", input.expression.as_deref())?;
     let pipeline = state.pipeline(id)?;
-    let object = pipeline
-        .object(object_id)
-        .ok_or_else(|| ServiceError::invalid(format!("objectId: pipeline {id} has no object {object_id}")))?;
-    let scope = Scope { object: &object, objects: &pipeline.run.components, parameters: &pipeline.run.parameters };
+    let object = pipeline.object(object_id).ok_or_else(|| {
+        ServiceError::invalid(format!("objectId: pipeline {id} has no object {object_id}"))
+    })?;
+    let scope = Scope {
+        object: &object,
+        objects: &pipeline.run.components,
+        parameters: &pipeline.run.parameters,
+    };
     let value = evaluate_template(expression, &scope)
         .map_err(|error| ServiceError::invalid(format!("expression: {error}")))?;
     Ok(json!({ "evaluatedExpression": value }))

@@ -25,8 +25,12 @@ pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
         None | Some("latest") => pipeline.latest.as_ref(),
         Some("active") => pipeline.active.as_ref(),
         Some(other) => {
-            return Err(ServiceError::invalid(format!("version: '{other}' is neither 'latest' nor 'active'")));
+            return Err(ServiceError::invalid(format!(
+                "version: '{other}' is neither 'latest' nor 'active'"
+            )));
         }
     };
-    Ok(definition_json(definition.unwrap_or(&Definition::default())))
+    Ok(definition_json(
+        definition.unwrap_or(&Definition::default()),
+    ))
 }

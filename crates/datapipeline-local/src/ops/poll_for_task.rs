@@ -58,7 +58,12 @@ fn task_json(task: &PolledTask) -> Value {
     let objects: serde_json::Map<String, Value> = task
         .objects
         .iter()
-        .zip(objects_json(task.objects.values()).as_array().cloned().unwrap_or_default())
+        .zip(
+            objects_json(task.objects.values())
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        )
         .map(|((id, _), object)| (id.clone(), object))
         .collect();
     json!({

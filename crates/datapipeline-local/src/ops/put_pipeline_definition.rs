@@ -22,7 +22,11 @@ pub(super) struct Input {
 
 pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
     let id = pipeline_id(input.pipeline_id.as_deref())?;
-    let definition = definition(input.pipeline_objects, input.parameter_objects, input.parameter_values)?;
+    let definition = definition(
+        input.pipeline_objects,
+        input.parameter_objects,
+        input.parameter_values,
+    )?;
     state.pipeline(id)?;
     let report = validate(&definition);
     if !report.errored() {

@@ -64,32 +64,52 @@ pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
     let id = pipeline_id(input.pipeline_id.as_deref())?;
     let sphere = STRING.required("sphere", input.sphere.as_deref())?;
     if !matches!(sphere, "COMPONENT" | "INSTANCE" | "ATTEMPT") {
-        return Err(ServiceError::invalid(format!("sphere: '{sphere}' is not one of COMPONENT, INSTANCE, ATTEMPT")));
+        return Err(ServiceError::invalid(format!(
+            "sphere: '{sphere}' is not one of COMPONENT, INSTANCE, ATTEMPT"
+        )));
     }
     let conditions = conditions(input.query)?;
     let limit = match input.limit {
         None => DEFAULT_LIMIT,
         Some(limit) if limit > 0 => usize::try_from(limit).unwrap_or(usize::MAX),
-        Some(limit) => return Err(ServiceError::invalid(format!("limit: must be positive, got {limit}"))),
+        Some(limit) => {
+            return Err(ServiceError::invalid(format!(
+                "limit: must be positive, got {limit}"
+            )))
+        }
     };
     STRING.check_optional("marker", input.marker.as_deref())?;
     let start = marker(input.marker.as_deref())?;
     let pipeline = state.pipeline(id)?;
     let run = &pipeline.run;
     let candidates: Vec<PipelineObject> = match sphere {
-        "INSTANCE" => run.instances.values().map(|instance| instance.to_object(&pipeline.id)).collect(),
+        "INSTANCE" => run
+            .instances
+            .values()
+            .map(|instance| instance.to_object(&pipeline.id))
+            .collect(),
         "ATTEMPT" => run
             .attempts
             .values()
-            .filter_map(|attempt| run.instances.get(&attempt.instance).map(|instance| attempt.to_object(instance, &pipeline.id)))
+            .filter_map(|attempt| {
+                run.instances
+                    .get(&attempt.instance)
+                    .map(|instance| attempt.to_object(instance, &pipeline.id))
+            })
             .collect(),
         _ => {
             let ids: Vec<&String> = if run.components.is_empty() {
-                pipeline.latest.iter().flat_map(|definition| definition.objects.iter().map(|object| &object.id)).collect()
+                pipeline
+                    .latest
+                    .iter()
+                    .flat_map(|definition| definition.objects.iter().map(|object| &object.id))
+                    .collect()
             } else {
                 run.components.keys().collect()
             };
-            ids.into_iter().filter_map(|id| pipeline.object(id)).collect()
+            ids.into_iter()
+                .filter_map(|id| pipeline.object(id))
+                .collect()
         }
     };
     let matching: Vec<&str> = candidates
@@ -114,9 +134,17 @@ fn conditions(query: Option<Query>) -> ServiceResult<Vec<Condition>> {
         .enumerate()
         .map(|(index, selector)| {
             let member = format!("query.selectors[{index}]");
-            let field = STRING.required(&format!("{member}.fieldName"), selector.field_name.as_deref())?.to_owned();
-            let operator = selector.operator.ok_or_else(|| missing(&format!("{member}.operator")))?;
-            let kind_text = STRING.required(&format!("{member}.operator.type"), operator.kind.as_deref())?;
+            let field = STRING
+                .required(
+                    &format!("{member}.fieldName"),
+                    selector.field_name.as_deref(),
+                )?
+                .to_owned();
+            let operator = selector
+                .operator
+                .ok_or_else(|| missing(&format!("{member}.operator")))?;
+            let kind_text =
+                STRING.required(&format!("{member}.operator.type"), operator.kind.as_deref())?;
             let kind = match kind_text {
                 "EQ" => Kind::Equal,
                 "REF_EQ" => Kind::ReferenceEqual,
@@ -125,8 +153,8 @@ fn conditions(query: Option<Query>) -> ServiceResult<Vec<Condition>> {
                 "BETWEEN" => Kind::Between,
                 other => {
                     return Err(ServiceError::invalid(format!(
-                        "{member}.operator.type: '{other}' is not one of EQ, REF_EQ, LE, GE, BETWEEN"
-                    )))
+                    "{member}.operator.type: '{other}' is not one of EQ, REF_EQ, LE, GE, BETWEEN"
+                )))
                 }
             };
             let values = operator.values.unwrap_or_default();
@@ -137,7 +165,11 @@ fn conditions(query: Option<Query>) -> ServiceResult<Vec<Condition>> {
                     values.len()
                 )));
             }
-            Ok(Condition { field, kind, values })
+            Ok(Condition {
+                field,
+                kind,
+                values,
+            })
         })
         .collect()
 }
@@ -146,7 +178,11 @@ impl Condition {
     /// Whether any value of the field satisfies the condition. Times are in
     /// `YYYY-MM-DDTHH:MM:SS` form, so comparing text compares times.
     fn matches(&self, object: &PipelineObject) -> bool {
-        let field = if self.field == "name" || self.field == "@id" { None } else { Some(self.field.as_str()) };
+        let field = if self.field == "name" || self.field == "@id" {
+            None
+        } else {
+            Some(self.field.as_str())
+        };
         let texts: Vec<(&str, bool)> = match field {
             None => vec![(object.id.as_str(), false)],
             Some(key) => object

@@ -26,7 +26,9 @@ pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
     }
     let status = STRING.required("status", input.status.as_deref())?;
     let control = Control::parse(status).ok_or_else(|| {
-        ServiceError::invalid(format!("status: '{status}' is not one of PAUSE, RESUME, TRY_CANCEL, RERUN, MARK_FINISHED"))
+        ServiceError::invalid(format!(
+            "status: '{status}' is not one of PAUSE, RESUME, TRY_CANCEL, RERUN, MARK_FINISHED"
+        ))
     })?;
     let mut scheduler = state.scheduler(id)?;
     scheduler.check_control(&ids, control)?;

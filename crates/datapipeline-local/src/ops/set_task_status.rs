@@ -27,12 +27,20 @@ pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
         "FAILED" => TaskStatus::Failed,
         "FALSE" => TaskStatus::False,
         other => {
-            return Err(ServiceError::invalid(format!("taskStatus: '{other}' is not one of FINISHED, FAILED, FALSE")));
+            return Err(ServiceError::invalid(format!(
+                "taskStatus: '{other}' is not one of FINISHED, FAILED, FALSE"
+            )));
         }
     };
     STRING.check_optional("errorId", input.error_id.as_deref())?;
-    if input.error_id.as_deref().is_some_and(|id| id.starts_with("Service_")) {
-        return Err(ServiceError::invalid("errorId: the prefix 'Service_' is reserved for the service"));
+    if input
+        .error_id
+        .as_deref()
+        .is_some_and(|id| id.starts_with("Service_"))
+    {
+        return Err(ServiceError::invalid(
+            "errorId: the prefix 'Service_' is reserved for the service",
+        ));
     }
     ERROR_MESSAGE.check_optional("errorMessage", input.error_message.as_deref())?;
     STRING.check_optional("errorStackTrace", input.error_stack_trace.as_deref())?;

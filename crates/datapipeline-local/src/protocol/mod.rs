@@ -3,5 +3,6 @@
 
 pub(crate) mod request;
 pub mod shape;
+mod strict;
 
 pub use request::TARGET_PREFIX;

@@ -17,23 +17,68 @@ pub struct Shape {
 }
 
 /// Ids: pipelineId, attemptId, hostname, taskrunnerId, object ids and names.
-pub const ID: Shape = Shape { name: "id", min: 1, max: 1024, pattern: true };
+pub const ID: Shape = Shape {
+    name: "id",
+    min: 1,
+    max: 1024,
+    pattern: true,
+};
 /// workerGroup, errorId, errorStackTrace, descriptions and the like.
-pub const STRING: Shape = Shape { name: "string", min: 0, max: 1024, pattern: true };
+pub const STRING: Shape = Shape {
+    name: "string",
+    min: 0,
+    max: 1024,
+    pattern: true,
+};
 /// taskId.
-pub const TASK_ID: Shape = Shape { name: "taskId", min: 1, max: 2048, pattern: true };
+pub const TASK_ID: Shape = Shape {
+    name: "taskId",
+    min: 1,
+    max: 2048,
+    pattern: true,
+};
 /// Field keys, refValues and parameter ids.
-pub const FIELD_NAME: Shape = Shape { name: "fieldNameString", min: 1, max: 256, pattern: true };
+pub const FIELD_NAME: Shape = Shape {
+    name: "fieldNameString",
+    min: 1,
+    max: 256,
+    pattern: true,
+};
 /// Field string values and parameter values.
-pub const FIELD_VALUE: Shape = Shape { name: "fieldStringValue", min: 0, max: 10240, pattern: true };
+pub const FIELD_VALUE: Shape = Shape {
+    name: "fieldStringValue",
+    min: 0,
+    max: 10240,
+    pattern: true,
+};
 /// Expressions and pipeline descriptions.
-pub const LONG_STRING: Shape = Shape { name: "longString", min: 0, max: 20_971_520, pattern: true };
+pub const LONG_STRING: Shape = Shape {
+    name: "longString",
+    min: 0,
+    max: 20_971_520,
+    pattern: true,
+};
 /// SetTaskStatus errorMessage: the model sets no length limit.
-pub const ERROR_MESSAGE: Shape = Shape { name: "errorMessage", min: 0, max: usize::MAX, pattern: true };
+pub const ERROR_MESSAGE: Shape = Shape {
+    name: "errorMessage",
+    min: 0,
+    max: usize::MAX,
+    pattern: true,
+};
 /// Tag keys.
-pub const TAG_KEY: Shape = Shape { name: "tagKey", min: 1, max: 128, pattern: false };
+pub const TAG_KEY: Shape = Shape {
+    name: "tagKey",
+    min: 1,
+    max: 128,
+    pattern: false,
+};
 /// Tag values.
-pub const TAG_VALUE: Shape = Shape { name: "tagValue", min: 0, max: 256, pattern: false };
+pub const TAG_VALUE: Shape = Shape {
+    name: "tagValue",
+    min: 0,
+    max: 256,
+    pattern: false,
+};
 
 /// Whether `c` is allowed by the model's pattern
 /// `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\r\n\t]*`:
@@ -135,7 +180,10 @@ mod tests {
         assert!(STRING.check("workerGroup", "a\u{1}b").is_err());
         assert!(STRING.check("workerGroup", "\u{FFFF}").is_err());
         assert!(STRING.check("workerGroup", "emoji \u{1F600}").is_ok());
-        assert!(TAG_KEY.check("key", "\u{1}").is_ok(), "tags have no pattern");
+        assert!(
+            TAG_KEY.check("key", "\u{1}").is_ok(),
+            "tags have no pattern"
+        );
     }
 
     #[test]

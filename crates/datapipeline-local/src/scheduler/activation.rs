@@ -4,7 +4,9 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use super::instances::Cadence;
 use super::Scheduler;
-use crate::definition::{effective_objects, parameter_table, validate, ParameterValue, ValidationReport};
+use crate::definition::{
+    effective_objects, parameter_table, validate, ParameterValue, ValidationReport,
+};
 use crate::error::{ServiceError, ServiceResult};
 use crate::model::Status;
 use crate::state::pipeline::PipelineState;
@@ -20,7 +22,11 @@ impl Scheduler<'_> {
     /// # Errors
     /// InvalidRequest when the pipeline has no definition or the definition
     /// or parameter values are invalid.
-    pub(crate) fn activate(&mut self, overrides: Option<&[ParameterValue]>, start: Option<NaiveDateTime>) -> ServiceResult<()> {
+    pub(crate) fn activate(
+        &mut self,
+        overrides: Option<&[ParameterValue]>,
+        start: Option<NaiveDateTime>,
+    ) -> ServiceResult<()> {
         let definition = self.pipeline.latest.clone().ok_or_else(|| {
             ServiceError::invalid(format!(
                 "pipeline {} has no definition: put one with PutPipelineDefinition before activating it",
@@ -35,8 +41,10 @@ impl Scheduler<'_> {
                 summarize(&report)
             )));
         }
-        let parameters = parameter_table(&definition, overrides).map_err(|error| ServiceError::invalid(format!("parameterValues: {error}")))?;
-        let components = effective_objects(&definition.objects).map_err(|error| ServiceError::invalid(error.to_string()))?;
+        let parameters = parameter_table(&definition, overrides)
+            .map_err(|error| ServiceError::invalid(format!("parameterValues: {error}")))?;
+        let components = effective_objects(&definition.objects)
+            .map_err(|error| ServiceError::invalid(error.to_string()))?;
         let was_active = self.pipeline.state == PipelineState::Scheduled;
         let resumed = self.pipeline.state == PipelineState::Inactive;
         let now = start.unwrap_or_else(|| self.clock.now());
@@ -69,7 +77,12 @@ impl Scheduler<'_> {
             match self.cadence(&component) {
                 Cadence::OnDemand if !resumed => {
                     let mut start = now;
-                    while self.pipeline.run.instances.contains_key(&instance_id(&component, start)) {
+                    while self
+                        .pipeline
+                        .run
+                        .instances
+                        .contains_key(&instance_id(&component, start))
+                    {
                         // Two activations in one second: keep instance ids
                         // unique by moving the later one a second on.
                         start += TimeDelta::seconds(1);
@@ -121,15 +134,24 @@ impl Scheduler<'_> {
     }
 
     /// Takes a queued, unleased attempt of `id` back, so that nothing starts
-    /// while the pipeline is inactive; the instance waits again.
-    fn unqueue_instance(&mut self, id: &str) {
+    /// while the pipeline is inactive or the component paused; the instance
+    /// waits again.
+    pub(super) fn unqueue_instance(&mut self, id: &str) {
         let run = &mut self.pipeline.run;
-        let Some(instance) = run.instances.get_mut(id) else { return };
+        let Some(instance) = run.instances.get_mut(id) else {
+            return;
+        };
         if instance.status != Status::WaitingForRunner {
             return;
         }
-        let Some(head) = instance.attempts.last() else { return };
-        if run.attempts.get(head).is_some_and(|attempt| attempt.lease.is_none()) {
+        let Some(head) = instance.attempts.last() else {
+            return;
+        };
+        if run
+            .attempts
+            .get(head)
+            .is_some_and(|attempt| attempt.lease.is_none())
+        {
             // The queue entry stays behind and is skipped when popped.
             run.attempts.remove(head);
             instance.attempts.pop();
@@ -143,7 +165,12 @@ fn summarize(report: &ValidationReport) -> String {
     report
         .errors
         .iter()
-        .flat_map(|object| object.messages.iter().map(move |message| format!("{}: {message}", object.id)))
+        .flat_map(|object| {
+            object
+                .messages
+                .iter()
+                .map(move |message| format!("{}: {message}", object.id))
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }

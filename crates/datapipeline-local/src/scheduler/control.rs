@@ -47,9 +47,17 @@ impl Scheduler<'_> {
     pub(crate) fn check_control(&self, ids: &[String], control: Control) -> ServiceResult<()> {
         let run = &self.pipeline.run;
         for id in ids {
-            let fits = if control.for_components() { run.components.contains_key(id) } else { run.instances.contains_key(id) };
+            let fits = if control.for_components() {
+                run.components.contains_key(id)
+            } else {
+                run.instances.contains_key(id)
+            };
             if !fits {
-                let sphere = if control.for_components() { "a component" } else { "an instance" };
+                let sphere = if control.for_components() {
+                    "a component"
+                } else {
+                    "an instance"
+                };
                 return Err(ServiceError::invalid(format!(
                     "objectIds: {id} is not {sphere} of pipeline {}; PAUSE and RESUME take component ids, TRY_CANCEL, RERUN and MARK_FINISHED take instance ids",
                     self.pipeline.id
@@ -65,6 +73,21 @@ impl Scheduler<'_> {
             match control {
                 Control::Pause => {
                     self.pipeline.run.paused.insert(id.clone());
+                    // An attempt already queued has not started: hold it
+                    // back too, so RESUME is what lets the component run.
+                    let queued: Vec<String> = self
+                        .pipeline
+                        .run
+                        .instances
+                        .values()
+                        .filter(|instance| {
+                            instance.component == *id && instance.status == Status::WaitingForRunner
+                        })
+                        .map(|instance| instance.id.clone())
+                        .collect();
+                    for instance in queued {
+                        self.unqueue_instance(&instance);
+                    }
                 }
                 Control::Resume => {
                     self.pipeline.run.paused.remove(id);
@@ -73,7 +96,10 @@ impl Scheduler<'_> {
                         .run
                         .instances
                         .values()
-                        .filter(|instance| instance.component == *id && instance.status == Status::WaitingOnDependencies)
+                        .filter(|instance| {
+                            instance.component == *id
+                                && instance.status == Status::WaitingOnDependencies
+                        })
                         .map(|instance| instance.id.clone())
                         .collect();
                     for instance in waiting {
@@ -92,13 +118,19 @@ impl Scheduler<'_> {
     pub(crate) fn cancel_instance(&mut self, id: &str) {
         let now = self.clock.now();
         let run = &mut self.pipeline.run;
-        let Some(instance) = run.instances.get_mut(id) else { return };
+        let Some(instance) = run.instances.get_mut(id) else {
+            return;
+        };
         if instance.status.is_terminal() {
             return;
         }
         instance.status = Status::Canceled;
         instance.actual_end = Some(now);
-        if let Some(attempt) = instance.attempts.last().and_then(|head| run.attempts.get_mut(head)) {
+        if let Some(attempt) = instance
+            .attempts
+            .last()
+            .and_then(|head| run.attempts.get_mut(head))
+        {
             if !attempt.status.is_terminal() {
                 attempt.status = Status::Canceled;
                 attempt.actual_end = Some(now);
@@ -115,7 +147,9 @@ impl Scheduler<'_> {
     fn rerun(&mut self, id: &str) {
         self.cancel_instance(id);
         let run = &mut self.pipeline.run;
-        let Some(instance) = run.instances.get_mut(id) else { return };
+        let Some(instance) = run.instances.get_mut(id) else {
+            return;
+        };
         if instance.status == Status::Finished {
             self.audit.reruns += 1;
         }
@@ -130,7 +164,10 @@ impl Scheduler<'_> {
         let cascaded: Vec<String> = run
             .instances
             .values()
-            .filter(|other| other.status == Status::CascadeFailed && other.cascade_failed_on.as_deref() == Some(id))
+            .filter(|other| {
+                other.status == Status::CascadeFailed
+                    && other.cascade_failed_on.as_deref() == Some(id)
+            })
             .map(|other| other.id.clone())
             .collect();
         for other in &cascaded {
@@ -152,8 +189,14 @@ impl Scheduler<'_> {
     fn mark_finished(&mut self, id: &str) {
         let now = self.clock.now();
         let run = &mut self.pipeline.run;
-        let Some(instance) = run.instances.get_mut(id) else { return };
-        if let Some(attempt) = instance.attempts.last().and_then(|head| run.attempts.get_mut(head)) {
+        let Some(instance) = run.instances.get_mut(id) else {
+            return;
+        };
+        if let Some(attempt) = instance
+            .attempts
+            .last()
+            .and_then(|head| run.attempts.get_mut(head))
+        {
             if let Some(lease) = attempt.lease.as_mut() {
                 lease.cancel_requested = true;
             }
@@ -161,6 +204,11 @@ impl Scheduler<'_> {
         instance.status = Status::Finished;
         instance.actual_end = Some(now);
         instance.error = None::<ErrorFields>;
+        // A pipeline that settled on a failure has work again: the
+        // dependents this releases.
+        if self.pipeline.state == crate::state::pipeline::PipelineState::Finished {
+            self.pipeline.state = crate::state::pipeline::PipelineState::Scheduled;
+        }
         self.instance_ended(id);
     }
 }

@@ -23,7 +23,11 @@ pub(crate) fn evaluate_fields(
     scope_object.id.clone_from(&instance.id);
     scope_object.set("@scheduledStartTime", format_time(instance.scheduled_start));
     scope_object.set("@scheduledEndTime", format_time(instance.scheduled_end));
-    let scope = Scope { object: &scope_object, objects: components, parameters };
+    let scope = Scope {
+        object: &scope_object,
+        objects: components,
+        parameters,
+    };
     component
         .fields
         .iter()

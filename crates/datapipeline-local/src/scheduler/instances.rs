@@ -19,7 +19,13 @@ pub(super) enum Cadence {
     OnDemand,
     /// Every period from `start`, at the start (cron) or the end
     /// (timeseries) of each period, while `end` and `occurrences` allow.
-    Scheduled { period: Period, start: NaiveDateTime, end: Option<NaiveDateTime>, occurrences: Option<u32>, at_end: bool },
+    Scheduled {
+        period: Period,
+        start: NaiveDateTime,
+        end: Option<NaiveDateTime>,
+        occurrences: Option<u32>,
+        at_end: bool,
+    },
 }
 
 impl Scheduler<'_> {
@@ -27,23 +33,37 @@ impl Scheduler<'_> {
     /// `Default`, inherited) and the component's `schedule` reference.
     pub(super) fn cadence(&self, component: &str) -> Cadence {
         let components = &self.pipeline.run.components;
-        let Some(object) = components.get(component) else { return Cadence::OnDemand };
+        let Some(object) = components.get(component) else {
+            return Cadence::OnDemand;
+        };
         let schedule_type = first(&object.fields, "scheduleType").unwrap_or("cron");
         if schedule_type.eq_ignore_ascii_case("ondemand") {
             return Cadence::OnDemand;
         }
-        let schedule = refs(&object.fields, "schedule").next().and_then(|id| components.get(id));
-        let Some(schedule) = schedule else { return Cadence::OnDemand };
-        let Some(period) = first(&schedule.fields, "period").and_then(|text| Period::parse(text).ok()) else {
+        let schedule = refs(&object.fields, "schedule")
+            .next()
+            .and_then(|id| components.get(id));
+        let Some(schedule) = schedule else {
             return Cadence::OnDemand;
         };
-        let activation = self.pipeline.last_activation.unwrap_or_else(|| self.clock.now());
-        let start = first(&schedule.fields, "startDateTime").and_then(parse_time).unwrap_or(activation);
+        let Some(period) =
+            first(&schedule.fields, "period").and_then(|text| Period::parse(text).ok())
+        else {
+            return Cadence::OnDemand;
+        };
+        let activation = self
+            .pipeline
+            .last_activation
+            .unwrap_or_else(|| self.clock.now());
+        let start = first(&schedule.fields, "startDateTime")
+            .and_then(parse_time)
+            .unwrap_or(activation);
         Cadence::Scheduled {
             period,
             start,
             end: first(&schedule.fields, "endDateTime").and_then(parse_time),
-            occurrences: first(&schedule.fields, "occurrences").and_then(|text| text.trim().parse().ok()),
+            occurrences: first(&schedule.fields, "occurrences")
+                .and_then(|text| text.trim().parse().ok()),
             at_end: schedule_type.eq_ignore_ascii_case("timeseries"),
         }
     }
@@ -64,29 +84,62 @@ impl Scheduler<'_> {
     /// Creates the instances of a scheduled component whose periods are due
     /// and arms a timer for the next one.
     pub(super) fn schedule_component(&mut self, component: &str) {
-        let Cadence::Scheduled { period, start, end, occurrences, at_end } = self.cadence(component) else {
+        let Cadence::Scheduled {
+            period,
+            start,
+            end,
+            occurrences,
+            at_end,
+        } = self.cadence(component)
+        else {
             return;
         };
         let now = self.clock.now();
         let mut created_now = 0;
         loop {
-            let created = self.pipeline.run.created.get(component).copied().unwrap_or(0);
-            let next = self.pipeline.run.next_period.get(component).copied().unwrap_or(start);
+            let created = self
+                .pipeline
+                .run
+                .created
+                .get(component)
+                .copied()
+                .unwrap_or(0);
+            let next = self
+                .pipeline
+                .run
+                .next_period
+                .get(component)
+                .copied()
+                .unwrap_or(start);
             let next_end = period.add_to(next);
-            let exhausted = occurrences.is_some_and(|limit| created >= limit) || end.is_some_and(|end| next >= end);
+            let exhausted = occurrences.is_some_and(|limit| created >= limit)
+                || end.is_some_and(|end| next >= end);
             if exhausted || next_end == NaiveDateTime::MAX {
                 return;
             }
             let due_at = if at_end { next_end } else { next };
             if due_at > now || created_now >= self.limits.backfill_per_component {
                 let pipeline = self.pipeline.id.as_str().into();
-                let event = TimerEvent::Schedule { pipeline, component: component.to_owned() };
-                let at = if due_at > now { self.clock.instant_at(due_at) } else { tokio::time::Instant::now() };
+                let event = TimerEvent::Schedule {
+                    pipeline,
+                    component: component.to_owned(),
+                };
+                let at = if due_at > now {
+                    self.clock.instant_at(due_at)
+                } else {
+                    tokio::time::Instant::now()
+                };
                 self.timers.arm(at, event);
                 return;
             }
-            self.pipeline.run.next_period.insert(component.to_owned(), next_end);
-            self.pipeline.run.created.insert(component.to_owned(), created + 1);
+            self.pipeline
+                .run
+                .next_period
+                .insert(component.to_owned(), next_end);
+            self.pipeline
+                .run
+                .created
+                .insert(component.to_owned(), created + 1);
             created_now += 1;
             self.create_instance(component, next, next_end, InstanceKind::Activity, None);
         }
@@ -94,16 +147,36 @@ impl Scheduler<'_> {
 
     /// Whether every scheduled component has created its last instance.
     pub(super) fn schedules_exhausted(&self) -> bool {
-        self.activity_components().iter().all(|component| match self.cadence(component) {
-            Cadence::OnDemand => true,
-            Cadence::Scheduled { period, start, end, occurrences, .. } => {
-                let created = self.pipeline.run.created.get(component).copied().unwrap_or(0);
-                let next = self.pipeline.run.next_period.get(component).copied().unwrap_or(start);
-                occurrences.is_some_and(|limit| created >= limit)
-                    || end.is_some_and(|end| next >= end)
-                    || period.add_to(next) == NaiveDateTime::MAX
-            }
-        })
+        self.activity_components()
+            .iter()
+            .all(|component| match self.cadence(component) {
+                Cadence::OnDemand => true,
+                Cadence::Scheduled {
+                    period,
+                    start,
+                    end,
+                    occurrences,
+                    ..
+                } => {
+                    let created = self
+                        .pipeline
+                        .run
+                        .created
+                        .get(component)
+                        .copied()
+                        .unwrap_or(0);
+                    let next = self
+                        .pipeline
+                        .run
+                        .next_period
+                        .get(component)
+                        .copied()
+                        .unwrap_or(start);
+                    occurrences.is_some_and(|limit| created >= limit)
+                        || end.is_some_and(|end| next >= end)
+                        || period.add_to(next) == NaiveDateTime::MAX
+                }
+            })
     }
 
     /// Creates the instance of `component` for the period starting at
@@ -159,7 +232,13 @@ impl Scheduler<'_> {
         let fields = instance.fields.clone();
         let worker = instance.worker_group.clone();
         self.pipeline.run.instances.insert(id.clone(), instance);
-        if self.pipeline.run.instances.get(&id).is_some_and(|instance| instance.status == Status::Failed) {
+        if self
+            .pipeline
+            .run
+            .instances
+            .get(&id)
+            .is_some_and(|instance| instance.status == Status::Failed)
+        {
             self.instance_ended(&id);
             return id;
         }
@@ -177,15 +256,32 @@ impl Scheduler<'_> {
                 .and_then(|object| object.type_name().and_then(kind_of))
                 == Some(ObjectKind::DataNode);
             if is_data_node {
-                waiting_on.push(self.create_instance(&input, start, end, InstanceKind::DataNode, worker.as_deref()));
+                waiting_on.push(self.create_instance(
+                    &input,
+                    start,
+                    end,
+                    InstanceKind::DataNode,
+                    worker.as_deref(),
+                ));
             }
         }
         let preconditions: Vec<String> = refs(&fields, "precondition").map(str::to_owned).collect();
         for precondition in preconditions {
-            waiting_on.push(self.create_instance(&precondition, start, end, InstanceKind::Precondition, worker.as_deref()));
+            waiting_on.push(self.create_instance(
+                &precondition,
+                start,
+                end,
+                InstanceKind::Precondition,
+                worker.as_deref(),
+            ));
         }
         for dependency in &waiting_on {
-            self.pipeline.run.dependents.entry(dependency.clone()).or_default().push(id.clone());
+            self.pipeline
+                .run
+                .dependents
+                .entry(dependency.clone())
+                .or_default()
+                .push(id.clone());
         }
         if let Some(instance) = self.pipeline.run.instances.get_mut(&id) {
             instance.waiting_on = waiting_on;

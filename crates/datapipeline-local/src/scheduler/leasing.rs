@@ -9,6 +9,7 @@ use tokio::time::Instant;
 use super::fields::duration;
 use crate::error::{ServiceError, ServiceResult};
 use crate::model::{Field, FieldValue, PipelineObject, Status};
+use crate::state::pipeline::PipelineState;
 use crate::state::run::{ErrorFields, Lease};
 use crate::state::{AttemptKey, State, TimerEvent};
 
@@ -44,7 +45,11 @@ fn new_task_id() -> Arc<str> {
 impl State {
     /// Takes the next attempt queued for `worker_group` and leases it, or
     /// `None` when the queue is empty.
-    pub(crate) fn lease_next(&mut self, worker_group: &str, hostname: Option<&str>) -> Option<PolledTask> {
+    pub(crate) fn lease_next(
+        &mut self,
+        worker_group: &str,
+        hostname: Option<&str>,
+    ) -> Option<PolledTask> {
         while let Some(key) = self.queues.pop(worker_group) {
             if let Some(task) = self.lease(&key, hostname) {
                 return Some(task);
@@ -67,37 +72,65 @@ impl State {
         attempt.status = Status::Running;
         attempt.actual_start.get_or_insert(time);
         attempt.hostname = hostname.map(str::to_owned);
-        attempt.lease = Some(Lease { task_id: task_id.clone(), acknowledged: false, deadline: ack_deadline, cancel_requested: false });
+        attempt.lease = Some(Lease {
+            task_id: task_id.clone(),
+            acknowledged: false,
+            deadline: ack_deadline,
+            cancel_requested: false,
+        });
         let instance = pipeline.run.instances.get_mut(&attempt.instance)?;
         instance.status = Status::Running;
         let attempt_timeout = duration(&instance.fields, "attemptTimeout");
         let objects = task_objects(pipeline, &key.attempt);
         self.leases.insert(task_id.clone(), key.clone());
-        self.timers.arm(ack_deadline, TimerEvent::LeaseDeadline { task_id: task_id.clone() });
+        self.timers.arm(
+            ack_deadline,
+            TimerEvent::LeaseDeadline {
+                task_id: task_id.clone(),
+            },
+        );
         if let Some(timeout) = attempt_timeout {
             let at = now + self.clock.wall(timeout);
-            let event = TimerEvent::AttemptTimeout { pipeline: key.pipeline.clone(), attempt: key.attempt.to_string(), task_id: task_id.clone() };
+            let event = TimerEvent::AttemptTimeout {
+                pipeline: key.pipeline.clone(),
+                attempt: key.attempt.to_string(),
+                task_id: task_id.clone(),
+            };
             self.timers.arm(at, event);
         }
         self.audit.tasks_polled += 1;
-        Some(PolledTask { task_id, pipeline_id: key.pipeline.to_string(), attempt_id: key.attempt.to_string(), objects })
+        Some(PolledTask {
+            task_id,
+            pipeline_id: key.pipeline.to_string(),
+            attempt_id: key.attempt.to_string(),
+            objects,
+        })
     }
 
     /// The live lease `task_id`, or the error its holder must get.
     fn live_lease(&self, task_id: &str) -> ServiceResult<AttemptKey> {
         if let Some(pipeline) = self.deleted_leases.get(task_id) {
-            return Err(ServiceError::PipelineDeleted(format!("pipeline {pipeline} of this task was deleted")));
+            return Err(ServiceError::PipelineDeleted(format!(
+                "pipeline {pipeline} of this task was deleted"
+            )));
         }
         let key = self.leases.get(task_id).ok_or_else(task_not_found)?;
         if !self.pipelines.contains_key(&*key.pipeline) {
-            return Err(ServiceError::PipelineNotFound(format!("pipeline {} of this task does not exist", key.pipeline)));
+            return Err(ServiceError::PipelineNotFound(format!(
+                "pipeline {} of this task does not exist",
+                key.pipeline
+            )));
         }
         Ok(key.clone())
     }
 
     /// ReportTaskProgress: extends the lease and answers whether the runner
     /// must stop.
-    pub(crate) fn report_progress(&mut self, task_id: &str, fields: Vec<Field>) -> ServiceResult<bool> {
+    pub(crate) fn report_progress(
+        &mut self,
+        task_id: &str,
+        fields: Vec<Field>,
+    ) -> ServiceResult<bool> {
         let key = match self.live_lease(task_id) {
             Ok(key) => key,
             Err(error) => {
@@ -109,10 +142,22 @@ impl State {
         let time = self.clock.now();
         let default_timeout = self.timing.default_report_progress_timeout;
         let clock = self.clock;
-        let pipeline = self.pipelines.get_mut(&*key.pipeline).ok_or_else(task_not_found)?;
-        let attempt = pipeline.run.attempts.get_mut(&*key.attempt).ok_or_else(task_not_found)?;
-        let instance = pipeline.run.instances.get(&attempt.instance).ok_or_else(task_not_found)?;
-        let timeout = duration(&instance.fields, "reportProgressTimeout").map_or(default_timeout, |timeout| clock.wall(timeout));
+        let pipeline = self
+            .pipelines
+            .get_mut(&*key.pipeline)
+            .ok_or_else(task_not_found)?;
+        let attempt = pipeline
+            .run
+            .attempts
+            .get_mut(&*key.attempt)
+            .ok_or_else(task_not_found)?;
+        let instance = pipeline
+            .run
+            .instances
+            .get(&attempt.instance)
+            .ok_or_else(task_not_found)?;
+        let timeout = duration(&instance.fields, "reportProgressTimeout")
+            .map_or(default_timeout, |timeout| clock.wall(timeout));
         let lease = attempt.lease.as_mut().ok_or_else(task_not_found)?;
         if lease.cancel_requested {
             return Ok(true);
@@ -133,7 +178,12 @@ impl State {
     }
 
     /// SetTaskStatus: ends the lease and moves the attempt and its instance.
-    pub(crate) fn set_task_status(&mut self, task_id: &str, status: TaskStatus, error: ErrorFields) -> ServiceResult<()> {
+    pub(crate) fn set_task_status(
+        &mut self,
+        task_id: &str,
+        status: TaskStatus,
+        error: ErrorFields,
+    ) -> ServiceResult<()> {
         let key = match self.live_lease(task_id) {
             Ok(key) => key,
             Err(error) => {
@@ -143,9 +193,19 @@ impl State {
         };
         self.leases.remove(task_id);
         let cancel_requested = {
-            let pipeline = self.pipelines.get_mut(&*key.pipeline).ok_or_else(task_not_found)?;
-            let attempt = pipeline.run.attempts.get_mut(&*key.attempt).ok_or_else(task_not_found)?;
-            attempt.lease.take().is_some_and(|lease| lease.cancel_requested)
+            let pipeline = self
+                .pipelines
+                .get_mut(&*key.pipeline)
+                .ok_or_else(task_not_found)?;
+            let attempt = pipeline
+                .run
+                .attempts
+                .get_mut(&*key.attempt)
+                .ok_or_else(task_not_found)?;
+            attempt
+                .lease
+                .take()
+                .is_some_and(|lease| lease.cancel_requested)
         };
         if cancel_requested {
             self.audit.statuses_after_cancel += 1;
@@ -160,13 +220,26 @@ impl State {
     /// Expires lease `task_id` if its deadline passed, putting its attempt
     /// back in the queue; re-arms the timer if the lease was extended.
     pub(crate) fn expire_lease(&mut self, task_id: &Arc<str>, now: Instant) {
-        let Some(key) = self.leases.get(task_id).cloned() else { return };
-        let Some(pipeline) = self.pipelines.get_mut(&*key.pipeline) else { return };
-        let Some(attempt) = pipeline.run.attempts.get_mut(&*key.attempt) else { return };
-        let Some(lease) = attempt.lease.as_ref() else { return };
+        let Some(key) = self.leases.get(task_id).cloned() else {
+            return;
+        };
+        let Some(pipeline) = self.pipelines.get_mut(&*key.pipeline) else {
+            return;
+        };
+        let Some(attempt) = pipeline.run.attempts.get_mut(&*key.attempt) else {
+            return;
+        };
+        let Some(lease) = attempt.lease.as_ref() else {
+            return;
+        };
         if lease.deadline > now {
             let deadline = lease.deadline;
-            self.timers.arm(deadline, TimerEvent::LeaseDeadline { task_id: task_id.clone() });
+            self.timers.arm(
+                deadline,
+                TimerEvent::LeaseDeadline {
+                    task_id: task_id.clone(),
+                },
+            );
             return;
         }
         let cancel_requested = lease.cancel_requested;
@@ -176,10 +249,22 @@ impl State {
         if cancel_requested {
             return;
         }
+        let instance_id = attempt.instance.clone();
+        if pipeline.state != PipelineState::Scheduled {
+            // Deactivated without cancel: nothing may start until the
+            // pipeline is activated again, which starts a new attempt.
+            attempt.status = Status::Canceled;
+            attempt.actual_end = Some(self.clock.now());
+            if let Some(instance) = pipeline.run.instances.get_mut(&instance_id) {
+                instance.status = Status::WaitingOnDependencies;
+            }
+            return;
+        }
         attempt.reassignments += 1;
         attempt.status = Status::WaitingForRunner;
-        let instance_id = attempt.instance.clone();
-        let Some(instance) = pipeline.run.instances.get_mut(&instance_id) else { return };
+        let Some(instance) = pipeline.run.instances.get_mut(&instance_id) else {
+            return;
+        };
         instance.status = Status::WaitingForRunner;
         if let Some(worker_group) = instance.worker_group.clone() {
             self.queues.push(&worker_group, key);
@@ -188,9 +273,17 @@ impl State {
 
     /// Times out the attempt if lease `task_id` still holds it.
     pub(crate) fn time_out_attempt(&mut self, pipeline: &str, attempt: &str, task_id: &Arc<str>) {
-        let Ok(mut scheduler) = self.scheduler(pipeline) else { return };
-        let Some(held) = scheduler.pipeline.run.attempts.get_mut(attempt) else { return };
-        let Some(lease) = held.lease.as_mut().filter(|lease| lease.task_id == *task_id && !lease.cancel_requested) else {
+        let Ok(mut scheduler) = self.scheduler(pipeline) else {
+            return;
+        };
+        let Some(held) = scheduler.pipeline.run.attempts.get_mut(attempt) else {
+            return;
+        };
+        let Some(lease) = held
+            .lease
+            .as_mut()
+            .filter(|lease| lease.task_id == *task_id && !lease.cancel_requested)
+        else {
             return;
         };
         // The holder learns from its next report; the lease stays until it
@@ -206,15 +299,22 @@ impl State {
 }
 
 fn task_not_found() -> ServiceError {
-    ServiceError::TaskNotFound("the task does not exist or is no longer held under this taskId".into())
+    ServiceError::TaskNotFound(
+        "the task does not exist or is no longer held under this taskId".into(),
+    )
 }
 
 /// The objects a polled task carries: the attempt object, keyed by its id,
 /// and every object it references, transitively, with their effective
 /// fields.
-fn task_objects(pipeline: &crate::state::Pipeline, attempt_id: &str) -> BTreeMap<String, PipelineObject> {
+fn task_objects(
+    pipeline: &crate::state::Pipeline,
+    attempt_id: &str,
+) -> BTreeMap<String, PipelineObject> {
     let mut objects = BTreeMap::new();
-    let Some(attempt) = pipeline.object(attempt_id) else { return objects };
+    let Some(attempt) = pipeline.object(attempt_id) else {
+        return objects;
+    };
     let mut pending: Vec<String> = Vec::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let collect = |object: &PipelineObject, pending: &mut Vec<String>| {

@@ -61,10 +61,27 @@ impl State {
     /// PipelineNotFound or PipelineDeleted.
     pub(crate) fn scheduler(&mut self, id: &str) -> ServiceResult<Scheduler<'_>> {
         self.pipeline(id)?;
-        let State { pipelines, queues, timers, audit, clock, timing, limits, .. } = self;
-        let pipeline = pipelines
-            .get_mut(id)
-            .ok_or_else(|| crate::error::ServiceError::Internal(format!("pipeline {id} vanished")))?;
-        Ok(Scheduler { pipeline, queues, timers, audit, clock: *clock, timing, limits })
+        let State {
+            pipelines,
+            queues,
+            timers,
+            audit,
+            clock,
+            timing,
+            limits,
+            ..
+        } = self;
+        let pipeline = pipelines.get_mut(id).ok_or_else(|| {
+            crate::error::ServiceError::Internal(format!("pipeline {id} vanished"))
+        })?;
+        Ok(Scheduler {
+            pipeline,
+            queues,
+            timers,
+            audit,
+            clock: *clock,
+            timing,
+            limits,
+        })
     }
 }

@@ -1,7 +1,5 @@
 //! What happens when an attempt ends: finish, retry, or fail.
 
-
-
 use super::fields::retry_delay;
 use super::leasing::TaskStatus;
 use super::Scheduler;
@@ -14,14 +12,18 @@ impl Scheduler<'_> {
     /// released.
     pub(crate) fn attempt_ended(&mut self, attempt: &str, status: TaskStatus, error: ErrorFields) {
         let now = self.clock.now();
-        let Some(held) = self.pipeline.run.attempts.get_mut(attempt) else { return };
+        let Some(held) = self.pipeline.run.attempts.get_mut(attempt) else {
+            return;
+        };
         held.actual_end = Some(now);
         let instance_id = held.instance.clone();
         match status {
             TaskStatus::Finished => {
                 held.status = Status::Finished;
                 self.audit.attempts_finished += 1;
-                let Some(instance) = self.pipeline.run.instances.get_mut(&instance_id) else { return };
+                let Some(instance) = self.pipeline.run.instances.get_mut(&instance_id) else {
+                    return;
+                };
                 instance.status = Status::Finished;
                 instance.actual_end = Some(now);
                 instance.error = None;
@@ -37,7 +39,9 @@ impl Scheduler<'_> {
                 held.status = Status::Failed;
                 let error = ErrorFields {
                     error_id: error.error_id.or_else(|| Some("PreconditionNotMet".into())),
-                    error_message: error.error_message.or_else(|| Some("the precondition does not hold yet".into())),
+                    error_message: error
+                        .error_message
+                        .or_else(|| Some("the precondition does not hold yet".into())),
                     error_stack_trace: error.error_stack_trace,
                 };
                 held.error = Some(error.clone());
@@ -50,7 +54,9 @@ impl Scheduler<'_> {
     /// Marks `attempt` TIMEDOUT and retries or fails its instance.
     pub(crate) fn attempt_timed_out(&mut self, attempt: &str, error: ErrorFields) {
         let now = self.clock.now();
-        let Some(held) = self.pipeline.run.attempts.get_mut(attempt) else { return };
+        let Some(held) = self.pipeline.run.attempts.get_mut(attempt) else {
+            return;
+        };
         held.status = Status::TimedOut;
         held.actual_end = Some(now);
         held.error = Some(error.clone());
@@ -66,9 +72,16 @@ impl Scheduler<'_> {
     fn retry_or_fail(&mut self, instance_id: &str, error: ErrorFields, precondition_false: bool) {
         let now = self.clock.now();
         let floor = self.timing.retry_delay_floor;
-        let Some(instance) = self.pipeline.run.instances.get_mut(instance_id) else { return };
-        let within_timeout = instance.precondition_deadline.map(|deadline| now < deadline);
-        let retry = match (precondition_false && instance.kind == InstanceKind::Precondition, within_timeout) {
+        let Some(instance) = self.pipeline.run.instances.get_mut(instance_id) else {
+            return;
+        };
+        let within_timeout = instance
+            .precondition_deadline
+            .map(|deadline| now < deadline);
+        let retry = match (
+            precondition_false && instance.kind == InstanceKind::Precondition,
+            within_timeout,
+        ) {
             (true, Some(within)) => within,
             _ if instance.tries_left > 0 => {
                 instance.tries_left -= 1;
@@ -79,16 +92,25 @@ impl Scheduler<'_> {
         if retry {
             instance.status = Status::WaitingToRetry;
             let delay = self.clock.wall(retry_delay(&instance.fields)).max(floor);
-            let event = TimerEvent::Retry { pipeline: self.pipeline.id.as_str().into(), instance: instance_id.to_owned() };
+            let event = TimerEvent::Retry {
+                pipeline: self.pipeline.id.as_str().into(),
+                instance: instance_id.to_owned(),
+            };
             self.timers.arm(tokio::time::Instant::now() + delay, event);
             return;
         }
-        instance.status = if error.error_id.as_deref() == Some("AttemptTimeout") { Status::TimedOut } else { Status::Failed };
+        instance.status = if error.error_id.as_deref() == Some("AttemptTimeout") {
+            Status::TimedOut
+        } else {
+            Status::Failed
+        };
         instance.actual_end = Some(now);
         instance.error = Some(if within_timeout == Some(false) {
             ErrorFields {
                 error_id: Some("PreconditionTimeout".into()),
-                error_message: Some(format!("{instance_id} did not hold within its preconditionTimeout")),
+                error_message: Some(format!(
+                    "{instance_id} did not hold within its preconditionTimeout"
+                )),
                 error_stack_trace: None,
             }
         } else {
@@ -100,7 +122,9 @@ impl Scheduler<'_> {
     /// A retry timer fired: start the next attempt if the instance still
     /// waits for it.
     pub(crate) fn retry_due(&mut self, instance_id: &str) {
-        let Some(instance) = self.pipeline.run.instances.get_mut(instance_id) else { return };
+        let Some(instance) = self.pipeline.run.instances.get_mut(instance_id) else {
+            return;
+        };
         if instance.status != Status::WaitingToRetry {
             return;
         }
@@ -108,4 +132,3 @@ impl Scheduler<'_> {
         self.refresh(instance_id);
     }
 }
-

@@ -23,20 +23,29 @@ impl Scheduler<'_> {
     /// satisfied, or cascades a failure into it.
     pub(super) fn refresh(&mut self, id: &str) {
         let run = &self.pipeline.run;
-        let Some(instance) = run.instances.get(id) else { return };
+        let Some(instance) = run.instances.get(id) else {
+            return;
+        };
         if instance.status != Status::WaitingOnDependencies
             || self.pipeline.state != PipelineState::Scheduled
             || run.paused.contains(&instance.component)
         {
             return;
         }
-        let cascades = first(&instance.fields, "failureAndRerunMode").is_some_and(|mode| mode.eq_ignore_ascii_case("cascade"));
+        let cascades = first(&instance.fields, "failureAndRerunMode")
+            .is_some_and(|mode| mode.eq_ignore_ascii_case("cascade"));
         let mut verdict = Verdict::Ready;
         for dependency in &instance.waiting_on {
             match run.instances.get(dependency) {
                 Some(other) if other.status.satisfies_dependents() => {}
-                Some(other) if is_failure(other.status) && (cascades || other.kind != InstanceKind::Activity) => {
-                    let origin = other.cascade_failed_on.clone().unwrap_or_else(|| other.id.clone());
+                Some(other)
+                    if is_failure(other.status)
+                        && (cascades || other.kind != InstanceKind::Activity) =>
+                {
+                    let origin = other
+                        .cascade_failed_on
+                        .clone()
+                        .unwrap_or_else(|| other.id.clone());
                     verdict = Verdict::Cascade(origin);
                     break;
                 }
@@ -66,7 +75,9 @@ impl Scheduler<'_> {
     /// precondition gets a new attempt queued for its worker group.
     pub(super) fn start(&mut self, id: &str) {
         let now = self.clock.now();
-        let Some(instance) = self.pipeline.run.instances.get_mut(id) else { return };
+        let Some(instance) = self.pipeline.run.instances.get_mut(id) else {
+            return;
+        };
         instance.actual_start.get_or_insert(now);
         if instance.kind == InstanceKind::DataNode {
             instance.status = Status::Finished;
@@ -79,19 +90,27 @@ impl Scheduler<'_> {
             instance.actual_end = Some(now);
             instance.error = Some(ErrorFields {
                 error_id: Some("NoWorkerGroup".into()),
-                error_message: Some(format!("{} names neither workerGroup nor runsOn, so no runner can take it", instance.component)),
+                error_message: Some(format!(
+                    "{} names neither workerGroup nor runsOn, so no runner can take it",
+                    instance.component
+                )),
                 error_stack_trace: None,
             });
             self.instance_ended(id);
             return;
         };
-        let number = u32::try_from(instance.attempts.len()).unwrap_or(u32::MAX).saturating_add(1);
+        let number = u32::try_from(instance.attempts.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
         let attempt = attempt_id(id, number);
         instance.attempts.push(attempt.clone());
         instance.status = Status::WaitingForRunner;
         if instance.kind == InstanceKind::Precondition && instance.precondition_deadline.is_none() {
-            if let Some(timeout) = super::fields::duration(&instance.fields, "preconditionTimeout") {
-                instance.precondition_deadline = chrono::TimeDelta::from_std(timeout).ok().map(|delta| now + delta);
+            if let Some(timeout) = super::fields::duration(&instance.fields, "preconditionTimeout")
+            {
+                instance.precondition_deadline = chrono::TimeDelta::from_std(timeout)
+                    .ok()
+                    .map(|delta| now + delta);
             }
         }
         self.pipeline.run.attempts.insert(
@@ -111,14 +130,23 @@ impl Scheduler<'_> {
                 error: None,
             },
         );
-        let key = AttemptKey { pipeline: self.pipeline.id.as_str().into(), attempt: attempt.into() };
+        let key = AttemptKey {
+            pipeline: self.pipeline.id.as_str().into(),
+            attempt: attempt.into(),
+        };
         self.queues.push(&worker_group, key);
     }
 
     /// Tells the dependents of instance `id`, which just reached an end
     /// state, and finishes the pipeline when nothing is left to do.
     pub(super) fn instance_ended(&mut self, id: &str) {
-        let dependents = self.pipeline.run.dependents.get(id).cloned().unwrap_or_default();
+        let dependents = self
+            .pipeline
+            .run
+            .dependents
+            .get(id)
+            .cloned()
+            .unwrap_or_default();
         for dependent in dependents {
             self.refresh(&dependent);
         }
@@ -144,7 +172,10 @@ impl Scheduler<'_> {
             let before = stuck.len();
             for instance in run.instances.values() {
                 if instance.status == Status::WaitingOnDependencies
-                    && instance.waiting_on.iter().any(|dependency| stuck.contains(dependency.as_str()))
+                    && instance
+                        .waiting_on
+                        .iter()
+                        .any(|dependency| stuck.contains(dependency.as_str()))
                 {
                     stuck.insert(instance.id.as_str());
                 }
@@ -165,5 +196,8 @@ impl Scheduler<'_> {
 
 /// Whether a status is a failure that dependents may inherit.
 pub(super) fn is_failure(status: Status) -> bool {
-    matches!(status, Status::Failed | Status::CascadeFailed | Status::TimedOut)
+    matches!(
+        status,
+        Status::Failed | Status::CascadeFailed | Status::TimedOut
+    )
 }

@@ -18,7 +18,11 @@ impl State {
             };
             match event {
                 TimerEvent::LeaseDeadline { task_id } => self.expire_lease(&task_id, now),
-                TimerEvent::AttemptTimeout { pipeline, attempt, task_id } => {
+                TimerEvent::AttemptTimeout {
+                    pipeline,
+                    attempt,
+                    task_id,
+                } => {
                     self.time_out_attempt(&pipeline, &attempt, &task_id);
                 }
                 TimerEvent::Retry { pipeline, instance } => {
@@ -26,9 +30,14 @@ impl State {
                         scheduler.retry_due(&instance);
                     }
                 }
-                TimerEvent::Schedule { pipeline, component } => {
+                TimerEvent::Schedule {
+                    pipeline,
+                    component,
+                } => {
                     if let Ok(mut scheduler) = self.scheduler(&pipeline) {
-                        if scheduler.pipeline.state == crate::state::pipeline::PipelineState::Scheduled {
+                        if scheduler.pipeline.state
+                            == crate::state::pipeline::PipelineState::Scheduled
+                        {
                             scheduler.schedule_component(&component);
                         }
                     }

@@ -85,7 +85,9 @@ impl State {
         if !self.pipelines.contains_key(id) {
             return Err(self.missing_pipeline(id));
         }
-        self.pipelines.get_mut(id).ok_or_else(|| ServiceError::Internal("pipeline vanished".into()))
+        self.pipelines
+            .get_mut(id)
+            .ok_or_else(|| ServiceError::Internal("pipeline vanished".into()))
     }
 
     fn missing_pipeline(&self, id: &str) -> ServiceError {

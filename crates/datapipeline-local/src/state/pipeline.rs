@@ -100,7 +100,10 @@ impl Pipeline {
             fields.push(Field::string("@latestRunTime", format_time(time)));
         }
         if self.latest.is_some() {
-            fields.push(Field::string("@version", self.activations.max(1).to_string()));
+            fields.push(Field::string(
+                "@version",
+                self.activations.max(1).to_string(),
+            ));
         }
         fields
     }
@@ -110,7 +113,9 @@ impl Pipeline {
         let failed = self.run.instances.values().any(|instance| {
             matches!(
                 instance.status,
-                crate::model::Status::Failed | crate::model::Status::CascadeFailed | crate::model::Status::TimedOut
+                crate::model::Status::Failed
+                    | crate::model::Status::CascadeFailed
+                    | crate::model::Status::TimedOut
             )
         });
         if failed {
@@ -131,7 +136,9 @@ impl Pipeline {
             return Some(instance.to_object(&self.id));
         }
         let component = self.run.components.get(id).or_else(|| {
-            self.latest.as_ref().and_then(|definition| definition.objects.iter().find(|object| object.id == id))
+            self.latest
+                .as_ref()
+                .and_then(|definition| definition.objects.iter().find(|object| object.id == id))
         })?;
         let mut object = component.clone();
         object.fields.push(Field::string("@sphere", "COMPONENT"));

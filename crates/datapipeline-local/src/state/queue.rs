@@ -52,7 +52,10 @@ impl Queues {
 
     /// The notifier a poll of `worker_group` waits on.
     pub(crate) fn notifier(&mut self, worker_group: &str) -> Arc<Notify> {
-        self.groups.entry(worker_group.to_owned()).or_default().notify.clone()
+        self.groups
+            .entry(worker_group.to_owned())
+            .or_default()
+            .notify
+            .clone()
     }
-
 }

@@ -123,15 +123,24 @@ impl Instance {
         fields.push(Field::reference("@componentParent", &self.component));
         fields.push(Field::string("@sphere", "INSTANCE"));
         fields.push(Field::string("@status", self.status.as_str()));
-        fields.push(Field::string("@scheduledStartTime", format_time(self.scheduled_start)));
-        fields.push(Field::string("@scheduledEndTime", format_time(self.scheduled_end)));
+        fields.push(Field::string(
+            "@scheduledStartTime",
+            format_time(self.scheduled_start),
+        ));
+        fields.push(Field::string(
+            "@scheduledEndTime",
+            format_time(self.scheduled_end),
+        ));
         if let Some(time) = self.actual_start {
             fields.push(Field::string("@actualStartTime", format_time(time)));
         }
         if let Some(time) = self.actual_end {
             fields.push(Field::string("@actualEndTime", format_time(time)));
         }
-        fields.push(Field::string("@attemptCount", self.attempts.len().to_string()));
+        fields.push(Field::string(
+            "@attemptCount",
+            self.attempts.len().to_string(),
+        ));
         fields.push(Field::string("@triesLeft", self.tries_left.to_string()));
         if let Some(head) = self.attempts.last() {
             fields.push(Field::reference("@headAttempt", head));
@@ -143,7 +152,11 @@ impl Instance {
             fields.push(Field::reference("@cascadeFailedOn", origin));
         }
         push_error(&mut fields, self.error.as_ref());
-        PipelineObject { id: self.id.clone(), name: self.id.clone(), fields }
+        PipelineObject {
+            id: self.id.clone(),
+            name: self.id.clone(),
+            fields,
+        }
     }
 }
 
@@ -160,8 +173,14 @@ impl Attempt {
         fields.push(Field::string("@sphere", "ATTEMPT"));
         fields.push(Field::string("@status", self.status.as_str()));
         fields.push(Field::string("@attemptNumber", self.number.to_string()));
-        fields.push(Field::string("@scheduledStartTime", format_time(instance.scheduled_start)));
-        fields.push(Field::string("@scheduledEndTime", format_time(instance.scheduled_end)));
+        fields.push(Field::string(
+            "@scheduledStartTime",
+            format_time(instance.scheduled_start),
+        ));
+        fields.push(Field::string(
+            "@scheduledEndTime",
+            format_time(instance.scheduled_end),
+        ));
         if let Some(time) = self.actual_start {
             fields.push(Field::string("@actualStartTime", format_time(time)));
         }
@@ -175,7 +194,11 @@ impl Attempt {
             fields.push(Field::string("reportProgressTime", format_time(time)));
         }
         push_error(&mut fields, self.error.as_ref());
-        PipelineObject { id: self.id.clone(), name: self.id.clone(), fields }
+        PipelineObject {
+            id: self.id.clone(),
+            name: self.id.clone(),
+            fields,
+        }
     }
 }
 

@@ -15,11 +15,21 @@ pub(crate) enum TimerEvent {
     /// A lease may have lapsed; re-armed if it was extended meanwhile.
     LeaseDeadline { task_id: Arc<str> },
     /// An attempt may have run past its `attemptTimeout`.
-    AttemptTimeout { pipeline: Arc<str>, attempt: String, task_id: Arc<str> },
+    AttemptTimeout {
+        pipeline: Arc<str>,
+        attempt: String,
+        task_id: Arc<str>,
+    },
     /// An instance's `retryDelay` is over.
-    Retry { pipeline: Arc<str>, instance: String },
+    Retry {
+        pipeline: Arc<str>,
+        instance: String,
+    },
     /// A scheduled component's next period may be due.
-    Schedule { pipeline: Arc<str>, component: String },
+    Schedule {
+        pipeline: Arc<str>,
+        component: String,
+    },
 }
 
 #[derive(Debug)]
@@ -62,12 +72,20 @@ impl Timers {
     /// Arms a timer.
     pub(crate) fn arm(&mut self, at: Instant, event: TimerEvent) {
         self.sequence += 1;
-        self.heap.push(Reverse(Entry { at, sequence: self.sequence, event }));
+        self.heap.push(Reverse(Entry {
+            at,
+            sequence: self.sequence,
+            event,
+        }));
     }
 
     /// Takes the earliest timer due at or before `now`.
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<TimerEvent> {
-        if self.heap.peek().is_some_and(|Reverse(entry)| entry.at <= now) {
+        if self
+            .heap
+            .peek()
+            .is_some_and(|Reverse(entry)| entry.at <= now)
+        {
             self.heap.pop().map(|Reverse(entry)| entry.event)
         } else {
             None
@@ -78,7 +96,6 @@ impl Timers {
     pub(crate) fn next_due(&self) -> Option<Instant> {
         self.heap.peek().map(|Reverse(entry)| entry.at)
     }
-
 }
 
 #[cfg(test)]
