@@ -1,0 +1,81 @@
+//! [`ShellConfig`]: how the shell activities run commands.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::Storage;
+
+/// The default shell.
+pub const DEFAULT_SHELL: &str = "/bin/sh";
+
+/// The default time between SIGTERM and SIGKILL: short enough to finish
+/// inside the runner's own cancel grace, so the runner never has to drop a
+/// task whose processes are still alive.
+pub const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(10);
+
+/// The default number of stderr bytes kept for the errorMessage.
+pub const DEFAULT_MAX_STDERR_TAIL: usize = 4096;
+
+/// Settings shared by every task a shell activity runs.
+///
+/// Build it with struct-update syntax:
+///
+/// ```
+/// use std::time::Duration;
+/// use taskrunner_shell::ShellConfig;
+///
+/// let config = ShellConfig {
+///     kill_grace: Duration::from_secs(5),
+///     extra_env: [("TZ".to_owned(), "UTC".to_owned())].into(),
+///     ..ShellConfig::default()
+/// };
+/// assert!(!config.pass_aws_credentials);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ShellConfig {
+    /// The shell that runs `command` (as `SHELL -c COMMAND sh ARGS…`) and
+    /// scripts (as `SHELL SCRIPT ARGS…`). Default [`DEFAULT_SHELL`].
+    pub shell: PathBuf,
+    /// How long the command's process group gets between SIGTERM and
+    /// SIGKILL when the task is cancelled. Default [`DEFAULT_KILL_GRACE`];
+    /// keep it below the runner's cancel grace.
+    pub kill_grace: Duration,
+    /// Whether the runner's `AWS_*` variables (credentials, profile,
+    /// endpoints) reach the command. Default `false`: only `AWS_REGION` and
+    /// `AWS_DEFAULT_REGION` do.
+    pub pass_aws_credentials: bool,
+    /// Variables added to every command's environment (after the inherited
+    /// ones, before the documented `DATAPIPELINE_*` and staging variables,
+    /// which win).
+    pub extra_env: BTreeMap<String, String>,
+    /// Variables of the runner's environment never passed to commands, e.g.
+    /// the binary's own secrets.
+    pub remove_env: Vec<String>,
+    /// Storage for `s3://` URIs. Default `None`: such URIs fail with errorId
+    /// [`S3NotConfigured`](crate::error_id::S3_NOT_CONFIGURED).
+    pub storage: Option<Arc<dyn Storage>>,
+    /// How many trailing bytes of stderr are kept in memory for the
+    /// errorMessage. Default [`DEFAULT_MAX_STDERR_TAIL`].
+    pub max_stderr_tail: usize,
+    /// Whether to keep each attempt's working directory (staged data, the
+    /// fetched script) after the run, e.g. for debugging. Default `false`:
+    /// it is removed once the command has ended.
+    pub keep_working_dir: bool,
+}
+
+impl Default for ShellConfig {
+    fn default() -> Self {
+        Self {
+            shell: PathBuf::from(DEFAULT_SHELL),
+            kill_grace: DEFAULT_KILL_GRACE,
+            pass_aws_credentials: false,
+            extra_env: BTreeMap::new(),
+            remove_env: Vec::new(),
+            storage: None,
+            max_stderr_tail: DEFAULT_MAX_STDERR_TAIL,
+            keep_working_dir: false,
+        }
+    }
+}

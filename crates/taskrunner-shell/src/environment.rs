@@ -1,0 +1,184 @@
+//! The command's environment: deliberate, documented, and free of the
+//! runner's AWS credentials unless asked for.
+//!
+//! Built in this order (later entries win):
+//!
+//! 1. The runner's own environment (`PATH`, `HOME`, `LANG`, …) **minus**
+//!    every `AWS_*` variable except `AWS_REGION` and `AWS_DEFAULT_REGION`
+//!    (unless [`ShellConfig::pass_aws_credentials`]) and minus
+//!    [`ShellConfig::remove_env`]. `AWS_*` covers the keys, session tokens,
+//!    profiles, credential and config file paths, web-identity and container
+//!    credential settings, and endpoint overrides meant for the runner.
+//! 2. [`ShellConfig::extra_env`].
+//! 3. The documented variables: `DATAPIPELINE_PIPELINE_ID`,
+//!    `DATAPIPELINE_ATTEMPT_ID`, `DATAPIPELINE_WORKING_DIR`, and, when the
+//!    attempt object carries the field, `DATAPIPELINE_OBJECT_ID`
+//!    (`@componentParent`), `DATAPIPELINE_INSTANCE_ID` (`@instanceParent`),
+//!    `DATAPIPELINE_SCHEDULED_START_TIME` (`@scheduledStartTime`) and
+//!    `DATAPIPELINE_SCHEDULED_END_TIME` (`@scheduledEndTime`).
+//! 4. The staging directories, `INPUT1_STAGING_DIR`, `OUTPUT1_STAGING_DIR`, …
+//!
+//! The task id is never passed: it is the lease's handle, a secret of the
+//! runner. Values containing a NUL byte cannot be passed and are dropped.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use taskrunner_activity::TaskContext;
+
+use crate::ShellConfig;
+
+/// `AWS_*` variables that carry no secret and are always passed.
+const PASSED_AWS_VARIABLES: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
+
+/// `DATAPIPELINE_*` variables copied from attempt-object fields when present.
+const FIELD_VARIABLES: [(&str, &str); 4] = [
+    ("DATAPIPELINE_OBJECT_ID", "@componentParent"),
+    ("DATAPIPELINE_INSTANCE_ID", "@instanceParent"),
+    ("DATAPIPELINE_SCHEDULED_START_TIME", "@scheduledStartTime"),
+    ("DATAPIPELINE_SCHEDULED_END_TIME", "@scheduledEndTime"),
+];
+
+/// The complete environment of a command (see the module docs).
+pub(crate) fn child_environment(
+    inherited: impl IntoIterator<Item = (OsString, OsString)>,
+    config: &ShellConfig,
+    ctx: &TaskContext,
+    workdir: &Path,
+    staging: &[(String, PathBuf)],
+) -> BTreeMap<OsString, OsString> {
+    let mut env: BTreeMap<OsString, OsString> = inherited
+        .into_iter()
+        .filter(|(name, _)| !withheld(name, config))
+        .collect();
+    let mut set = |name: &str, value: &OsStr| {
+        if value.as_bytes().contains(&0) {
+            tracing::warn!(variable = name, "not passing a value with a NUL byte");
+        } else {
+            env.insert(name.into(), value.to_owned());
+        }
+    };
+    for (name, value) in &config.extra_env {
+        set(name, value.as_ref());
+    }
+    set("DATAPIPELINE_PIPELINE_ID", ctx.pipeline_id().as_ref());
+    set("DATAPIPELINE_ATTEMPT_ID", ctx.attempt_id().as_ref());
+    set("DATAPIPELINE_WORKING_DIR", workdir.as_os_str());
+    for (name, field) in FIELD_VARIABLES {
+        if let Some(value) = ctx.field(field) {
+            set(name, value.as_ref());
+        }
+    }
+    for (name, dir) in staging {
+        set(name, dir.as_os_str());
+    }
+    env
+}
+
+/// Whether the runner keeps `name` to itself.
+fn withheld(name: &OsStr, config: &ShellConfig) -> bool {
+    let bytes = name.as_bytes();
+    let aws_secret = bytes.starts_with(b"AWS_")
+        && !PASSED_AWS_VARIABLES
+            .iter()
+            .any(|passed| passed.as_bytes() == bytes);
+    (aws_secret && !config.pass_aws_credentials)
+        || config
+            .remove_env
+            .iter()
+            .any(|removed| removed.as_bytes() == bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use taskrunner_api::{Field, Task, TaskObject};
+
+    use super::*;
+
+    fn runner_env() -> Vec<(OsString, OsString)> {
+        [
+            ("PATH", "/usr/bin:/bin"),
+            ("HOME", "/home/runner"),
+            ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_SESSION_TOKEN", "token"),
+            ("AWS_PROFILE", "prod"),
+            (
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "http://169.254.170.2/x",
+            ),
+            ("AWS_REGION", "eu-west-1"),
+            ("RUNNER_SECRET", "s"),
+            ("DATAPIPELINE_PIPELINE_ID", "spoofed"),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.into(), value.into()))
+        .collect()
+    }
+
+    fn context() -> TaskContext {
+        let attempt = TaskObject::new("@A_Attempt=1", "A")
+            .with_field(Field::reference("@componentParent", "A"))
+            .with_field(Field::string("@scheduledStartTime", "2024-01-01T00:00:00"));
+        TaskContext::builder(
+            Task::new("secret-task-id", "df-1", "@A_Attempt=1").with_object(attempt),
+        )
+        .build()
+    }
+
+    fn get<'a>(env: &'a BTreeMap<OsString, OsString>, name: &str) -> Option<&'a str> {
+        env.get(OsStr::new(name)).and_then(|value| value.to_str())
+    }
+
+    #[test]
+    fn withholds_credentials_and_adds_the_documented_variables() {
+        let config = ShellConfig {
+            remove_env: vec!["RUNNER_SECRET".into()],
+            extra_env: [("TZ".to_owned(), "UTC".to_owned())].into(),
+            ..ShellConfig::default()
+        };
+        let staging = [(
+            "INPUT1_STAGING_DIR".to_owned(),
+            PathBuf::from("/w/staging/input1"),
+        )];
+        let env = child_environment(runner_env(), &config, &context(), Path::new("/w"), &staging);
+        assert_eq!(get(&env, "PATH"), Some("/usr/bin:/bin"));
+        assert_eq!(get(&env, "HOME"), Some("/home/runner"));
+        assert_eq!(get(&env, "AWS_REGION"), Some("eu-west-1"));
+        for name in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "RUNNER_SECRET",
+        ] {
+            assert_eq!(get(&env, name), None, "{name}");
+        }
+        assert_eq!(get(&env, "TZ"), Some("UTC"));
+        assert_eq!(get(&env, "DATAPIPELINE_PIPELINE_ID"), Some("df-1"));
+        assert_eq!(get(&env, "DATAPIPELINE_ATTEMPT_ID"), Some("@A_Attempt=1"));
+        assert_eq!(get(&env, "DATAPIPELINE_OBJECT_ID"), Some("A"));
+        assert_eq!(
+            get(&env, "DATAPIPELINE_SCHEDULED_START_TIME"),
+            Some("2024-01-01T00:00:00")
+        );
+        assert_eq!(get(&env, "DATAPIPELINE_INSTANCE_ID"), None);
+        assert_eq!(get(&env, "DATAPIPELINE_WORKING_DIR"), Some("/w"));
+        assert_eq!(get(&env, "INPUT1_STAGING_DIR"), Some("/w/staging/input1"));
+        assert!(env.values().all(|value| value != "secret-task-id"));
+    }
+
+    #[test]
+    fn passes_credentials_when_configured() {
+        let config = ShellConfig {
+            pass_aws_credentials: true,
+            ..ShellConfig::default()
+        };
+        let env = child_environment(runner_env(), &config, &context(), Path::new("/w"), &[]);
+        assert_eq!(get(&env, "AWS_SECRET_ACCESS_KEY"), Some("secret"));
+        assert_eq!(get(&env, "AWS_SESSION_TOKEN"), Some("token"));
+    }
+}

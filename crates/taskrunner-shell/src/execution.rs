@@ -1,0 +1,219 @@
+//! One run of a shell task, start to end: fields → working directory →
+//! script and staging → process group → output → staging out → cleanup.
+//! [`ShellCommandActivity`](crate::ShellCommandActivity) and
+//! [`ShellCommandPrecondition`](crate::ShellCommandPrecondition) differ only
+//! in what they make of the [`Completion`].
+
+use std::process::ExitStatus;
+use std::time::Duration;
+
+use taskrunner_activity::{ActivityError, Outcome, TaskContext};
+use taskrunner_api::CancelReason;
+use tokio::process::Command;
+use tokio_util::task::AbortOnDropHandle;
+use tracing::Instrument;
+
+use crate::command::CommandSpec;
+use crate::environment::child_environment;
+use crate::error::{chain, ShellError};
+use crate::output::{capture, last_chars, Captured, Output, Tail};
+use crate::process::{describe_exit, ProcessGroup};
+use crate::staging::Staging;
+use crate::workdir::WorkingDir;
+use crate::{error_id, script, ShellConfig};
+
+/// How long to keep reading the pipes once the process group is dead. They
+/// end at once unless a process that left the group (`setsid`) holds them.
+const PIPE_DRAIN: Duration = Duration::from_secs(2);
+
+/// The most characters of the stderr tail sent as the errorStackTrace.
+pub(crate) const MAX_STACK_TRACE_CHARS: usize = 1024;
+
+/// A command that ran to its end.
+#[derive(Debug)]
+pub(crate) struct Completion {
+    /// The shell's exit status.
+    pub(crate) status: ExitStatus,
+    /// The end of its stderr, as text.
+    pub(crate) stderr_tail: String,
+}
+
+impl Completion {
+    /// Whether the command exited 0.
+    pub(crate) fn succeeded(&self) -> bool {
+        self.status.success()
+    }
+
+    /// `FAILED` with errorId `ShellCommandFailed`: the status and the
+    /// stderr tail as the message, the tail (cut) as the stack trace.
+    pub(crate) fn failed(&self) -> Outcome {
+        let status = describe_exit(self.status);
+        let (message, stack_trace) = if self.stderr_tail.is_empty() {
+            (format!("command {status}"), None)
+        } else {
+            (
+                format!("command {status}; stderr: {}", self.stderr_tail),
+                Some(last_chars(&self.stderr_tail, MAX_STACK_TRACE_CHARS).to_owned()),
+            )
+        };
+        Outcome::Failed {
+            error_id: error_id::SHELL_COMMAND_FAILED.to_owned(),
+            message,
+            stack_trace,
+        }
+    }
+}
+
+/// Runs the task's command to its end.
+///
+/// # Errors
+///
+/// [`ActivityError::Cancelled`] once the task is cancelled (after the
+/// process group is gone); [`ActivityError::Failed`] with an errorId from
+/// [`error_id`] when a step around the command fails.
+pub(crate) async fn execute(
+    ctx: &TaskContext,
+    config: &ShellConfig,
+) -> Result<Completion, ActivityError> {
+    let spec = CommandSpec::from_context(ctx, config)?;
+    let workdir = WorkingDir::create(ctx).await?;
+    let result = run(ctx, config, &spec, &workdir).await;
+    if !config.keep_working_dir {
+        if let Err(error) = workdir.remove().await {
+            tracing::warn!(dir = %workdir.path().display(), %error, "could not remove the working directory");
+        }
+    }
+    result
+}
+
+/// The run inside the working directory.
+async fn run(
+    ctx: &TaskContext,
+    config: &ShellConfig,
+    spec: &CommandSpec,
+    workdir: &WorkingDir,
+) -> Result<Completion, ActivityError> {
+    let storage = config.storage.as_deref();
+    let staging = Staging::plan(ctx, workdir, storage)?;
+    let stdout = Output::new("stdout", spec.stdout.as_ref(), workdir);
+    let stderr = Output::new("stderr", spec.stderr.as_ref(), workdir);
+
+    // Fetching and copying can take long: stop it at cancellation.
+    let prepare = async {
+        let arguments = script::shell_arguments(spec, workdir, storage).await?;
+        if let Some(staging) = &staging {
+            staging.stage_in(storage).await?;
+        }
+        Ok::<_, ShellError>((arguments, stdout.open().await?, stderr.open().await?))
+    };
+    let (arguments, stdout_file, stderr_file) = tokio::select! {
+        biased;
+        () = ctx.cancelled() => return Err(cancelled(ctx)),
+        prepared = prepare => prepared?,
+    };
+
+    let staging_variables = staging.as_ref().map(Staging::variables).unwrap_or_default();
+    let environment = child_environment(
+        std::env::vars_os(),
+        config,
+        ctx,
+        workdir.path(),
+        &staging_variables,
+    );
+    let mut command = Command::new(&config.shell);
+    command
+        .args(arguments)
+        .current_dir(workdir.path())
+        .env_clear()
+        .envs(environment);
+    let spawn_error = |source| ShellError::Spawn {
+        shell: config.shell.clone(),
+        source,
+    };
+    let (mut group, pipes) = ProcessGroup::spawn(&mut command).map_err(spawn_error)?;
+    tracing::info!(pid = group.pid(), "command started");
+
+    // Read both pipes while waiting, or a chatty command blocks on a full
+    // pipe. Spawned so they keep going while `terminate` waits out the grace.
+    let span = ctx.span().clone();
+    let stdout_capture = AbortOnDropHandle::new(tokio::spawn(
+        capture(pipes.stdout, stdout_file, None).instrument(span.clone()),
+    ));
+    let stderr_capture = AbortOnDropHandle::new(tokio::spawn(
+        capture(
+            pipes.stderr,
+            stderr_file,
+            Some(Tail::new(config.max_stderr_tail)),
+        )
+        .instrument(span),
+    ));
+
+    let exited = tokio::select! {
+        status = group.wait() => Some(status),
+        () = ctx.cancelled() => None,
+    };
+    let Some(status) = exited else {
+        let reason = ctx.cancel_reason().unwrap_or(CancelReason::Shutdown);
+        tracing::info!(pid = group.pid(), %reason, "stopping the command");
+        match group.terminate(config.kill_grace).await {
+            Ok(status) => tracing::info!(status = %describe_exit(status), "command stopped"),
+            Err(error) => tracing::warn!(%error, "could not reap the stopped command"),
+        }
+        return Err(cancelled(ctx));
+    };
+    let status = status.map_err(spawn_error)?;
+
+    let (mut out, mut err) = match tokio::time::timeout(PIPE_DRAIN, async {
+        (stdout_capture.await, stderr_capture.await)
+    })
+    .await
+    {
+        Ok((out, err)) => (out.unwrap_or_default(), err.unwrap_or_default()),
+        Err(_) => {
+            tracing::warn!("a process that left the command's group still holds its output open: not reading further");
+            (Captured::default(), Captured::default())
+        }
+    };
+    for (stream, captured) in [("stdout", &out), ("stderr", &err)] {
+        if let Some(error) = &captured.read_error {
+            tracing::warn!(stream, %error, "could not read the command's output");
+        }
+    }
+    let completion = Completion {
+        status,
+        stderr_tail: err.tail.as_ref().map(Tail::text).unwrap_or_default(),
+    };
+    tracing::info!(
+        status = %describe_exit(status),
+        stdout_bytes = out.bytes,
+        stderr_bytes = err.bytes,
+        "command ended"
+    );
+
+    let finish = async {
+        stdout.finish(out.write_error.take(), storage).await?;
+        stderr.finish(err.write_error.take(), storage).await?;
+        match &staging {
+            Some(staging) if completion.succeeded() => staging.stage_out(storage).await,
+            _ => Ok(()),
+        }
+    };
+    let finished = tokio::select! {
+        biased;
+        () = ctx.cancelled() => return Err(cancelled(ctx)),
+        finished = finish => finished,
+    };
+    match finished {
+        Ok(()) => Ok(completion),
+        // The command's own failure is the better report.
+        Err(error) if !completion.succeeded() => {
+            tracing::warn!(error = %chain(&error), "after the failed command");
+            Ok(completion)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn cancelled(ctx: &TaskContext) -> ActivityError {
+    ActivityError::cancelled(ctx.cancel_reason().unwrap_or(CancelReason::Shutdown))
+}

@@ -1,0 +1,58 @@
+//! [`ShellCommandPrecondition`]: a shell command that says whether a
+//! precondition holds.
+
+use std::os::unix::process::ExitStatusExt;
+use std::sync::Arc;
+
+use taskrunner_activity::{async_trait, Activity, ActivityError, Outcome, TaskContext};
+
+use crate::execution::execute;
+use crate::ShellConfig;
+
+/// The `ShellCommandPrecondition` object type: runs the same command fields
+/// as [`ShellCommandActivity`](crate::ShellCommandActivity).
+///
+/// - exit 0 → `FINISHED` (the precondition holds);
+/// - any other exit status → `FALSE` (it does not hold);
+/// - killed by a signal (not by its own choice) → `FAILED` with errorId
+///   [`ShellCommandFailed`](crate::error_id::SHELL_COMMAND_FAILED): the
+///   check could not be made, which is not the same as "false";
+/// - unusable fields, failed steps and cancellation as for the activity.
+///
+/// It runs the check once; retrying a false precondition (`retryDelay`,
+/// `preconditionTimeout`) is left to the service.
+#[derive(Debug, Clone, Default)]
+pub struct ShellCommandPrecondition {
+    config: Arc<ShellConfig>,
+}
+
+impl ShellCommandPrecondition {
+    /// The precondition with these settings.
+    ///
+    /// Takes a [`ShellConfig`] or an `Arc<ShellConfig>` shared with the
+    /// other shell activity.
+    pub fn new(config: impl Into<Arc<ShellConfig>>) -> Self {
+        Self {
+            config: config.into(),
+        }
+    }
+
+    /// Its settings.
+    pub fn config(&self) -> &ShellConfig {
+        &self.config
+    }
+}
+
+#[async_trait]
+impl Activity for ShellCommandPrecondition {
+    async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
+        let completion = execute(&ctx, &self.config).await?;
+        Ok(if completion.succeeded() {
+            Outcome::Finished
+        } else if completion.status.signal().is_some() {
+            completion.failed()
+        } else {
+            Outcome::PreconditionFalse
+        })
+    }
+}

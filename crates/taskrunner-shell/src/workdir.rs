@@ -1,0 +1,107 @@
+//! [`WorkingDir`]: the layout of an attempt's working directory.
+//!
+//! ```text
+//! <scratch dir>/                 the command's cwd (TaskContext::ensure_scratch_dir)
+//!   staging/input1/ …            ${INPUT1_STAGING_DIR}, … (stage = true)
+//!   staging/output1/ …           ${OUTPUT1_STAGING_DIR}, …
+//!   .taskrunner/script/NAME      the fetched scriptUri
+//!   .taskrunner/stdout, stderr   output spooled for an s3:// upload
+//! ```
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use taskrunner_activity::TaskContext;
+
+use crate::error::ShellError;
+
+/// The runner's own files, kept apart from what the command writes.
+const RUNNER_DIR: &str = ".taskrunner";
+
+/// An attempt's working directory.
+#[derive(Debug, Clone)]
+pub(crate) struct WorkingDir {
+    root: PathBuf,
+}
+
+impl WorkingDir {
+    /// Creates the task's scratch directory.
+    pub(crate) async fn create(ctx: &TaskContext) -> Result<Self, ShellError> {
+        let root =
+            ctx.ensure_scratch_dir()
+                .await
+                .map_err(|source| ShellError::WorkingDirectory {
+                    path: ctx.scratch_dir(),
+                    source,
+                })?;
+        Ok(Self { root })
+    }
+
+    /// The directory itself: the command's cwd.
+    pub(crate) fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where a fetched script is put: `.taskrunner/script/<name>`, with the
+    /// name cut down to `[A-Za-z0-9._-]` so no URI can steer it elsewhere.
+    pub(crate) fn script(&self, name: Option<&str>) -> PathBuf {
+        let name: String = name
+            .unwrap_or_default()
+            .chars()
+            .map(|c| match c {
+                'A'..='Z' | 'a'..='z' | '0'..='9' | '.' | '_' | '-' => c,
+                _ => '_',
+            })
+            .collect();
+        let name = if name.is_empty() || name.starts_with('.') {
+            format!("script{name}")
+        } else {
+            name
+        };
+        self.root.join(RUNNER_DIR).join("script").join(name)
+    }
+
+    /// `staging/<kind><index>`, e.g. `staging/input1`.
+    pub(crate) fn staging(&self, kind: &str, index: usize) -> PathBuf {
+        self.root.join("staging").join(format!("{kind}{index}"))
+    }
+
+    /// Where output bound for an upload is spooled: `.taskrunner/<stream>`.
+    pub(crate) fn spool(&self, stream: &str) -> PathBuf {
+        self.root.join(RUNNER_DIR).join(stream)
+    }
+
+    /// Removes the directory and everything in it.
+    pub(crate) async fn remove(&self) -> io::Result<()> {
+        match tokio::fs::remove_dir_all(&self.root).await {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_names_stay_inside() {
+        let dir = WorkingDir {
+            root: PathBuf::from("/w"),
+        };
+        assert_eq!(
+            dir.script(Some("run.sh")),
+            Path::new("/w/.taskrunner/script/run.sh")
+        );
+        assert_eq!(
+            dir.script(Some("..")),
+            Path::new("/w/.taskrunner/script/script..")
+        );
+        assert_eq!(
+            dir.script(Some("a/b")),
+            Path::new("/w/.taskrunner/script/a_b")
+        );
+        assert_eq!(dir.script(None), Path::new("/w/.taskrunner/script/script"));
+        assert_eq!(dir.staging("output", 2), Path::new("/w/staging/output2"));
+    }
+}

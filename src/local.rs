@@ -1,0 +1,310 @@
+//! `taskrunner local DEFINITION.json`: a pipeline run end to end on an
+//! embedded `datapipeline-local`, with no AWS account.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use aws_sdk_datapipeline::types::{
+    Field, ParameterAttribute, ParameterObject, ParameterValue, PipelineObject,
+};
+use aws_sdk_datapipeline::Client;
+use datapipeline_local::definition::{
+    effective_objects, kind_of, parse_definition_file, parse_parameter_values, Definition,
+    ObjectKind,
+};
+use datapipeline_local::{start_on, Config, Timing};
+use taskrunner::Runner;
+use tokio_util::sync::CancellationToken;
+
+use crate::activities;
+use crate::cli::LocalArgs;
+use crate::view::{Snapshot, View};
+
+/// The exit code when an activity did not finish.
+const SOME_FAILED: u8 = 1;
+/// The exit code when the definition was refused.
+const INVALID_DEFINITION: u8 = 2;
+/// The exit code when the run did not end within `--timeout`.
+const TIMED_OUT: u8 = 3;
+
+/// Runs the pipeline; answers 0 only if every activity finished.
+///
+/// # Errors
+/// The definition cannot be read, or the embedded service cannot start.
+pub(crate) async fn run(arguments: LocalArgs) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&arguments.definition).with_context(|| {
+        format!(
+            "cannot read the definition {}",
+            arguments.definition.display()
+        )
+    })?;
+    let definition = match parse_definition_file(&text) {
+        Ok(definition) => definition,
+        Err(error) => {
+            eprintln!("taskrunner: {}: {error}", arguments.definition.display());
+            return Ok(ExitCode::from(INVALID_DEFINITION));
+        }
+    };
+    let values = match parse_parameter_values(&arguments.parameter_values) {
+        Ok(values) => values,
+        Err(error) => {
+            eprintln!("taskrunner: --parameter-values: {error}");
+            return Ok(ExitCode::from(INVALID_DEFINITION));
+        }
+    };
+    let worker_groups = worker_groups(&definition);
+    if worker_groups.is_empty() {
+        eprintln!(
+            "taskrunner: {}: no activity names a workerGroup or runsOn, so no runner could take its tasks",
+            arguments.definition.display()
+        );
+        return Ok(ExitCode::from(INVALID_DEFINITION));
+    }
+    if !(arguments.time_scale.is_finite() && arguments.time_scale > 0.0) {
+        anyhow::bail!(
+            "--time-scale must be a positive number, got {}",
+            arguments.time_scale
+        );
+    }
+
+    let timing = Timing {
+        long_poll_wait: Duration::from_secs(1),
+        retry_delay_floor: Duration::ZERO,
+        time_scale: arguments.time_scale,
+        ..Timing::default()
+    };
+    let service = start_on(
+        SocketAddr::from(([127, 0, 0, 1], arguments.port)),
+        Config {
+            timing,
+            ..Config::default()
+        },
+    )
+    .await?;
+    let client = local_client(&service.endpoint_url());
+    let name = arguments.definition.file_stem().map_or_else(
+        || "pipeline".to_owned(),
+        |stem| stem.to_string_lossy().into_owned(),
+    );
+
+    let pipeline = client
+        .create_pipeline()
+        .name(&name)
+        .unique_id(&name)
+        .send()
+        .await
+        .context("CreatePipeline")?
+        .pipeline_id;
+    let put = client
+        .put_pipeline_definition()
+        .pipeline_id(&pipeline)
+        .set_pipeline_objects(Some(objects(&definition)?))
+        .set_parameter_objects(Some(parameter_objects(&definition)?))
+        .set_parameter_values(Some(parameter_values(&definition.parameter_values)?))
+        .send()
+        .await
+        .context("PutPipelineDefinition")?;
+    for warning in put.validation_warnings() {
+        for message in warning.warnings() {
+            eprintln!("warning: {}: {message}", warning.id().unwrap_or("?"));
+        }
+    }
+    if put.errored {
+        for error in put.validation_errors() {
+            for message in error.errors() {
+                eprintln!("error: {}: {message}", error.id().unwrap_or("?"));
+            }
+        }
+        eprintln!(
+            "taskrunner: the service refused {}",
+            arguments.definition.display()
+        );
+        return Ok(ExitCode::from(INVALID_DEFINITION));
+    }
+    let mut activate = client.activate_pipeline().pipeline_id(&pipeline);
+    if !values.is_empty() {
+        activate = activate.set_parameter_values(Some(parameter_values(&values)?));
+    }
+    if let Err(error) = activate.send().await {
+        eprintln!(
+            "taskrunner: ActivatePipeline refused the pipeline: {}",
+            aws_sdk_datapipeline::error::DisplayErrorContext(&error)
+        );
+        return Ok(ExitCode::from(INVALID_DEFINITION));
+    }
+
+    println!(
+        "taskrunner local: {} as {pipeline} on {} (worker groups: {}, pipeline time ×{})",
+        arguments.definition.display(),
+        service.endpoint_url(),
+        worker_groups.iter().cloned().collect::<Vec<_>>().join(", "),
+        arguments.time_scale
+    );
+    let mut builder = Runner::builder(client.clone())
+        .concurrency(usize::from(arguments.tasks))
+        .heartbeat_interval(Duration::from_secs(60));
+    for group in &worker_groups {
+        builder = builder.worker_group(group);
+    }
+    let runner = activities::tune(
+        activities::register(builder, &arguments.tuning),
+        &arguments.tuning,
+    )
+    .build()?;
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(runner.run_until({
+        let stop = stop.clone();
+        async move { stop.cancelled().await }
+    }));
+
+    let mut view = View::new();
+    let deadline = tokio::time::Instant::now() + arguments.timeout;
+    let interrupted = crate::signals::shutdown_requested();
+    tokio::pin!(interrupted);
+    let ended = loop {
+        let snapshot = Snapshot::take(&client, &pipeline).await?;
+        view.show(&snapshot);
+        if snapshot.finished {
+            break true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            break false;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(200)) => {}
+            () = &mut interrupted => break false,
+        }
+    };
+    stop.cancel();
+    let _summary = running.await;
+    let snapshot = Snapshot::take(&client, &pipeline).await?;
+    view.finish(&snapshot);
+    let code = if !ended {
+        eprintln!(
+            "taskrunner: the run did not end within {}",
+            humantime::format_duration(arguments.timeout)
+        );
+        ExitCode::from(TIMED_OUT)
+    } else if snapshot.all_activities_finished() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(SOME_FAILED)
+    };
+    if arguments.serve {
+        println!(
+            "serving {pipeline} on {}; try: aws --endpoint-url {} datapipeline list-runs --pipeline-id {pipeline}   (Ctrl-C stops)",
+            service.endpoint_url(),
+            service.endpoint_url()
+        );
+        crate::signals::shutdown_requested().await;
+    }
+    service.shutdown().await;
+    Ok(code)
+}
+
+/// The worker groups a runner must poll for this definition: every
+/// activity's `workerGroup`, or its `runsOn` resource (the local service
+/// queues `runsOn` work under the resource's id).
+fn worker_groups(definition: &Definition) -> BTreeSet<String> {
+    let Ok(objects) = effective_objects(&definition.objects) else {
+        return BTreeSet::new();
+    };
+    objects
+        .values()
+        .filter(|object| {
+            matches!(
+                object.type_name().and_then(kind_of),
+                Some(ObjectKind::Activity | ObjectKind::Precondition)
+            )
+        })
+        .filter_map(|object| {
+            let runs_on = object
+                .values("runsOn")
+                .find_map(|value| value.as_ref_id().map(str::to_owned));
+            runs_on.or_else(|| object.field("workerGroup").map(str::to_owned))
+        })
+        .collect()
+}
+
+/// An SDK client for the embedded service. Credentials are placeholders:
+/// the local service does not check signatures unless told to.
+fn local_client(endpoint: &str) -> Client {
+    let credentials =
+        aws_credential_types::Credentials::new("local", "local", None, None, "taskrunner-local");
+    let config = aws_sdk_datapipeline::Config::builder()
+        .behavior_version(aws_sdk_datapipeline::config::BehaviorVersion::latest())
+        .region(aws_sdk_datapipeline::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials)
+        .build();
+    Client::from_conf(config)
+}
+
+fn objects(definition: &Definition) -> anyhow::Result<Vec<PipelineObject>> {
+    definition
+        .objects
+        .iter()
+        .map(|object| {
+            let fields = object
+                .fields
+                .iter()
+                .map(|field| {
+                    let builder = Field::builder().key(&field.key);
+                    let builder = match &field.value {
+                        datapipeline_local::model::FieldValue::String(value) => {
+                            builder.string_value(value)
+                        }
+                        datapipeline_local::model::FieldValue::Ref(id) => builder.ref_value(id),
+                    };
+                    builder.build().map_err(anyhow::Error::from)
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Ok(PipelineObject::builder()
+                .id(&object.id)
+                .name(&object.name)
+                .set_fields(Some(fields))
+                .build()?)
+        })
+        .collect()
+}
+
+fn parameter_objects(definition: &Definition) -> anyhow::Result<Vec<ParameterObject>> {
+    definition
+        .parameter_objects
+        .iter()
+        .map(|parameter| {
+            let attributes = parameter
+                .attributes
+                .iter()
+                .map(|attribute| {
+                    ParameterAttribute::builder()
+                        .key(&attribute.key)
+                        .string_value(&attribute.value)
+                        .build()
+                        .map_err(anyhow::Error::from)
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Ok(ParameterObject::builder()
+                .id(&parameter.id)
+                .set_attributes(Some(attributes))
+                .build()?)
+        })
+        .collect()
+}
+
+fn parameter_values(
+    values: &[datapipeline_local::definition::ParameterValue],
+) -> anyhow::Result<Vec<ParameterValue>> {
+    values
+        .iter()
+        .map(|value| {
+            Ok(ParameterValue::builder()
+                .id(&value.id)
+                .string_value(&value.value)
+                .build()?)
+        })
+        .collect()
+}

@@ -1,0 +1,190 @@
+//! `taskrunner --workerGroup …`: run tasks of the Data Pipeline service.
+
+use std::process::ExitCode;
+
+use aws_config::{BehaviorVersion, Region};
+use taskrunner::{PollerConfig, Runner};
+
+use crate::activities;
+use crate::cli::RunArgs;
+use crate::credentials_file::CredentialsFile;
+use crate::ec2;
+use crate::metrics_server::{self, Readiness};
+use crate::signals;
+
+/// The region the Java runner defaults to.
+const DEFAULT_REGION: &str = "us-east-1";
+
+/// Runs until a signal or `terminate: true`, then drains.
+///
+/// # Errors
+/// Bad configuration (credentials file, metrics address, runner settings).
+pub(crate) async fn run(arguments: RunArgs) -> anyhow::Result<ExitCode> {
+    warn_unsupported(&arguments);
+    let file = match &arguments.config {
+        Some(path) => CredentialsFile::read(path)?,
+        None => CredentialsFile::default(),
+    };
+    for key in file.unknown.keys() {
+        tracing::warn!(key = %key, "the credentials file has a key this runner does not use; ignored");
+    }
+    let worker_group = arguments.worker_group.clone().unwrap_or_default();
+    let region = arguments.region.clone().or(file.region.clone());
+    let endpoint = arguments.endpoint.clone().or(file.endpoint.clone());
+    let access_id = arguments.access_id.clone().or(file.access_id.clone());
+    let secret_key = arguments.secret_key.clone().or(file.private_key.clone());
+    if file.log_uri.is_some() && arguments.log_uri.is_none() {
+        tracing::warn!("the credentials file sets log-uri: uploading logs to S3 is not supported yet; logs stay local");
+    }
+
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    loader = match region.clone() {
+        Some(region) => loader.region(Region::new(region)),
+        None => loader,
+    };
+    match (access_id, secret_key) {
+        (Some(access_id), Some(secret_key)) => {
+            let credentials = aws_credential_types::Credentials::new(
+                access_id,
+                secret_key,
+                None,
+                None,
+                "taskrunner-flags",
+            );
+            loader = loader.credentials_provider(credentials);
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            anyhow::bail!("--accessId and --secretKey go together: give both, or neither to use the standard AWS credential chain");
+        }
+        (None, None) => {}
+    }
+    if let Some(endpoint) = &endpoint {
+        loader = loader.endpoint_url(endpoint);
+    }
+    let config = loader.load().await;
+    // The Java runner's default region, when neither flags nor the
+    // environment name one.
+    let config = if config.region().is_none() {
+        config
+            .into_builder()
+            .region(Region::new(DEFAULT_REGION))
+            .build()
+    } else {
+        config
+    };
+    let region = config
+        .region()
+        .map_or_else(|| DEFAULT_REGION.to_owned(), ToString::to_string);
+    let client = aws_sdk_datapipeline::Client::new(&config);
+
+    let tasks = usize::from(arguments.tasks);
+    let mut poller = PollerConfig {
+        concurrency: tasks,
+        pollers: tasks,
+        ..PollerConfig::new(&worker_group)
+    };
+    if ec2::on_ec2() {
+        poller.instance_identity = ec2::instance_identity().await;
+    }
+    let mut builder = Runner::builder(client).worker_group_config(poller);
+    if let Some(id) = &arguments.taskrunner_id {
+        builder = builder.taskrunner_id(id);
+    }
+    let builder = activities::tune(
+        activities::register(builder, &arguments.tuning),
+        &arguments.tuning,
+    );
+    let runner = builder.build()?;
+
+    let readiness = Readiness::default();
+    let stop_metrics = tokio_util::sync::CancellationToken::new();
+    let metrics = match arguments.tuning.metrics_addr {
+        Some(address) => {
+            Some(metrics_server::serve(address, readiness.clone(), stop_metrics.clone()).await?)
+        }
+        None => None,
+    };
+    println!(
+        "taskrunner: worker group {worker_group}, region {region}, endpoint {}, concurrency {}, runner id {}{}",
+        endpoint.as_deref().unwrap_or("(AWS default)"),
+        arguments.tasks,
+        runner.taskrunner_id(),
+        metrics.map(|address| format!(", metrics http://{address}/metrics")).unwrap_or_default(),
+    );
+    readiness.set(true);
+    let shutdown = {
+        let readiness = readiness.clone();
+        async move {
+            signals::shutdown_requested().await;
+            readiness.set(false);
+        }
+    };
+    let summary = runner.run_until(shutdown).await;
+    stop_metrics.cancel();
+    tracing::info!(
+        finished = summary.finished,
+        failed = summary.failed,
+        canceled = summary.canceled,
+        lost = summary.lost,
+        shut_down = summary.shut_down,
+        "taskrunner stopped"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Warns about the Java runner's flags that this runner accepts but does not
+/// act on, so that nothing is ignored silently.
+fn warn_unsupported(arguments: &RunArgs) {
+    let unsupported = [
+        (
+            "--logUri",
+            arguments.log_uri.is_some(),
+            "uploading logs to S3 is not supported yet; logs stay local (see --output)",
+        ),
+        (
+            "--proxyHost",
+            arguments.proxy_host.is_some(),
+            "proxy flags are not supported yet; set HTTPS_PROXY in the environment",
+        ),
+        (
+            "--proxyPort",
+            arguments.proxy_port.is_some(),
+            "proxy flags are not supported yet; set HTTPS_PROXY in the environment",
+        ),
+        (
+            "--proxyUsername",
+            arguments.proxy_username.is_some(),
+            "proxy flags are not supported yet",
+        ),
+        (
+            "--proxyPassword",
+            arguments.proxy_password.is_some(),
+            "proxy flags are not supported yet",
+        ),
+        (
+            "--proxyDomain",
+            arguments.proxy_domain.is_some(),
+            "NTLM proxies are not supported",
+        ),
+        (
+            "--proxyWorkstation",
+            arguments.proxy_workstation.is_some(),
+            "NTLM proxies are not supported",
+        ),
+        (
+            "--s3NoProxy",
+            arguments.s3_no_proxy,
+            "proxy flags are not supported yet",
+        ),
+        (
+            "--jdbcDriverS3Path",
+            arguments.jdbc_driver_s3_path.is_some(),
+            "SQL activities are not built in",
+        ),
+    ];
+    for (flag, given, why) in unsupported {
+        if given {
+            tracing::warn!("{flag} is accepted for compatibility but has no effect: {why}");
+        }
+    }
+}
