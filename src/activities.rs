@@ -1,7 +1,11 @@
 //! The built-in activities the binary runs.
 
+use std::sync::Arc;
+
 use taskrunner::RunnerBuilder;
-use taskrunner_shell::{ShellCommandActivity, ShellCommandPrecondition, ShellConfig};
+use taskrunner_shell::{
+    ShellCommandActivity, ShellCommandPrecondition, ShellConfig, DEFAULT_KILL_GRACE,
+};
 
 use crate::cli::Tuning;
 

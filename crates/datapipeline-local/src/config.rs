@@ -36,12 +36,19 @@ pub struct Timing {
     /// The least delay before a failed attempt is retried, in wall-clock
     /// time (AWS: 2 minutes; older documents say 1 second).
     pub retry_delay_floor: Duration,
-    /// How many pipeline seconds pass per wall-clock second. Durations that a
-    /// pipeline states in its own fields (`period`, `retryDelay`,
-    /// `attemptTimeout`, `reportProgressTimeout`, `preconditionTimeout`) are
-    /// divided by it; `@scheduledStartTime` and the other timestamps are read
-    /// from the pipeline clock. 1.0 is real time; 3600.0 runs an hour a second.
+    /// How many pipeline seconds pass per wall-clock second: how fast the
+    /// service's own waiting goes. The schedule (`period`, and the
+    /// `@scheduledStartTime` and other timestamps, read from the pipeline
+    /// clock), `retryDelay` and `preconditionTimeout` are divided by it.
+    /// 1.0 is real time; 3600.0 runs an hour a second.
     pub time_scale: f64,
+    /// How fast the deadlines of the *work* run: `attemptTimeout` and
+    /// `reportProgressTimeout` are divided by it. Runners read those fields
+    /// at face value, and a command takes the time it takes, so every real
+    /// use keeps 1.0 (also under a large `time_scale`: `taskrunner local`
+    /// runs real commands against compressed schedules). Tests that want a
+    /// "3 minutes" attemptTimeout to pass in a fraction of a second raise it.
+    pub work_time_scale: f64,
 }
 
 impl Default for Timing {
@@ -52,14 +59,16 @@ impl Default for Timing {
             default_report_progress_timeout: Duration::from_secs(15 * 60),
             retry_delay_floor: Duration::from_secs(120),
             time_scale: 1.0,
+            work_time_scale: 1.0,
         }
     }
 }
 
 impl Timing {
-    /// Timing for tests: every wall-clock duration in milliseconds and
-    /// pipeline time running 600 times faster (a 10-minute `retryDelay`
-    /// passes in a second).
+    /// Timing for tests: every wall-clock duration in milliseconds, and
+    /// pipeline time and the work's deadlines running 600 times faster (a
+    /// 10-minute `retryDelay` passes in a second, a 3-minute
+    /// `attemptTimeout` in 0.3 s).
     pub fn fast() -> Self {
         Self {
             long_poll_wait: Duration::from_millis(500),
@@ -67,16 +76,17 @@ impl Timing {
             default_report_progress_timeout: Duration::from_secs(3),
             retry_delay_floor: Duration::ZERO,
             time_scale: 600.0,
+            work_time_scale: 600.0,
         }
     }
 
-    /// Converts a duration a pipeline states (pipeline time) to wall-clock
-    /// time.
-    pub fn to_wall(&self, pipeline: Duration) -> Duration {
-        if self.time_scale > 0.0 && self.time_scale.is_finite() {
-            pipeline.div_f64(self.time_scale)
+    /// Converts a deadline of the work (`attemptTimeout`,
+    /// `reportProgressTimeout`) to wall-clock time.
+    pub fn work_deadline(&self, stated: Duration) -> Duration {
+        if self.work_time_scale > 0.0 && self.work_time_scale.is_finite() {
+            stated.div_f64(self.work_time_scale)
         } else {
-            pipeline
+            stated
         }
     }
 }

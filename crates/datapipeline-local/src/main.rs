@@ -47,6 +47,12 @@ struct Arguments {
     #[arg(long, default_value_t = 1.0)]
     time_scale: f64,
 
+    /// How fast the work's own deadlines run: attemptTimeout and
+    /// reportProgressTimeout fields are divided by it. Keep 1.0 with real
+    /// runners, which read those fields at face value.
+    #[arg(long, default_value_t = 1.0)]
+    work_time_scale: f64,
+
     /// Inject a fault: OPERATION:FAULT:WHEN, where OPERATION is a name or *,
     /// FAULT is error, throttle, latency=DURATION, drop or drop-after, and
     /// WHEN is a probability, nth=N or every=N. Repeatable.
@@ -111,6 +117,7 @@ async fn run(arguments: Arguments) -> ExitCode {
             default_report_progress_timeout: arguments.report_progress_timeout,
             retry_delay_floor: arguments.retry_delay_floor,
             time_scale: arguments.time_scale,
+            work_time_scale: arguments.work_time_scale,
         },
         limits: if arguments.no_limits {
             Limits::unlimited()
@@ -129,6 +136,13 @@ async fn run(arguments: Arguments) -> ExitCode {
                 secret_access_key,
             }),
     };
+    if !(config.timing.work_time_scale.is_finite() && config.timing.work_time_scale > 0.0) {
+        eprintln!(
+            "datapipeline-local: --work-time-scale must be a positive number, got {}",
+            config.timing.work_time_scale
+        );
+        return ExitCode::from(2);
+    }
     if !(config.timing.time_scale.is_finite() && config.timing.time_scale > 0.0) {
         eprintln!(
             "datapipeline-local: --time-scale must be a positive number, got {}",

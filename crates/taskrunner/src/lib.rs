@@ -78,12 +78,13 @@ pub use runner::Runner;
 pub use summary::RunSummary;
 
 pub use taskrunner_activity::{
-    activity_fn, async_trait, Activity, ActivityError, FieldsError, NoActivity, Outcome,
-    TaskContext,
+    activity_fn, async_trait, Activity, ActivityError, ActivityService, FieldsError, NoActivity,
+    Outcome, TaskContext,
 };
 pub use taskrunner_api::{
-    ApiError, CancelReason, Cancellation, ErrorClass, Field, FieldValue, LeaseGone, ProgressSink,
-    StatusReport, Task, TaskId, TaskObject, TaskService, TaskStatus,
+    ApiError, CancelReason, Cancellation, ErrorClass, Field, FieldValue, HeartbeatRequest,
+    HeartbeatResponse, InstanceIdentity, LeaseGone, Operation, PollRequest, ProgressResponse,
+    ProgressSink, StatusReport, Task, TaskId, TaskObject, TaskService, TaskStatus,
 };
 pub use taskrunner_lease::{CallBudget, LeaseConfig, Quota};
 pub use taskrunner_poller::{Backoff, PollerConfig};

@@ -10,10 +10,22 @@ use taskrunner::{activity_fn, Outcome, Runner, TaskContext};
 #[tokio::test]
 async fn a_custom_activity_finishes_a_task() {
     let Bench { service, client } = bench().await;
-    let pipeline = submit(&client, "smoke", vec![on_demand_default("smoke"), activity("Hello", vec![string("myActivity", "hello")])]).await;
+    let pipeline = submit(
+        &client,
+        "smoke",
+        vec![
+            on_demand_default("smoke"),
+            activity("Hello", vec![string("myActivity", "hello")]),
+        ],
+    )
+    .await;
     let runner = Runner::builder(client.clone())
         .worker_group("smoke")
-        .activity_for_field("myActivity", "hello", activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) }))
+        .activity_for_field(
+            "myActivity",
+            "hello",
+            activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) }),
+        )
         .build()
         .unwrap();
     let stop = tokio_util::sync::CancellationToken::new();
@@ -21,7 +33,14 @@ async fn a_custom_activity_finishes_a_task() {
         let stop = stop.clone();
         async move { stop.cancelled().await }
     }));
-    let status = wait_for_status(&client, &pipeline, "Hello", &["FINISHED", "FAILED"], Duration::from_secs(10)).await;
+    let status = wait_for_status(
+        &client,
+        &pipeline,
+        "Hello",
+        &["FINISHED", "FAILED"],
+        Duration::from_secs(10),
+    )
+    .await;
     assert_eq!(status, "FINISHED");
     stop.cancel();
     let summary = run.await.unwrap();

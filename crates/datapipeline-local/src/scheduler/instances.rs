@@ -208,7 +208,7 @@ impl Scheduler<'_> {
             actual_start: None,
             actual_end: None,
             fields: Vec::new(),
-            worker_group: worker_group(&object.fields).or_else(|| guarded.map(str::to_owned)),
+            worker_group: None,
             waiting_on: Vec::new(),
             attempts: Vec::new(),
             tries_left: maximum_retries(&object.fields),
@@ -229,6 +229,10 @@ impl Scheduler<'_> {
                 });
             }
         }
+        // The worker group comes from the evaluated fields, so that
+        // `workerGroup: #{myWorkerGroup}` queues under the parameter's value.
+        instance.worker_group =
+            worker_group(&instance.fields).or_else(|| guarded.map(str::to_owned));
         let fields = instance.fields.clone();
         let worker = instance.worker_group.clone();
         self.pipeline.run.instances.insert(id.clone(), instance);

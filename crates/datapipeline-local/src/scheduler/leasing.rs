@@ -90,7 +90,7 @@ impl State {
             },
         );
         if let Some(timeout) = attempt_timeout {
-            let at = now + self.clock.wall(timeout);
+            let at = now + self.timing.work_deadline(timeout);
             let event = TimerEvent::AttemptTimeout {
                 pipeline: key.pipeline.clone(),
                 attempt: key.attempt.to_string(),
@@ -140,8 +140,12 @@ impl State {
         };
         let now = Instant::now();
         let time = self.clock.now();
+        if self.lapse_if_past_deadline(task_id, now) {
+            self.audit.stale_reports += 1;
+            return Err(task_not_found());
+        }
         let default_timeout = self.timing.default_report_progress_timeout;
-        let clock = self.clock;
+        let timing = self.timing.clone();
         let pipeline = self
             .pipelines
             .get_mut(&*key.pipeline)
@@ -157,7 +161,7 @@ impl State {
             .get(&attempt.instance)
             .ok_or_else(task_not_found)?;
         let timeout = duration(&instance.fields, "reportProgressTimeout")
-            .map_or(default_timeout, |timeout| clock.wall(timeout));
+            .map_or(default_timeout, |timeout| timing.work_deadline(timeout));
         let lease = attempt.lease.as_mut().ok_or_else(task_not_found)?;
         if lease.cancel_requested {
             return Ok(true);
@@ -166,9 +170,17 @@ impl State {
             lease.acknowledged = true;
             self.audit.acknowledgements += 1;
         }
-        // The deadline only moves forward; the armed timer re-arms itself
-        // when it finds the deadline extended, so reports arm no timers.
-        lease.deadline = now + timeout;
+        // The armed timer re-arms itself when it finds the deadline
+        // extended, so a report arms a timer only when it brings the
+        // deadline forward (a reportProgressTimeout shorter than the
+        // acknowledgement's).
+        let deadline = now + timeout;
+        if deadline < lease.deadline {
+            let task_id = lease.task_id.clone();
+            self.timers
+                .arm(deadline, TimerEvent::LeaseDeadline { task_id });
+        }
+        lease.deadline = deadline;
         attempt.report_progress_time = Some(time);
         if !fields.is_empty() {
             attempt.progress = fields;
@@ -191,6 +203,10 @@ impl State {
                 return Err(error);
             }
         };
+        if self.lapse_if_past_deadline(task_id, Instant::now()) {
+            self.audit.stale_statuses += 1;
+            return Err(task_not_found());
+        }
         self.leases.remove(task_id);
         let cancel_requested = {
             let pipeline = self
@@ -215,6 +231,27 @@ impl State {
         let mut scheduler = self.scheduler(&key.pipeline)?;
         scheduler.attempt_ended(&key.attempt, status, error);
         Ok(())
+    }
+
+    /// Expires lease `task_id` now if its deadline has passed, even though
+    /// its timer has not fired yet: a call that arrives after the deadline
+    /// finds the lease gone, whatever the timers' order. Answers whether it
+    /// expired.
+    fn lapse_if_past_deadline(&mut self, task_id: &str, now: Instant) -> bool {
+        let Some((task_id, key)) = self.leases.get_key_value(task_id) else {
+            return false;
+        };
+        let lapsed = self
+            .pipelines
+            .get(&*key.pipeline)
+            .and_then(|pipeline| pipeline.run.attempts.get(&*key.attempt))
+            .and_then(|attempt| attempt.lease.as_ref())
+            .is_some_and(|lease| lease.deadline <= now);
+        if lapsed {
+            let task_id = task_id.clone();
+            self.expire_lease(&task_id, now);
+        }
+        lapsed
     }
 
     /// Expires lease `task_id` if its deadline passed, putting its attempt

@@ -172,6 +172,7 @@ pub fn lease_timing() -> Timing {
         default_report_progress_timeout: Duration::from_millis(400),
         retry_delay_floor: Duration::ZERO,
         time_scale: 600.0,
+        work_time_scale: 600.0,
     }
 }
 

@@ -1,0 +1,206 @@
+//! `attemptTimeout`: the attempt is stopped and the handler's token trips.
+//!
+//! End to end, the service enforces it first (it counts from the poll, and
+//! reads the pipeline's durations on its compressed clock): the attempt is
+//! TIMEDOUT, the holder's next report answers `canceled: true`, and the
+//! runner sends no status. The runner's own timer (FAILED AttemptTimeout) is
+//! tested against an in-process service with paused time, since the local
+//! service only accepts minutes.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use support::*;
+use taskrunner::{
+    activity_fn, async_trait, ActivityError, ApiError, CallBudget, CancelReason, Field,
+    HeartbeatRequest, HeartbeatResponse, PollRequest, ProgressResponse, Runner, StatusReport, Task,
+    TaskContext, TaskId, TaskObject, TaskService, TaskStatus, ATTEMPT_TIMEOUT_ERROR_ID,
+};
+use tokio::sync::mpsc;
+
+/// A handler that waits for its token and reports why it tripped.
+fn wait_for_cancellation(
+    reasons: mpsc::UnboundedSender<Option<CancelReason>>,
+) -> impl taskrunner::Activity {
+    activity_fn(move |ctx: TaskContext| {
+        let reasons = reasons.clone();
+        async move {
+            ctx.cancelled().await;
+            let _ = reasons.send(ctx.cancel_reason());
+            Err(ActivityError::cancelled(
+                ctx.cancel_reason().unwrap_or(CancelReason::Shutdown),
+            ))
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_times_the_attempt_out_and_the_runner_stops_it_silently() {
+    let Bench { service, client } = bench().await;
+    // 10 pipeline minutes are 1 s on the service's clock (time scale 600).
+    let pipeline = submit(
+        &client,
+        "slow",
+        vec![
+            on_demand_default("slow"),
+            activity(
+                "Slow",
+                vec![
+                    string("myActivity", "slow"),
+                    string("attemptTimeout", "10 minutes"),
+                    string("maximumRetries", "0"),
+                ],
+            ),
+        ],
+    )
+    .await;
+    let (reasons_tx, mut reasons_rx) = mpsc::unbounded_channel();
+    let running = Running::start(
+        runner_for(&client, "slow")
+            .activity_for_field("myActivity", "slow", wait_for_cancellation(reasons_tx))
+            .build()
+            .unwrap(),
+    );
+
+    let status = wait_for_status(
+        &client,
+        &pipeline,
+        "Slow",
+        &["TIMEDOUT", "FAILED", "FINISHED"],
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(status, "TIMEDOUT");
+    assert_eq!(
+        attempt_field(&client, &pipeline, "Slow", "@status")
+            .await
+            .as_deref(),
+        Some("TIMEDOUT")
+    );
+    assert_eq!(
+        attempt_field(&client, &pipeline, "Slow", "errorId")
+            .await
+            .as_deref(),
+        Some(ATTEMPT_TIMEOUT_ERROR_ID)
+    );
+    let reason = tokio::time::timeout(Duration::from_secs(5), reasons_rx.recv())
+        .await
+        .expect("the handler's token trips");
+    assert_eq!(reason, Some(Some(CancelReason::CanceledByService)));
+
+    let summary = running.stop().await;
+    assert_eq!(
+        (summary.canceled, summary.failed, summary.finished),
+        (1, 0, 0),
+        "{summary:?}"
+    );
+    let audit = service.audit();
+    assert_eq!(
+        (
+            audit.statuses_accepted,
+            audit.statuses_after_cancel,
+            audit.stale_statuses
+        ),
+        (0, 0, 0),
+        "{audit:?}"
+    );
+    service.shutdown().await;
+}
+
+/// An in-process service: hands out its tasks once, accepts every report,
+/// records the statuses.
+#[derive(Default)]
+struct InProcess {
+    tasks: Mutex<Vec<Task>>,
+    statuses: Mutex<Vec<StatusReport>>,
+}
+
+#[async_trait]
+impl TaskService for InProcess {
+    async fn poll_for_task(&self, _request: &PollRequest) -> Result<Option<Task>, ApiError> {
+        let task = self.tasks.lock().pop();
+        if task.is_none() {
+            // An empty (short) long poll: shutdown waits for polls in flight.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        Ok(task)
+    }
+
+    async fn report_task_progress(
+        &self,
+        _task_id: &TaskId,
+        _fields: &[Field],
+    ) -> Result<ProgressResponse, ApiError> {
+        Ok(ProgressResponse::default())
+    }
+
+    async fn report_task_runner_heartbeat(
+        &self,
+        _request: &HeartbeatRequest,
+    ) -> Result<HeartbeatResponse, ApiError> {
+        Ok(HeartbeatResponse::default())
+    }
+
+    async fn set_task_status(
+        &self,
+        _task_id: &TaskId,
+        report: &StatusReport,
+    ) -> Result<(), ApiError> {
+        self.statuses.lock().push(report.clone());
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_runner_enforces_attempt_timeout_itself() {
+    let attempt = TaskObject::new("@Slow_Attempt=1", "Slow")
+        .with_field(Field::string("type", "ShellCommandActivity"))
+        .with_field(Field::string("attemptTimeout", "2 minutes"));
+    let service = Arc::new(InProcess::default());
+    service
+        .tasks
+        .lock()
+        .push(Task::new("opaque", "df-PAUSED", "@Slow_Attempt=1").with_object(attempt));
+    let (reasons_tx, mut reasons_rx) = mpsc::unbounded_channel();
+    let runner = Runner::builder(service.clone())
+        .worker_group("paused")
+        .budget(CallBudget::unlimited())
+        .activity("ShellCommandActivity", wait_for_cancellation(reasons_tx))
+        .build()
+        .unwrap();
+    let running = Running::start(runner);
+    let started = tokio::time::Instant::now();
+
+    let reason = reasons_rx.recv().await.expect("the handler's token trips");
+    assert_eq!(reason, Some(CancelReason::Timeout));
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_secs(120) && elapsed < Duration::from_secs(125),
+        "after the attemptTimeout: {elapsed:?}"
+    );
+    wait_until("the status is sent", Duration::from_secs(60), || async {
+        !service.statuses.lock().is_empty()
+    })
+    .await;
+    let summary = running.stop().await;
+
+    let statuses = service.statuses.lock().clone();
+    assert_eq!(statuses.len(), 1, "{statuses:?}");
+    assert_eq!(statuses[0].status, TaskStatus::Failed);
+    assert_eq!(
+        statuses[0].error_id.as_deref(),
+        Some(ATTEMPT_TIMEOUT_ERROR_ID)
+    );
+    assert!(
+        statuses[0]
+            .error_message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("2 minutes"),
+        "{statuses:?}"
+    );
+    assert_eq!(summary.failed, 1, "{summary:?}");
+}
