@@ -3,8 +3,8 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::objects_json;
 use crate::error::ServiceResult;
+use crate::model::WireObject;
 use crate::protocol::shape::{missing, ID, STRING};
 use crate::scheduler::PolledTask;
 use crate::service::Core;
@@ -58,13 +58,10 @@ fn task_json(task: &PolledTask) -> Value {
     let objects: serde_json::Map<String, Value> = task
         .objects
         .iter()
-        .zip(
-            objects_json(task.objects.values())
-                .as_array()
-                .cloned()
-                .unwrap_or_default(),
-        )
-        .map(|((id, _), object)| (id.clone(), object))
+        .map(|(id, object)| {
+            let object = serde_json::to_value(WireObject::from(object)).unwrap_or(Value::Null);
+            (id.clone(), object)
+        })
         .collect();
     json!({
         "taskObject": {

@@ -156,7 +156,18 @@ impl Scheduler<'_> {
     /// Marks the pipeline FINISHED when its schedules are exhausted and no
     /// instance can still move.
     pub(super) fn finish_pipeline_if_done(&mut self) {
-        if self.pipeline.state != PipelineState::Scheduled || !self.schedules_exhausted() {
+        if self.pipeline.state != PipelineState::Scheduled {
+            return;
+        }
+        // Cheapest test first, as this runs on every status: an instance
+        // queued, running or waiting to retry means the run goes on.
+        let moving = self.pipeline.run.instances.values().any(|instance| {
+            matches!(
+                instance.status,
+                Status::WaitingForRunner | Status::Running | Status::WaitingToRetry
+            )
+        });
+        if moving || !self.schedules_exhausted() {
             return;
         }
         let run = &self.pipeline.run;

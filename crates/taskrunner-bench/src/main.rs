@@ -1,0 +1,150 @@
+//! `bench`: the project's benchmarks, printed as one table of figures.
+//!
+//! ```text
+//! cargo run --release -p taskrunner-bench --bin bench -- [SUITE...] [--quick]
+//! ```
+//!
+//! Each suite (see `suites/`) measures one thing and answers figures, some
+//! with a target; the binary runs the suites asked for, one after the
+//! other, and prints every figure in one table on stdout, then the notes
+//! that say how to read it. Progress goes to stderr. The exit code is 0
+//! when every suite could measure, 1 when one could not, and — with
+//! `--strict` — 1 as well when a figure missed its target.
+//! docs/PERFORMANCE.md holds the figures of this machine and what they mean.
+
+mod measure;
+mod report;
+mod service;
+mod suite;
+mod suites;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::{CommandFactory as _, FromArgMatches as _, Parser};
+
+use crate::report::Table;
+use crate::suite::{Options, Suite};
+
+/// Runs the project's benchmark suites and prints one table of figures
+/// (name, value, unit, target, pass/fail).
+#[derive(Debug, Parser)]
+#[command(name = "bench", about, long_about = None)]
+struct Arguments {
+    /// The suites to run, in order; all implemented suites when none is given.
+    #[arg(value_name = "SUITE")]
+    suites: Vec<String>,
+
+    /// A short run for CI smoke tests (local-service: 1,000 tasks instead of
+    /// 10,000). Targets stated for the full size are reported without a
+    /// verdict.
+    #[arg(long)]
+    quick: bool,
+
+    /// Concurrent clients driving the service.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    clients: u16,
+
+    /// Queue this many tasks instead of the suite's default.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    tasks: Option<u32>,
+
+    /// Run this datapipeline-local binary as the service (e.g.
+    /// target/release/datapipeline-local) instead of the copy embedded in
+    /// the bench.
+    #[arg(long, value_name = "PATH")]
+    service_bin: Option<PathBuf>,
+
+    /// Skip the raw-HTTP (no SDK, no SigV4) measurements.
+    #[arg(long)]
+    no_raw: bool,
+
+    /// Exit with 1 when a figure misses its target.
+    #[arg(long)]
+    strict: bool,
+}
+
+fn main() -> ExitCode {
+    // The service child of the local-service suite is this executable: it
+    // must not parse the bench's arguments.
+    if std::env::args().nth(1).as_deref() == Some(service::SERVE_FLAG) {
+        return match service::serve() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("bench {}: {error:#}", service::SERVE_FLAG);
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let command = Arguments::command().after_help(suites::help_text());
+    let arguments = match Arguments::from_arg_matches(&command.get_matches()) {
+        Ok(arguments) => arguments,
+        Err(error) => error.exit(),
+    };
+    match run(&arguments) {
+        Ok(table) if arguments.strict && table.any_failed() => {
+            eprintln!("bench: a figure missed its target");
+            ExitCode::FAILURE
+        }
+        Ok(_) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("bench: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the suites `arguments` asks for and prints the table; answers it
+/// so that the caller can judge the verdicts.
+fn run(arguments: &Arguments) -> anyhow::Result<Table> {
+    let selected = select(&arguments.suites)?;
+    let options = Options {
+        quick: arguments.quick,
+        clients: usize::from(arguments.clients),
+        tasks: arguments.tasks.map(|tasks| tasks as usize),
+        service_binary: arguments.service_bin.clone(),
+        skip_raw: arguments.no_raw,
+    };
+    let mut table = Table::default();
+    let mut notes = Vec::new();
+    for suite in selected {
+        eprintln!("bench: running {}", suite.name());
+        let report = suite
+            .run(&options)
+            .map_err(|error| error.context(format!("suite {} failed", suite.name())))?;
+        table.extend(suite.name(), report.figures);
+        notes.extend(report.notes);
+    }
+    print!("{}", table.render());
+    for note in notes {
+        println!("\n* {note}");
+    }
+    Ok(table)
+}
+
+/// The suites named by `names`, in that order; every implemented suite when
+/// `names` is empty.
+fn select(names: &[String]) -> anyhow::Result<Vec<Box<dyn Suite>>> {
+    if names.is_empty() {
+        return Ok(suites::available());
+    }
+    let mut selected = Vec::new();
+    for name in names {
+        let Some(suite) = suites::available()
+            .into_iter()
+            .find(|suite| suite.name() == name)
+        else {
+            if suites::PLANNED.iter().any(|(planned, _)| planned == name) {
+                bail!("suite {name} is planned but not implemented yet: see `bench --help`");
+            }
+            let known: Vec<&str> = suites::available()
+                .iter()
+                .map(|suite| suite.name())
+                .collect();
+            bail!("there is no suite {name}: pick one of {}", known.join(", "));
+        };
+        selected.push(suite);
+    }
+    Ok(selected)
+}
