@@ -11,10 +11,13 @@ use crate::cli::Tuning;
 
 /// Registers ShellCommandActivity and ShellCommandPrecondition.
 pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder {
-    let config = ShellConfig {
+    let config = Arc::new(ShellConfig {
         pass_aws_credentials: tuning.pass_aws_credentials,
+        // A canceled command gets SIGTERM, then SIGKILL after this grace,
+        // which must end inside the runner's own cancel grace.
+        kill_grace: DEFAULT_KILL_GRACE.min(tuning.cancel_grace / 2),
         ..ShellConfig::default()
-    };
+    });
     builder
         .activity(
             "ShellCommandActivity",

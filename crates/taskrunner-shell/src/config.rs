@@ -63,6 +63,12 @@ pub struct ShellConfig {
     /// fetched script) after the run, e.g. for debugging. Default `false`:
     /// it is removed once the command has ended.
     pub keep_working_dir: bool,
+    /// Where each attempt's stdout and stderr go when its object names no
+    /// `stdout` / `stderr`: `PREFIX/PIPELINE_ID/COMPONENT/INSTANCE/ATTEMPT/stdout`
+    /// (and `…/stderr`), as Data Pipeline lays out `pipelineLogUri`. A local
+    /// directory, `file://` or `s3://` (which needs [`storage`](Self::storage)).
+    /// Default `None`: such output is discarded.
+    pub attempt_log_uri: Option<String>,
 }
 
 impl Default for ShellConfig {
@@ -76,6 +82,7 @@ impl Default for ShellConfig {
             storage: None,
             max_stderr_tail: DEFAULT_MAX_STDERR_TAIL,
             keep_working_dir: false,
+            attempt_log_uri: None,
         }
     }
 }

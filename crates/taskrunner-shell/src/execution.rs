@@ -13,6 +13,7 @@ use tokio::process::Command;
 use tokio_util::task::AbortOnDropHandle;
 use tracing::Instrument;
 
+use crate::attempt_logs;
 use crate::command::CommandSpec;
 use crate::environment::child_environment;
 use crate::error::{chain, ShellError};
@@ -95,8 +96,24 @@ async fn run(
 ) -> Result<Completion, ActivityError> {
     let storage = config.storage.as_deref();
     let staging = Staging::plan(ctx, workdir, storage)?;
-    let stdout = Output::new("stdout", spec.stdout.as_ref(), workdir);
-    let stderr = Output::new("stderr", spec.stderr.as_ref(), workdir);
+    let attempt_log = |stream| {
+        config
+            .attempt_log_uri
+            .as_deref()
+            .map(|prefix| attempt_logs::attempt_log(prefix, ctx, stream))
+            .transpose()
+    };
+    let (stdout_log, stderr_log) = (attempt_log("stdout")?, attempt_log("stderr")?);
+    let stdout = Output::new(
+        "stdout",
+        spec.stdout.as_ref().or(stdout_log.as_ref()),
+        workdir,
+    );
+    let stderr = Output::new(
+        "stderr",
+        spec.stderr.as_ref().or(stderr_log.as_ref()),
+        workdir,
+    );
 
     // Fetching and copying can take long: stop it at cancellation.
     let prepare = async {

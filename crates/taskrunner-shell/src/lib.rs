@@ -117,6 +117,7 @@
 //! ```
 
 mod activity;
+mod attempt_logs;
 mod command;
 mod config;
 mod environment;

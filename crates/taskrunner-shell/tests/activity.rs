@@ -172,6 +172,33 @@ async fn stdout_and_stderr_go_to_local_files_appended_with_parents_created() {
 }
 
 #[tokio::test]
+async fn output_without_a_destination_goes_to_the_attempt_log_when_one_is_configured() {
+    let logs = tempfile::tempdir().expect("tempdir");
+    let activity = ShellCommandActivity::new(ShellConfig {
+        attempt_log_uri: Some(path_str(logs.path()).to_owned()),
+        ..ShellConfig::default()
+    });
+    let fields = [("command", "echo to-stdout; echo to-stderr >&2")];
+    assert_eq!(
+        run(&activity, &fields).await.expect("runs"),
+        Outcome::Finished
+    );
+    // The support attempt names no @instanceParent.
+    let attempt_dir = logs
+        .path()
+        .join("df-SHELLTEST/Shell/unknown-instance")
+        .join(support::ATTEMPT_ID);
+    assert_eq!(
+        std::fs::read_to_string(attempt_dir.join("stdout")).expect("stdout"),
+        "to-stdout\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(attempt_dir.join("stderr")).expect("stderr"),
+        "to-stderr\n"
+    );
+}
+
+#[tokio::test]
 async fn the_command_runs_in_the_working_directory_which_is_removed_after() {
     let out = tempfile::tempdir().expect("tempdir");
     let stdout = out.path().join("pwd");
