@@ -40,6 +40,8 @@ mod scheduler;
 mod server;
 mod service;
 mod state;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use config::{Config, Credentials, Limits, Timing};
 pub use error::ServiceError;

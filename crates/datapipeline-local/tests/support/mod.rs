@@ -1,12 +1,13 @@
 //! What the end-to-end tests share: a service on 127.0.0.1:0 and the real
 //! SDK client pointed at it.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
 
 use std::time::Duration;
 
 use aws_sdk_datapipeline::types::{Field, PipelineObject};
 use aws_sdk_datapipeline::Client;
+pub use datapipeline_local::testkit::{object, reference, sdk_config, string, submit};
 use datapipeline_local::{start, Config, ServiceHandle, Timing};
 
 /// A running service and a client for it.
@@ -31,7 +32,7 @@ pub async fn bench() -> Bench {
     .await
 }
 
-/// An SDK client for `endpoint` with static credentials and no retries, so
+/// An SDK client for `endpoint` with these credentials and no retries, so
 /// tests see every error the service answers.
 pub fn client_for(endpoint: &str, access_key_id: &str, secret_access_key: &str) -> Client {
     let credentials = aws_credential_types::Credentials::new(
@@ -41,10 +42,7 @@ pub fn client_for(endpoint: &str, access_key_id: &str, secret_access_key: &str) 
         None,
         "tests",
     );
-    let config = aws_sdk_datapipeline::Config::builder()
-        .behavior_version(aws_sdk_datapipeline::config::BehaviorVersion::latest())
-        .region(aws_sdk_datapipeline::config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
+    let config = sdk_config(endpoint)
         .credentials_provider(credentials)
         .retry_config(aws_sdk_datapipeline::config::retry::RetryConfig::disabled())
         .timeout_config(
@@ -56,59 +54,11 @@ pub fn client_for(endpoint: &str, access_key_id: &str, secret_access_key: &str) 
     Client::from_conf(config)
 }
 
-/// A string field.
-pub fn string(key: &str, value: &str) -> Field {
-    Field::builder()
-        .key(key)
-        .string_value(value)
-        .build()
-        .expect("key is set")
-}
-
-/// A reference field.
-pub fn reference(key: &str, id: &str) -> Field {
-    Field::builder()
-        .key(key)
-        .ref_value(id)
-        .build()
-        .expect("key is set")
-}
-
-/// An object with `fields`; its name is its id.
-pub fn object(id: &str, fields: Vec<Field>) -> PipelineObject {
-    PipelineObject::builder()
-        .id(id)
-        .name(id)
-        .set_fields(Some(fields))
-        .build()
-        .expect("id, name and fields are set")
-}
-
 /// Creates a pipeline, puts `objects` and activates it; answers its id.
 pub async fn activate(client: &Client, name: &str, objects: Vec<PipelineObject>) -> String {
-    let id = client
-        .create_pipeline()
-        .name(name)
-        .unique_id(name)
-        .send()
+    submit(client, name, objects)
         .await
-        .expect("create")
-        .pipeline_id;
-    let put = client
-        .put_pipeline_definition()
-        .pipeline_id(&id)
-        .set_pipeline_objects(Some(objects))
-        .send()
-        .await
-        .expect("put");
-    assert!(!put.errored, "the definition is valid: {put:?}");
-    client
-        .activate_pipeline()
-        .pipeline_id(&id)
-        .send()
-        .await
-        .expect("activate");
-    id
+        .expect("the pipeline is submitted")
 }
 
 /// An on-demand `Default` object for worker group `worker_group`.

@@ -2,13 +2,15 @@
 //! 127.0.0.1:0, the real SDK client pointed at it, and helpers to submit
 //! pipelines and read their statuses.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
 
 use std::time::Duration;
 
 use aws_sdk_datapipeline::config::retry::{RetryConfig, RetryPartition, TokenBucket};
 use aws_sdk_datapipeline::types::{Field, PipelineObject};
 use aws_sdk_datapipeline::Client;
+use datapipeline_local::testkit::{self, sdk_config};
+pub use datapipeline_local::testkit::{object, reference, string};
 use datapipeline_local::{start, Config, ServiceHandle, Timing};
 use taskrunner::{Backoff, CallBudget, LeaseConfig, RunSummary, Runner, RunnerBuilder};
 use tokio_util::sync::CancellationToken;
@@ -50,41 +52,7 @@ pub fn client_for(endpoint: &str) -> Client {
 
 /// The SDK configuration the test clients share.
 fn config_for(endpoint: &str) -> aws_sdk_datapipeline::config::Builder {
-    let credentials =
-        aws_credential_types::Credentials::new("AKIDLOCAL", "local-secret", None, None, "tests");
-    aws_sdk_datapipeline::Config::builder()
-        .behavior_version(aws_sdk_datapipeline::config::BehaviorVersion::latest())
-        .region(aws_sdk_datapipeline::config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(credentials)
-}
-
-/// A string field.
-pub fn string(key: &str, value: &str) -> Field {
-    Field::builder()
-        .key(key)
-        .string_value(value)
-        .build()
-        .expect("key is set")
-}
-
-/// A reference field.
-pub fn reference(key: &str, id: &str) -> Field {
-    Field::builder()
-        .key(key)
-        .ref_value(id)
-        .build()
-        .expect("key is set")
-}
-
-/// An object with `fields`; its name is its id.
-pub fn object(id: &str, fields: Vec<Field>) -> PipelineObject {
-    PipelineObject::builder()
-        .id(id)
-        .name(id)
-        .set_fields(Some(fields))
-        .build()
-        .expect("id, name and fields are set")
+    sdk_config(endpoint)
 }
 
 /// An on-demand `Default` object for `worker_group`.
@@ -111,29 +79,9 @@ pub fn activity(id: &str, extra: Vec<Field>) -> PipelineObject {
 
 /// Creates a pipeline, puts `objects` and activates it; answers its id.
 pub async fn submit(client: &Client, name: &str, objects: Vec<PipelineObject>) -> String {
-    let id = client
-        .create_pipeline()
-        .name(name)
-        .unique_id(name)
-        .send()
+    testkit::submit(client, name, objects)
         .await
-        .expect("create")
-        .pipeline_id;
-    let put = client
-        .put_pipeline_definition()
-        .pipeline_id(&id)
-        .set_pipeline_objects(Some(objects))
-        .send()
-        .await
-        .expect("put");
-    assert!(!put.errored, "the definition is valid: {put:?}");
-    client
-        .activate_pipeline()
-        .pipeline_id(&id)
-        .send()
-        .await
-        .expect("activate");
-    id
+        .expect("the pipeline is submitted")
 }
 
 /// The fields of object `id`.
