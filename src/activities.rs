@@ -2,20 +2,28 @@
 
 use std::sync::Arc;
 
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use taskrunner::RunnerBuilder;
+use taskrunner_s3::{aws_sdk_s3, S3Storage};
 use taskrunner_shell::{
     ShellCommandActivity, ShellCommandPrecondition, ShellConfig, DEFAULT_KILL_GRACE,
 };
 
 use crate::cli::Tuning;
 
-/// Registers ShellCommandActivity and ShellCommandPrecondition.
+/// The region `local` mode's S3 client uses when the environment names none.
+const LOCAL_DEFAULT_REGION: &str = "us-east-1";
+
+/// Registers ShellCommandActivity and ShellCommandPrecondition, with the
+/// storage in `tuning` (if any) for `s3://` URIs.
 pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder {
     let config = Arc::new(ShellConfig {
         pass_aws_credentials: tuning.pass_aws_credentials,
         // A canceled command gets SIGTERM, then SIGKILL after this grace,
         // which must end inside the runner's own cancel grace.
         kill_grace: DEFAULT_KILL_GRACE.min(tuning.cancel_grace / 2),
+        storage: tuning.storage.clone(),
+        attempt_log_uri: tuning.attempt_log_uri.clone(),
         ..ShellConfig::default()
     });
     builder
@@ -43,4 +51,33 @@ pub(crate) fn tune(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder {
         Some(directory) => builder.scratch_root(directory),
         None => builder,
     }
+}
+
+/// The S3 storage of the shell activities (and the log upload): a client
+/// with `config`'s region and credentials, and `endpoint` (with path-style
+/// addressing, as S3-compatible stores want) when given. `config` must not
+/// carry the Data Pipeline endpoint.
+pub(crate) fn s3_storage(config: &SdkConfig, endpoint: Option<&str>) -> Arc<S3Storage> {
+    let mut builder = aws_sdk_s3::config::Builder::from(config);
+    if let Some(endpoint) = endpoint {
+        builder = builder.endpoint_url(endpoint).force_path_style(true);
+    }
+    Arc::new(S3Storage::new(aws_sdk_s3::Client::from_conf(
+        builder.build(),
+    )))
+}
+
+/// `local` mode's S3 storage, for `--s3-endpoint`: credentials from the
+/// standard AWS chain, the region from `AWS_REGION` or `AWS_DEFAULT_REGION`
+/// (else us-east-1; no instance metadata lookup).
+pub(crate) async fn local_s3_storage(endpoint: &str) -> Arc<S3Storage> {
+    let region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        .unwrap_or_else(|| LOCAL_DEFAULT_REGION.to_owned());
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .load()
+        .await;
+    s3_storage(&config, Some(endpoint))
 }

@@ -3,9 +3,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use taskrunner_shell::Storage;
 
 /// An open task runner for AWS Data Pipeline: a drop-in for the Java Task
 /// Runner (`java -jar TaskRunner-1.0.jar`), with the same flags.
@@ -126,8 +128,9 @@ pub(crate) struct RunArgs {
     )]
     pub(crate) secret_key: Option<String>,
 
-    /// S3 location for logs (`s3://bucket/prefix`). Not supported yet: the
-    /// runner warns and keeps logs local.
+    /// S3 location for logs (`s3://bucket/prefix`): the hourly files of
+    /// --output go to s3://bucket/prefix/<taskrunnerId>/, hourly and at
+    /// exit. Needs --output.
     #[arg(long = "logUri", alias = "log-uri", value_name = "URI")]
     pub(crate) log_uri: Option<String>,
 
@@ -208,6 +211,28 @@ pub(crate) struct Tuning {
     /// command gets them only if you say so).
     #[arg(long = "pass-aws-credentials")]
     pub(crate) pass_aws_credentials: bool,
+
+    /// The S3 endpoint URL, for S3-compatible stores (path-style
+    /// addressing), e.g. http://127.0.0.1:9000. Not the Data Pipeline
+    /// --endpoint. In `local` mode, giving it enables s3:// URIs.
+    #[arg(
+        long = "s3-endpoint",
+        alias = "s3Endpoint",
+        value_name = "URL",
+        env = "TASKRUNNER_S3_ENDPOINT"
+    )]
+    pub(crate) s3_endpoint: Option<String>,
+
+    /// The storage for s3:// URIs the shell activities get: set by the
+    /// mode once it has built its S3 client, not a flag.
+    #[arg(skip)]
+    pub(crate) storage: Option<Arc<dyn Storage>>,
+
+    /// Where each attempt's stdout and stderr go when its object names
+    /// neither (under `--logUri`, laid out `PIPELINE/COMPONENT/INSTANCE/ATTEMPT/`):
+    /// set by run mode, not a flag.
+    #[arg(skip)]
+    pub(crate) attempt_log_uri: Option<String>,
 }
 
 /// `taskrunner local`.

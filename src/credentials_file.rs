@@ -37,17 +37,19 @@ impl std::fmt::Debug for CredentialsFile {
 /// Why the credentials file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CredentialsFileError {
+    // The cause is in the message, and so not a `source` too: the binary
+    // prints the whole chain, which would repeat it.
     /// The file could not be read.
-    #[error("cannot read the credentials file {path}: {source}")]
+    #[error("cannot read the credentials file {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file is not the expected JSON.
-    #[error("the credentials file {path} is not valid: {source} (expected {{\"access-id\": \"…\", \"private-key\": \"…\"}})")]
+    #[error("the credentials file {path} is not valid: {error} (expected {{\"access-id\": \"…\", \"private-key\": \"…\"}})")]
     Parse {
         path: PathBuf,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// Only one half of the key pair is there.
     #[error("the credentials file {path} has {present} but not {missing}")]
@@ -61,14 +63,14 @@ pub(crate) enum CredentialsFileError {
 impl CredentialsFile {
     /// Reads and checks `path`.
     pub(crate) fn read(path: &Path) -> Result<Self, CredentialsFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CredentialsFileError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| CredentialsFileError::Read {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         let file: Self =
-            serde_json::from_str(&text).map_err(|source| CredentialsFileError::Parse {
+            serde_json::from_str(&text).map_err(|error| CredentialsFileError::Parse {
                 path: path.to_owned(),
-                source,
+                error,
             })?;
         match (&file.access_id, &file.private_key) {
             (Some(_), None) => Err(CredentialsFileError::HalfKey {

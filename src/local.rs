@@ -55,14 +55,6 @@ pub(crate) async fn run(arguments: LocalArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(INVALID_DEFINITION));
         }
     };
-    let worker_groups = worker_groups(&definition);
-    if worker_groups.is_empty() {
-        eprintln!(
-            "taskrunner: {}: no activity names a workerGroup or runsOn, so no runner could take its tasks",
-            arguments.definition.display()
-        );
-        return Ok(ExitCode::from(INVALID_DEFINITION));
-    }
     if !(arguments.time_scale.is_finite() && arguments.time_scale > 0.0) {
         anyhow::bail!(
             "--time-scale must be a positive number, got {}",
@@ -120,6 +112,16 @@ pub(crate) async fn run(arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         }
         eprintln!(
             "taskrunner: the service refused {}",
+            arguments.definition.display()
+        );
+        return Ok(ExitCode::from(INVALID_DEFINITION));
+    }
+    // After the service's validation, whose messages (an unknown type, a
+    // missing field) say more about a definition with no runnable activity.
+    let worker_groups = worker_groups(&definition);
+    if worker_groups.is_empty() {
+        eprintln!(
+            "taskrunner: {}: no activity names a workerGroup or runsOn, so no runner could take its tasks",
             arguments.definition.display()
         );
         return Ok(ExitCode::from(INVALID_DEFINITION));

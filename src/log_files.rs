@@ -60,7 +60,7 @@ pub(crate) fn compress_old(
         match gzip(&path) {
             Ok(target) => compressed.push(target),
             Err(error) => {
-                tracing::warn!(file = %path.display(), %error, "cannot compress a log file")
+                tracing::warn!(file = %path.display(), %error, "cannot compress a log file");
             }
         }
     }

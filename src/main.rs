@@ -15,6 +15,7 @@ mod credentials_file;
 mod ec2;
 mod local;
 mod log_files;
+mod log_upload;
 mod logging;
 mod metrics_server;
 mod run;
@@ -22,10 +23,14 @@ mod signals;
 mod view;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 
 use cli::{Cli, Command};
+
+/// How long the runtime's remaining work may take to stop at exit.
+const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(1);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -36,12 +41,14 @@ fn main() -> ExitCode {
     } else {
         "info"
     };
-    let _guard = match logging::install(
+    // Kept until the process ends, except that run mode closes the log
+    // file itself before its last upload to S3.
+    let mut log_guard = match logging::install(
         cli.logging.format,
         cli.logging.output.as_deref(),
         default_level,
     ) {
-        Ok(guard) => guard,
+        Ok(guard) => Some(guard),
         Err(error) => {
             eprintln!("taskrunner: {error:#}");
             return ExitCode::FAILURE;
@@ -58,11 +65,26 @@ fn main() -> ExitCode {
         if let Some(directory) = &cli.logging.output {
             log_files::spawn_compressor(directory.clone());
         }
-        match cli.command {
-            Some(Command::Local(arguments)) => local::run(arguments).await,
-            None => run::run(cli.run).await,
+        let mode = async {
+            match cli.command {
+                Some(Command::Local(mut arguments)) => {
+                    if let Some(endpoint) = &arguments.tuning.s3_endpoint {
+                        arguments.tuning.storage =
+                            Some(activities::local_s3_storage(endpoint).await);
+                    }
+                    local::run(arguments).await
+                }
+                None => run::run(cli.run, cli.logging.output.clone(), log_guard.take()).await,
+            }
+        };
+        tokio::select! {
+            result = mode => result,
+            () = signals::interrupted() => Ok(ExitCode::from(signals::INTERRUPTED)),
         }
     });
+    // Drops what still runs (after a second signal, the tasks it cut short,
+    // whose commands are killed); blocking work cannot hold the exit up.
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
     match result {
         Ok(code) => code,
         Err(error) => {

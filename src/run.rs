@@ -1,5 +1,6 @@
 //! `taskrunner --workerGroup …`: run tasks of the Data Pipeline service.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aws_config::{BehaviorVersion, Region};
@@ -9,17 +10,26 @@ use crate::activities;
 use crate::cli::RunArgs;
 use crate::credentials_file::CredentialsFile;
 use crate::ec2;
+use crate::log_upload::{self, LogUploads};
+use crate::logging::LogGuard;
 use crate::metrics_server::{self, Readiness};
 use crate::signals;
 
 /// The region the Java runner defaults to.
 const DEFAULT_REGION: &str = "us-east-1";
 
-/// Runs until a signal or `terminate: true`, then drains.
+/// Runs until a signal or `terminate: true`, then drains; then, with
+/// `--logUri`, closes the log files (`log_guard`) and uploads them a last
+/// time.
 ///
 /// # Errors
-/// Bad configuration (credentials file, metrics address, runner settings).
-pub(crate) async fn run(arguments: RunArgs) -> anyhow::Result<ExitCode> {
+/// Bad configuration (credentials file, log URI, metrics address, runner
+/// settings).
+pub(crate) async fn run(
+    mut arguments: RunArgs,
+    output: Option<PathBuf>,
+    log_guard: Option<LogGuard>,
+) -> anyhow::Result<ExitCode> {
     warn_unsupported(&arguments);
     let file = match &arguments.config {
         Some(path) => CredentialsFile::read(path)?,
@@ -33,8 +43,13 @@ pub(crate) async fn run(arguments: RunArgs) -> anyhow::Result<ExitCode> {
     let endpoint = arguments.endpoint.clone().or(file.endpoint.clone());
     let access_id = arguments.access_id.clone().or(file.access_id.clone());
     let secret_key = arguments.secret_key.clone().or(file.private_key.clone());
-    if file.log_uri.is_some() && arguments.log_uri.is_none() {
-        tracing::warn!("the credentials file sets log-uri: uploading logs to S3 is not supported yet; logs stay local");
+    let log_uri = match (arguments.log_uri.clone(), file.log_uri.clone()) {
+        (Some(uri), _) => Some((uri, log_upload::Source::Flag)),
+        (None, Some(uri)) => Some((uri, log_upload::Source::CredentialsFile)),
+        (None, None) => None,
+    };
+    if let Some((uri, source)) = &log_uri {
+        log_upload::check(uri, *source)?;
     }
 
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
@@ -58,9 +73,8 @@ pub(crate) async fn run(arguments: RunArgs) -> anyhow::Result<ExitCode> {
         }
         (None, None) => {}
     }
-    if let Some(endpoint) = &endpoint {
-        loader = loader.endpoint_url(endpoint);
-    }
+    // The Data Pipeline endpoint goes to its client only: S3 has its own
+    // (--s3-endpoint).
     let config = loader.load().await;
     // The Java runner's default region, when neither flags nor the
     // environment name one.
@@ -75,7 +89,16 @@ pub(crate) async fn run(arguments: RunArgs) -> anyhow::Result<ExitCode> {
     let region = config
         .region()
         .map_or_else(|| DEFAULT_REGION.to_owned(), ToString::to_string);
-    let client = aws_sdk_datapipeline::Client::new(&config);
+    let mut pipeline_config = aws_sdk_datapipeline::config::Builder::from(&config);
+    if let Some(endpoint) = &endpoint {
+        pipeline_config = pipeline_config.endpoint_url(endpoint);
+    }
+    let client = aws_sdk_datapipeline::Client::from_conf(pipeline_config.build());
+    let storage = activities::s3_storage(&config, arguments.tuning.s3_endpoint.as_deref());
+    arguments.tuning.storage = Some(storage.clone());
+    // Each attempt's output goes under the log URI too, as the Java runner
+    // keeps it beside the pipeline's logs.
+    arguments.tuning.attempt_log_uri = log_uri.as_ref().map(|(uri, _)| uri.clone());
 
     let tasks = usize::from(arguments.tasks);
     let mut poller = PollerConfig {
@@ -95,6 +118,16 @@ pub(crate) async fn run(arguments: RunArgs) -> anyhow::Result<ExitCode> {
         &arguments.tuning,
     );
     let runner = builder.build()?;
+    let log_uploads: Option<LogUploads> = match &log_uri {
+        Some((uri, source)) => log_upload::start(
+            uri,
+            *source,
+            output.as_deref(),
+            storage,
+            runner.taskrunner_id(),
+        )?,
+        None => None,
+    };
 
     let readiness = Readiness::default();
     let stop_metrics = tokio_util::sync::CancellationToken::new();
@@ -129,6 +162,9 @@ pub(crate) async fn run(arguments: RunArgs) -> anyhow::Result<ExitCode> {
         shut_down = summary.shut_down,
         "taskrunner stopped"
     );
+    if let Some(uploads) = log_uploads {
+        uploads.finish(log_guard).await;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -136,11 +172,6 @@ pub(crate) async fn run(arguments: RunArgs) -> anyhow::Result<ExitCode> {
 /// act on, so that nothing is ignored silently.
 fn warn_unsupported(arguments: &RunArgs) {
     let unsupported = [
-        (
-            "--logUri",
-            arguments.log_uri.is_some(),
-            "uploading logs to S3 is not supported yet; logs stay local (see --output)",
-        ),
         (
             "--proxyHost",
             arguments.proxy_host.is_some(),
