@@ -20,6 +20,7 @@ use crate::error::{chain, ShellError};
 use crate::output::{capture, last_chars, Captured, Output, Tail};
 use crate::process::{describe_exit, ProcessGroup};
 use crate::staging::Staging;
+use crate::storage::FieldUri;
 use crate::workdir::WorkingDir;
 use crate::{error_id, script, ShellConfig};
 
@@ -104,16 +105,14 @@ async fn run(
             .transpose()
     };
     let (stdout_log, stderr_log) = (attempt_log("stdout")?, attempt_log("stderr")?);
-    let stdout = Output::new(
-        "stdout",
-        spec.stdout.as_ref().or(stdout_log.as_ref()),
-        workdir,
-    );
-    let stderr = Output::new(
-        "stderr",
-        spec.stderr.as_ref().or(stderr_log.as_ref()),
-        workdir,
-    );
+    // The pipeline's own stdout / stderr win; the attempt logs are the
+    // runner's, best effort.
+    let output = |field, asked: Option<&FieldUri>, log: Option<&FieldUri>| match asked {
+        Some(uri) => Output::new(field, Some(uri), workdir),
+        None => Output::attempt_log(field, log, workdir),
+    };
+    let stdout = output("stdout", spec.stdout.as_ref(), stdout_log.as_ref());
+    let stderr = output("stderr", spec.stderr.as_ref(), stderr_log.as_ref());
 
     // Fetching and copying can take long: stop it at cancellation.
     let prepare = async {

@@ -27,6 +27,10 @@ pub(crate) struct Output {
     /// `stdout` or `stderr`: the field, and the stream.
     field: &'static str,
     destination: Destination,
+    /// Whether failing to write or upload it leaves the task's outcome
+    /// alone: true for attempt logs, which the runner keeps on its own
+    /// initiative; false for the `stdout` / `stderr` the pipeline asked for.
+    best_effort: bool,
 }
 
 #[derive(Debug)]
@@ -50,7 +54,35 @@ impl Output {
                 spool: workdir.spool(field),
             },
         };
-        Self { field, destination }
+        Self {
+            field,
+            destination,
+            best_effort: false,
+        }
+    }
+
+    /// An attempt log for `field`: like [`Output::new`], but a failure to
+    /// write or upload it is logged, not reported as the task's failure.
+    pub(crate) fn attempt_log(
+        field: &'static str,
+        uri: Option<&FieldUri>,
+        workdir: &WorkingDir,
+    ) -> Self {
+        Self {
+            best_effort: true,
+            ..Self::new(field, uri, workdir)
+        }
+    }
+
+    /// Turns a failure into a warning when the output is best effort.
+    fn tolerate<T>(&self, result: Result<T, ShellError>, fallback: T) -> Result<T, ShellError> {
+        match result {
+            Err(error) if self.best_effort => {
+                tracing::warn!(field = self.field, target = %self.target(), error = %error, "attempt log not kept");
+                Ok(fallback)
+            }
+            other => other,
+        }
     }
 
     /// Opens the file the stream is written to (`None` to discard it).
@@ -71,7 +103,8 @@ impl Output {
                 .await
                 .map_err(|error| StorageError::io(path.display().to_string(), error))
         };
-        open.await.map(Some).map_err(|source| self.error(source))
+        let opened = open.await.map(Some).map_err(|source| self.error(source));
+        self.tolerate(opened, None)
     }
 
     /// After the command: reports the write error from [`capture`], if any,
@@ -81,16 +114,20 @@ impl Output {
         write_error: Option<io::Error>,
         storage: Option<&dyn Storage>,
     ) -> Result<(), ShellError> {
-        if let Some(error) = write_error {
-            return Err(self.error(StorageError::io(self.target(), error)));
-        }
-        if let Destination::Upload { uri, spool } = &self.destination {
-            uri.endpoint(storage)?
-                .upload_file(spool)
-                .await
-                .map_err(|source| self.error(source))?;
-        }
-        Ok(())
+        let finished = async {
+            if let Some(error) = write_error {
+                return Err(self.error(StorageError::io(self.target(), error)));
+            }
+            if let Destination::Upload { uri, spool } = &self.destination {
+                uri.endpoint(storage)?
+                    .upload_file(spool)
+                    .await
+                    .map_err(|source| self.error(source))?;
+            }
+            Ok(())
+        };
+        let finished = finished.await;
+        self.tolerate(finished, ())
     }
 
     fn target(&self) -> String {

@@ -199,6 +199,21 @@ async fn output_without_a_destination_goes_to_the_attempt_log_when_one_is_config
 }
 
 #[tokio::test]
+async fn an_attempt_log_that_cannot_be_kept_leaves_the_outcome_alone() {
+    // No storage for s3://: the attempt log is lost (and logged), the task
+    // is not.
+    let activity = ShellCommandActivity::new(ShellConfig {
+        attempt_log_uri: Some("s3://bucket/attempt-logs".to_owned()),
+        ..ShellConfig::default()
+    });
+    let fields = [("command", "echo kept-or-not")];
+    assert_eq!(
+        run(&activity, &fields).await.expect("runs"),
+        Outcome::Finished
+    );
+}
+
+#[tokio::test]
 async fn the_command_runs_in_the_working_directory_which_is_removed_after() {
     let out = tempfile::tempdir().expect("tempdir");
     let stdout = out.path().join("pwd");
