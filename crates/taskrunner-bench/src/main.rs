@@ -12,7 +12,9 @@
 //! `--strict` — 1 as well when a figure missed its target.
 //! docs/PERFORMANCE.md holds the figures of this machine and what they mean.
 
+mod counting;
 mod measure;
+mod pipelines;
 mod report;
 mod service;
 mod suite;
@@ -36,17 +38,18 @@ struct Arguments {
     #[arg(value_name = "SUITE")]
     suites: Vec<String>,
 
-    /// A short run for CI smoke tests (local-service: 1,000 tasks instead of
-    /// 10,000). Targets stated for the full size are reported without a
-    /// verdict.
+    /// A short run for CI smoke tests (a tenth of the tasks or leases).
+    /// Targets stated for the full size are reported without a verdict.
     #[arg(long)]
     quick: bool,
 
-    /// Concurrent clients driving the service.
+    /// Concurrency: clients driving the service (local-service), loops and
+    /// runner slots (framework-overhead), pollers (leases).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     clients: u16,
 
-    /// Queue this many tasks instead of the suite's default.
+    /// Queue this many tasks instead of the suite's default (leases: hold
+    /// this many).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     tasks: Option<u32>,
 
@@ -66,13 +69,20 @@ struct Arguments {
 }
 
 fn main() -> ExitCode {
-    // The service child of the local-service suite is this executable: it
-    // must not parse the bench's arguments.
-    if std::env::args().nth(1).as_deref() == Some(service::SERVE_FLAG) {
-        return match service::serve() {
+    // The children the suites start are this executable: they must not
+    // parse the bench's arguments.
+    let mut arguments = std::env::args().skip(1);
+    let mode = arguments.next();
+    let child = match mode.as_deref() {
+        Some(service::SERVE_FLAG) => Some(service::serve(arguments)),
+        Some(suites::leases::holder::HOLD_FLAG) => Some(suites::leases::holder::hold(arguments)),
+        _ => None,
+    };
+    if let Some(result) = child {
+        return match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
-                eprintln!("bench {}: {error:#}", service::SERVE_FLAG);
+                eprintln!("bench {}: {error:#}", mode.unwrap_or_default());
                 ExitCode::FAILURE
             }
         };

@@ -151,6 +151,18 @@ impl Latencies {
     }
 }
 
+/// The median of `values` (the mean of the middle two for an even count),
+/// or zero when there are none.
+pub(crate) fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        len if len % 2 == 1 => sorted[len / 2],
+        len => (sorted[len / 2 - 1] + sorted[len / 2]) / 2.0,
+    }
+}
+
 /// A duration in milliseconds, for the table.
 pub(crate) fn milliseconds(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
@@ -171,6 +183,13 @@ mod tests {
         assert_eq!(latencies.percentile(1.0), Duration::from_millis(100));
         assert_eq!(latencies.percentile(0.0), Duration::from_millis(1));
         assert_eq!(Latencies::default().percentile(0.5), Duration::ZERO);
+    }
+
+    #[test]
+    fn medians_take_the_middle() {
+        assert_eq!(median(&[]), 0.0);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
     }
 
     #[test]

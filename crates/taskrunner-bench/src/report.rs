@@ -12,10 +12,6 @@ pub(crate) enum Target {
     /// The figure must be at least this (throughput, ratios).
     AtLeast(f64),
     /// The figure must be at most this (latency, memory).
-    #[allow(
-        dead_code,
-        reason = "the planned footprint, leases and latency suites bound their figures from above"
-    )]
     AtMost(f64),
 }
 

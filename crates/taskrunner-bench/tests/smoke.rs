@@ -38,6 +38,45 @@ fn local_service_prints_one_table_of_figures() {
 }
 
 #[test]
+fn framework_overhead_compares_the_runner_with_a_bare_loop() {
+    let output = bench(&["framework-overhead", "--tasks", "40", "--clients", "3"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    for figure in [
+        "bare loop: tasks/s (median of 2)",
+        "runner: tasks/s (median of 2)",
+        "runner / bare loop, tasks/s",
+        "pass 4 (runner): tasks/s",
+    ] {
+        assert!(stdout.contains(figure), "no {figure:?} in:\n{stdout}");
+    }
+}
+
+#[test]
+fn leases_holds_every_lease_without_missing_a_deadline() {
+    let output = bench(&["leases", "--quick", "--tasks", "40", "--clients", "2"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout.contains("runner RSS per lease, all held"),
+        "{stdout}"
+    );
+    let missed = stdout
+        .lines()
+        .find(|line| line.contains("missed deadlines"))
+        .unwrap_or_else(|| panic!("no missed deadlines in:\n{stdout}"));
+    assert!(missed.trim_end().ends_with("pass"), "{missed}");
+}
+
+#[test]
 fn planned_and_unknown_suites_are_refused_by_name() {
     let planned = bench(&["footprint"]);
     assert!(!planned.status.success());

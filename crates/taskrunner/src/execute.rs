@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use crate::status::StatusSender;
+use crate::status::{StatusSender, TaskIds};
 use crate::summary::Counters;
 
 /// The errorId of an attempt stopped by its `attemptTimeout`.
@@ -80,7 +80,7 @@ impl Executor {
         let progress = ProgressSink::new();
         let key = self.next_key.fetch_add(1, Ordering::Relaxed);
         self.in_flight.lock().insert(key, cancellation.clone());
-        self.run_task(&task, cancellation, progress, span.clone())
+        self.run_task(task, cancellation, progress, span.clone())
             .instrument(span)
             .await;
         self.in_flight.lock().remove(&key);
@@ -88,7 +88,7 @@ impl Executor {
 
     async fn run_task(
         &self,
-        task: &Task,
+        task: Task,
         cancellation: Cancellation,
         progress: ProgressSink,
         span: tracing::Span,
@@ -97,7 +97,7 @@ impl Executor {
         // window must never depend on how busy the handler side is.
         let lease = match self
             .leases
-            .acquire(task, cancellation.clone(), progress.clone())
+            .acquire(&task, cancellation.clone(), progress.clone())
         {
             Ok(lease) => lease,
             Err(error) => {
@@ -112,21 +112,28 @@ impl Executor {
             Counters::add(&self.counters.lost);
             return;
         }
-        let report = match self.router.route(task) {
+        // What SetTaskStatus needs is kept; the task itself moves into the
+        // handler's context, so a lease holds one copy of it.
+        let ids = TaskIds::of(&task);
+        let report = match self.router.route(&task) {
             Err(unroutable) => {
                 tracing::warn!(%unroutable, "no activity for this task");
                 Some(unroutable.into_status_report())
             }
             Ok(route) => {
                 span.record("activity", route.name());
-                let context = TaskContext::builder(task.clone())
+                let timeout =
+                    attempt_timeout(&task).map(|(timeout, text)| (timeout, text.to_owned()));
+                let context = TaskContext::builder(task)
                     .cancellation(cancellation.clone())
                     .progress(progress)
                     .deadline(lease.deadline())
                     .scratch_root(self.scratch_root.clone())
                     .span(span.clone())
                     .build();
-                let timeout = attempt_timeout(task);
+                let timeout = timeout
+                    .as_ref()
+                    .map(|(timeout, text)| (*timeout, text.as_str()));
                 self.run_handler(route.call(context), &cancellation, timeout)
                     .await
             }
@@ -142,7 +149,7 @@ impl Executor {
             return;
         }
         let status = report.status;
-        if self.status.send(task, report).await {
+        if self.status.send(&ids, report).await {
             Counters::add(match status {
                 TaskStatus::Finished => &self.counters.finished,
                 TaskStatus::Failed => &self.counters.failed,

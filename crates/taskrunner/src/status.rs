@@ -3,9 +3,27 @@
 
 use std::sync::Arc;
 
-use taskrunner_api::{Operation, StatusReport, Task, TaskService};
+use taskrunner_api::{Operation, StatusReport, Task, TaskId, TaskService};
 use taskrunner_lease::CallBudget;
 use taskrunner_poller::Backoff;
+
+/// What SetTaskStatus and its log lines need of a task.
+#[derive(Debug, Clone)]
+pub(crate) struct TaskIds {
+    pub(crate) task_id: TaskId,
+    pub(crate) pipeline_id: String,
+    pub(crate) attempt_id: String,
+}
+
+impl TaskIds {
+    pub(crate) fn of(task: &Task) -> Self {
+        Self {
+            task_id: task.task_id.clone(),
+            pipeline_id: task.pipeline_id.clone(),
+            attempt_id: task.attempt_id.clone(),
+        }
+    }
+}
 
 /// Sends the final status of tasks.
 #[derive(Clone)]
@@ -22,7 +40,7 @@ impl StatusSender {
     /// Sends `report` for `task`, retrying transient and throttled failures.
     /// Answers whether the service accepted it; a final failure is logged
     /// with the task's ids.
-    pub(crate) async fn send(&self, task: &Task, report: StatusReport) -> bool {
+    pub(crate) async fn send(&self, task: &TaskIds, report: StatusReport) -> bool {
         let report = report.sanitize();
         let mut failures = 0_u32;
         loop {

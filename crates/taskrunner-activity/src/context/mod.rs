@@ -70,8 +70,11 @@ struct Inner {
     /// The lease's current deadline, updated by the lease after each accepted
     /// report; `None` when the context is not attached to a lease.
     deadline: Option<watch::Receiver<Option<Instant>>>,
-    /// `<scratch root>/<pipeline>-<task digest>`, computed once.
-    scratch_dir: PathBuf,
+    /// The root under which the scratch directory is named.
+    scratch_root: PathBuf,
+    /// `<scratch root>/<pipeline>-<task digest>`, computed on first use:
+    /// the digest hashes the long taskId, and most activities never ask.
+    scratch_dir: std::sync::OnceLock<PathBuf>,
     /// The span the runner opened for this task.
     span: Span,
 }
@@ -196,7 +199,17 @@ impl TaskContext {
     /// the configured root named from the pipeline id and a digest of the task
     /// id, never from the raw task id.
     pub fn scratch_dir(&self) -> PathBuf {
-        self.inner.scratch_dir.clone()
+        self.scratch_path().clone()
+    }
+
+    fn scratch_path(&self) -> &PathBuf {
+        self.inner.scratch_dir.get_or_init(|| {
+            scratch::scratch_dir(
+                &self.inner.scratch_root,
+                &self.inner.task.pipeline_id,
+                &self.inner.task.task_id,
+            )
+        })
     }
 
     /// Creates the scratch directory (and the root) if needed and returns it.
@@ -205,8 +218,9 @@ impl TaskContext {
     ///
     /// The I/O error from creating the directory.
     pub async fn ensure_scratch_dir(&self) -> io::Result<PathBuf> {
-        tokio::fs::create_dir_all(&self.inner.scratch_dir).await?;
-        Ok(self.inner.scratch_dir.clone())
+        let directory = self.scratch_path();
+        tokio::fs::create_dir_all(directory).await?;
+        Ok(directory.clone())
     }
 
     /// The tracing span of this task; enter it (or `instrument` futures with
@@ -225,14 +239,14 @@ impl TaskContext {
         scratch_root: &std::path::Path,
         span: Span,
     ) -> Self {
-        let scratch_dir = scratch::scratch_dir(scratch_root, &task.pipeline_id, &task.task_id);
         Self {
             inner: Arc::new(Inner {
                 task,
                 cancellation,
                 progress,
                 deadline,
-                scratch_dir,
+                scratch_root: scratch_root.to_path_buf(),
+                scratch_dir: std::sync::OnceLock::new(),
                 span,
             }),
         }

@@ -17,13 +17,13 @@ mod drive;
 mod pass;
 mod raw;
 mod sdk;
-mod setup;
 
 use anyhow::Context as _;
 
 use self::pass::{busy_machine_warning, pass};
 use self::raw::RawCycles;
 use self::sdk::SdkCycles;
+use crate::pipelines;
 use crate::report::Target;
 use crate::suite::{Options, Suite, SuiteReport};
 
@@ -99,18 +99,18 @@ fn notes(
     cores: usize,
     binary: Option<&std::path::Path>,
 ) -> Vec<String> {
-    let pipelines = tasks.div_ceil(setup::ACTIVITIES_PER_PIPELINE);
+    let pipeline_count = tasks.div_ceil(pipelines::ACTIVITIES_PER_PIPELINE);
     let service = binary.map_or_else(
         || "datapipeline-local embedded in this executable".to_owned(),
         |path| path.display().to_string(),
     );
     let mut notes = vec![
         format!(
-            "local-service: {tasks} tasks queued as {pipelines} on-demand pipelines of up to {} ShellCommandActivity \
+            "local-service: {tasks} tasks queued as {pipeline_count} on-demand pipelines of up to {} ShellCommandActivity \
              objects (+ Default) in one worker group, account limits lifted; {clients} concurrent clients, each with its \
              own keep-alive connection, claim a cycle and then poll, so no poll waits on an empty queue. The service is \
              {service} in a child process on a default tokio runtime; memory is its VmRSS/VmHWM.",
-            setup::ACTIVITIES_PER_PIPELINE,
+            pipelines::ACTIVITIES_PER_PIPELINE,
         ),
         format!(
             "local-service: the clients share the {cores} cores with the service, so cycles/s is a lower bound on the \

@@ -1,26 +1,24 @@
 //! The registry of suites: those that run today and those that are planned.
 
+pub(crate) mod framework_overhead;
+pub(crate) mod leases;
 pub(crate) mod local_service;
 
 use crate::suite::Suite;
 
 /// Every suite that can run, in the order a run without arguments runs them.
 pub(crate) fn available() -> Vec<Box<dyn Suite>> {
-    vec![Box::new(local_service::LocalService)]
+    vec![
+        Box::new(local_service::LocalService),
+        Box::new(framework_overhead::FrameworkOverhead),
+        Box::new(leases::Leases),
+    ]
 }
 
 /// A suite that is designed but not written yet: `(name, what it will
 /// measure)`. `--help` lists these, and asking for one says it is planned.
 /// When a suite lands, it moves from here to [`available`].
 pub(crate) const PLANNED: &[(&str, &str)] = &[
-    (
-        "framework-overhead",
-        "the runner against a bare SDK poll loop (target >= 0.95 of its throughput)",
-    ),
-    (
-        "leases",
-        "10,000 in-flight leases (RSS per lease < 8 KiB, 0 missed deadlines)",
-    ),
     (
         "shell-throughput",
         "shell activities against a bare `sh -c true` loop (target >= 0.9)",

@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use super::drive::{drive, CycleClient, DriveResult};
-use super::{progress, setup};
+use super::progress;
 use crate::measure::{self, mebibytes, milliseconds, MachineCpu, Memory};
+use crate::pipelines;
 use crate::report::{Figure, Target};
 use crate::service::ServiceProcess;
 
@@ -45,7 +46,7 @@ pub(super) async fn pass<C: CycleClient>(
     let endpoint = service.endpoint_url().to_owned();
     let idle = service.memory()?;
     let began = Instant::now();
-    setup::queue_tasks(&setup::sdk_client(&endpoint), tasks)
+    pipelines::queue_tasks(&pipelines::sdk_client(&endpoint), tasks)
         .await
         .context("cannot queue the tasks")?;
     let setup = began.elapsed();

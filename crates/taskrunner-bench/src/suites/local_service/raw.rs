@@ -11,7 +11,7 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 
 use super::drive::{timed, CycleClient, CycleTiming};
-use super::setup::WORKER_GROUP;
+use crate::pipelines::WORKER_GROUP;
 
 /// One client with its own keep-alive connection, posting AWS JSON 1.1
 /// requests by hand. The service checks no signatures unless it is told

@@ -5,7 +5,7 @@ use aws_sdk_datapipeline::types::TaskStatus;
 use aws_sdk_datapipeline::Client;
 
 use super::drive::{timed, CycleClient, CycleTiming};
-use super::setup::{sdk_client, WORKER_GROUP};
+use crate::pipelines::{sdk_client, WORKER_GROUP};
 
 /// One runner's SDK client: its own connection pool (hyper, keep-alive, the
 /// SDK default), so N of them hold N connections as N runners would.

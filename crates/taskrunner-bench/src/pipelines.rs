@@ -1,5 +1,5 @@
-//! Queuing the tasks: pipelines of on-demand shell activities, activated
-//! through the SDK.
+//! Queuing tasks for the suites: pipelines of on-demand shell activities,
+//! activated through the SDK, and the SDK client every suite builds.
 
 use std::time::Duration;
 
@@ -8,20 +8,20 @@ use aws_sdk_datapipeline::types::{Field, PipelineObject};
 use aws_sdk_datapipeline::Client;
 
 /// The worker group every queued task waits in.
-pub(super) const WORKER_GROUP: &str = "bench";
+pub(crate) const WORKER_GROUP: &str = "bench";
 
 /// Activities per pipeline: 99 plus `Default` make the 100 objects a
 /// definition may hold. The service checks that limit in validation
 /// whatever `Limits::objects_per_pipeline` says, so 10,000 tasks take 102
 /// pipelines, past the 100-pipeline limit that `Limits::unlimited()` does
 /// lift.
-pub(super) const ACTIVITIES_PER_PIPELINE: usize = 99;
+pub(crate) const ACTIVITIES_PER_PIPELINE: usize = 99;
 
 /// An SDK client for `endpoint` as a runner would build it: static
 /// credentials (the service checks none, but the SDK still signs every
 /// request), no retries so that every error surfaces, and an operation
 /// timeout longer than a long poll.
-pub(super) fn sdk_client(endpoint: &str) -> Client {
+pub(crate) fn sdk_client(endpoint: &str) -> Client {
     let credentials =
         aws_credential_types::Credentials::new("AKIDBENCH", "bench-secret", None, None, "bench");
     let config = aws_sdk_datapipeline::Config::builder()
@@ -43,7 +43,7 @@ pub(super) fn sdk_client(endpoint: &str) -> Client {
 /// to [`ACTIVITIES_PER_PIPELINE`] on-demand activities, each activated once.
 /// Activation queues the activities at once (they depend on nothing), so
 /// every task waits for a runner when this returns.
-pub(super) async fn queue_tasks(client: &Client, tasks: usize) -> anyhow::Result<()> {
+pub(crate) async fn queue_tasks(client: &Client, tasks: usize) -> anyhow::Result<()> {
     let mut pipeline = 0;
     let mut queued = 0;
     while queued < tasks {

@@ -1,0 +1,193 @@
+//! `framework-overhead`: what the framework costs on top of the SDK calls it
+//! makes, measured as throughput against a bare loop making the same calls.
+//!
+//! Both contenders drain the same queue (a fresh embedded service per pass,
+//! the same tasks) at the same concurrency through one SDK client each:
+//!
+//! - **bare loop**: N tokio tasks, each PollForTask → ReportTaskProgress →
+//!   SetTaskStatus FINISHED, one after the other;
+//! - **runner**: a `Runner` with N slots and N pollers, no call budget and a
+//!   no-op activity, measured until the service has accepted the last
+//!   FINISHED (counted by a thin [`CountingService`] around the client).
+//!
+//! The passes alternate (bare, runner, bare, runner): the machine is shared,
+//! and alternating spreads a burst of other load over both contenders; the
+//! ratio is that of the medians.
+//!
+//! [`CountingService`]: crate::counting::CountingService
+
+mod bare;
+mod pass;
+mod runner;
+
+use anyhow::Context as _;
+
+use self::pass::{pass, Contender, Pass};
+use crate::measure::median;
+use crate::report::{Figure, Target};
+use crate::suite::{Options, Suite, SuiteReport};
+
+/// Tasks each pass drains in a full run.
+const FULL_TASKS: usize = 10_000;
+
+/// Tasks each pass drains with `--quick`.
+const QUICK_TASKS: usize = 1_000;
+
+/// Rounds of (bare, runner).
+const ROUNDS: usize = 2;
+
+/// The project's target: the runner's throughput over the bare loop's.
+const TARGET_RATIO: f64 = 0.95;
+
+/// Other processes may take at most this share of the CPU, in percent,
+/// before a pass is flagged as disturbed.
+const DISTURBED_PERCENT: f64 = 10.0;
+
+/// The `framework-overhead` suite.
+#[derive(Debug)]
+pub(crate) struct FrameworkOverhead;
+
+impl Suite for FrameworkOverhead {
+    fn name(&self) -> &'static str {
+        "framework-overhead"
+    }
+
+    fn summary(&self) -> &'static str {
+        "the runner (no-op activity) against a bare SDK loop (target >= 0.95 of its tasks/s)"
+    }
+
+    fn run(&self, options: &Options) -> anyhow::Result<SuiteReport> {
+        let tasks = options.tasks.unwrap_or(if options.quick {
+            QUICK_TASKS
+        } else {
+            FULL_TASKS
+        });
+        anyhow::ensure!(tasks > 0, "--tasks must be at least 1");
+        let concurrency = options.clients.max(1);
+        let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
+        let mut passes = Vec::new();
+        for round in 1..=ROUNDS {
+            for contender in [Contender::Bare, Contender::Runner] {
+                progress(&format!(
+                    "round {round}/{ROUNDS}, {}: {tasks} tasks, concurrency {concurrency}",
+                    contender.label()
+                ));
+                passes.push(runtime.block_on(pass(contender, tasks, concurrency))?);
+            }
+        }
+        Ok(SuiteReport {
+            figures: figures(&passes, tasks >= FULL_TASKS),
+            notes: notes(&passes, tasks, concurrency),
+        })
+    }
+}
+
+/// The medians of each contender, the ratio, and every pass.
+fn figures(passes: &[Pass], full_size: bool) -> Vec<Figure> {
+    let of = |contender: Contender| -> Vec<&Pass> {
+        passes
+            .iter()
+            .filter(|pass| pass.contender == contender)
+            .collect()
+    };
+    let (bare, runner) = (of(Contender::Bare), of(Contender::Runner));
+    let median_of = |passes: &[&Pass], value: fn(&Pass) -> f64| -> f64 {
+        median(&passes.iter().map(|pass| value(pass)).collect::<Vec<_>>())
+    };
+    let bare_rate = median_of(&bare, Pass::tasks_per_second);
+    let runner_rate = median_of(&runner, Pass::tasks_per_second);
+    let bare_cpu = median_of(&bare, Pass::client_cpu_per_task);
+    let runner_cpu = median_of(&runner, Pass::client_cpu_per_task);
+    let ratio = runner_rate / bare_rate.max(f64::EPSILON);
+    let mut figures = vec![
+        Figure::info(
+            format!("bare loop: tasks/s (median of {})", bare.len()),
+            bare_rate,
+            "tasks/s",
+        ),
+        Figure::info(
+            format!("runner: tasks/s (median of {})", runner.len()),
+            runner_rate,
+            "tasks/s",
+        ),
+        if full_size {
+            Figure::with_target(
+                "runner / bare loop, tasks/s",
+                ratio,
+                "ratio",
+                Target::AtLeast(TARGET_RATIO),
+            )
+        } else {
+            Figure::info("runner / bare loop, tasks/s", ratio, "ratio")
+        },
+        Figure::info("bare loop: client CPU per task", bare_cpu, "us"),
+        Figure::info("runner: client CPU per task", runner_cpu, "us"),
+        Figure::info(
+            "runner / bare loop, client CPU per task",
+            runner_cpu / bare_cpu.max(f64::EPSILON),
+            "ratio",
+        ),
+        Figure::info(
+            "bare loop: service CPU per task",
+            median_of(&bare, Pass::service_cpu_per_task),
+            "us",
+        ),
+        Figure::info(
+            "runner: service CPU per task",
+            median_of(&runner, Pass::service_cpu_per_task),
+            "us",
+        ),
+    ];
+    for (index, pass) in passes.iter().enumerate() {
+        figures.push(Figure::info(
+            format!("pass {} ({}): tasks/s", index + 1, pass.contender.label()),
+            pass.tasks_per_second(),
+            "tasks/s",
+        ));
+        figures.push(Figure::info(
+            format!(
+                "pass {} ({}): machine CPU used by other processes",
+                index + 1,
+                pass.contender.label()
+            ),
+            pass.others_percent(),
+            "%",
+        ));
+    }
+    figures
+}
+
+/// How to read the figures, and a warning per disturbed pass.
+fn notes(passes: &[Pass], tasks: usize, concurrency: usize) -> Vec<String> {
+    let mut notes = vec![format!(
+        "framework-overhead: each pass queues {tasks} tasks on a fresh embedded service (child process) and drains \
+         them at concurrency {concurrency} through one SDK client; passes alternate bare loop / runner, {ROUNDS} \
+         rounds, and the ratio is that of the medians. The runner has {concurrency} slots and {concurrency} pollers, \
+         CallBudget::unlimited() and a no-op activity, no tracing subscriber; its time runs from run_until to the \
+         last accepted SetTaskStatus. Client CPU is this process's, so it is the contender's own cost per task and \
+         is less disturbed by other load than tasks/s."
+    )];
+    if tasks < FULL_TASKS {
+        notes.push(format!(
+            "framework-overhead: the >= {TARGET_RATIO} target is stated for {FULL_TASKS} tasks a pass; this run \
+             drained {tasks}, so it is reported without a verdict."
+        ));
+    }
+    for (index, pass) in passes.iter().enumerate() {
+        let others = pass.others_percent();
+        if others > DISTURBED_PERCENT {
+            notes.push(format!(
+                "framework-overhead: WARNING: other processes took {others:.0}% of the machine's CPU during pass {} \
+                 ({}); rerun on a quiet machine if the ratio matters.",
+                index + 1,
+                pass.contender.label()
+            ));
+        }
+    }
+    notes
+}
+
+/// A progress line on stderr; stdout holds only the table.
+fn progress(message: &str) {
+    eprintln!("framework-overhead: {message}");
+}
