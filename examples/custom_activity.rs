@@ -12,8 +12,9 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use aws_sdk_datapipeline::types::{Field, PipelineObject};
+use aws_sdk_datapipeline::types::PipelineObject;
 use aws_sdk_datapipeline::Client;
+use datapipeline_local::testkit::{self, string};
 use serde::Deserialize;
 use taskrunner::{async_trait, Activity, ActivityError, Outcome, Runner, TaskContext};
 
@@ -66,12 +67,14 @@ async fn main() -> anyhow::Result<()> {
         ..Default::default()
     })
     .await?;
-    let client = local_client(&service.endpoint_url());
+    // Any credentials will do: the local service checks none by default.
+    let client = Client::from_conf(testkit::sdk_config(&service.endpoint_url()).build());
 
     // Custom work is declared as a ShellCommandActivity (a type the service
     // knows) plus a `myActivity` field the runner routes on.
-    let pipeline = submit(
+    let pipeline = testkit::submit(
         &client,
+        "resize",
         vec![
             object(
                 "Default",
@@ -112,85 +115,24 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// An SDK client for the local service (any credentials will do).
-fn local_client(endpoint: &str) -> Client {
-    let credentials =
-        aws_credential_types::Credentials::new("local", "local", None, None, "example");
-    let config = aws_sdk_datapipeline::Config::builder()
-        .behavior_version(aws_sdk_datapipeline::config::BehaviorVersion::latest())
-        .region(aws_sdk_datapipeline::config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(credentials)
-        .build();
-    Client::from_conf(config)
-}
-
 /// A pipeline object with string fields; a repeated key is a list.
 fn object(id: &str, fields: &[(&str, &str)]) -> PipelineObject {
     let fields = fields
         .iter()
-        .map(|(key, value)| {
-            Field::builder()
-                .key(*key)
-                .string_value(*value)
-                .build()
-                .expect("key is set")
-        })
+        .map(|(key, value)| string(key, value))
         .collect();
-    PipelineObject::builder()
-        .id(id)
-        .name(id)
-        .set_fields(Some(fields))
-        .build()
-        .expect("id and name are set")
-}
-
-/// Creates, defines and activates a pipeline; answers its id.
-async fn submit(client: &Client, objects: Vec<PipelineObject>) -> anyhow::Result<String> {
-    let id = client
-        .create_pipeline()
-        .name("resize")
-        .unique_id("resize")
-        .send()
-        .await?
-        .pipeline_id;
-    let put = client
-        .put_pipeline_definition()
-        .pipeline_id(&id)
-        .set_pipeline_objects(Some(objects))
-        .send()
-        .await?;
-    anyhow::ensure!(
-        !put.errored,
-        "invalid definition: {:?}",
-        put.validation_errors
-    );
-    client.activate_pipeline().pipeline_id(&id).send().await?;
-    Ok(id)
+    testkit::object(id, fields)
 }
 
 /// Completes once the pipeline's `@pipelineState` is FINISHED.
 async fn pipeline_finished(client: &Client, pipeline: &str) {
-    loop {
-        let described = client
-            .describe_pipelines()
-            .pipeline_ids(pipeline)
-            .send()
-            .await;
-        let state = described.ok().and_then(|described| {
-            let fields = described
-                .pipeline_description_list
-                .into_iter()
-                .next()?
-                .fields;
-            fields
-                .into_iter()
-                .find(|field| field.key == "@pipelineState")?
-                .string_value
-        });
-        if state.as_deref() == Some("FINISHED") {
-            return;
-        }
+    while testkit::pipeline_state(client, pipeline)
+        .await
+        .ok()
+        .flatten()
+        .as_deref()
+        != Some("FINISHED")
+    {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

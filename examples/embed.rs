@@ -12,8 +12,9 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use aws_sdk_datapipeline::types::{Field, PipelineObject};
+use aws_sdk_datapipeline::types::PipelineObject;
 use aws_sdk_datapipeline::Client;
+use datapipeline_local::testkit::{self, object, reference, string};
 use serde::Deserialize;
 use taskrunner::{async_trait, Activity, ActivityError, Outcome, Runner, TaskContext};
 
@@ -149,56 +150,20 @@ fn step(id: &str, message: &str, depends_on: Option<&str>) -> PipelineObject {
         string("myMessage", message),
     ];
     if let Some(other) = depends_on {
-        fields.push(
-            Field::builder()
-                .key("dependsOn")
-                .ref_value(other)
-                .build()
-                .expect("key is set"),
-        );
+        fields.push(reference("dependsOn", other));
     }
     object(id, fields)
 }
 
-fn string(key: &str, value: &str) -> Field {
-    Field::builder()
-        .key(key)
-        .string_value(value)
-        .build()
-        .expect("key is set")
-}
-
-fn object(id: &str, fields: Vec<Field>) -> PipelineObject {
-    PipelineObject::builder()
-        .id(id)
-        .name(id)
-        .set_fields(Some(fields))
-        .build()
-        .expect("id and name are set")
-}
-
 /// Completes once the pipeline's `@pipelineState` is FINISHED.
 async fn pipeline_finished(client: &Client, pipeline: &str) {
-    loop {
-        let described = client
-            .describe_pipelines()
-            .pipeline_ids(pipeline)
-            .send()
-            .await;
-        let state = described.ok().and_then(|described| {
-            let fields = described
-                .pipeline_description_list
-                .into_iter()
-                .next()?
-                .fields;
-            fields
-                .into_iter()
-                .find(|field| field.key == "@pipelineState")?
-                .string_value
-        });
-        if state.as_deref() == Some("FINISHED") {
-            return;
-        }
+    while testkit::pipeline_state(client, pipeline)
+        .await
+        .ok()
+        .flatten()
+        .as_deref()
+        != Some("FINISHED")
+    {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

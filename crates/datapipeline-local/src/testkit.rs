@@ -149,3 +149,30 @@ fn failed<E: std::error::Error>(operation: &'static str) -> impl FnOnce(E) -> Su
         message: DisplayErrorContext(error).to_string(),
     }
 }
+
+/// The pipeline's `@pipelineState` (`SCHEDULED`, `FINISHED`, …).
+///
+/// # Errors
+/// [`SubmitError::Call`] when DescribePipelines fails.
+pub async fn pipeline_state(
+    client: &Client,
+    pipeline: &str,
+) -> Result<Option<String>, SubmitError> {
+    let described = client
+        .describe_pipelines()
+        .pipeline_ids(pipeline)
+        .send()
+        .await
+        .map_err(failed("DescribePipelines"))?;
+    Ok(described
+        .pipeline_description_list
+        .into_iter()
+        .next()
+        .and_then(|description| {
+            description
+                .fields
+                .into_iter()
+                .find(|field| field.key == "@pipelineState")
+        })
+        .and_then(|field| field.string_value))
+}
