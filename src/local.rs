@@ -34,7 +34,7 @@ const TIMED_OUT: u8 = 3;
 ///
 /// # Errors
 /// The definition cannot be read, or the embedded service cannot start.
-pub(crate) async fn run(arguments: LocalArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&arguments.definition).with_context(|| {
         format!(
             "cannot read the definition {}",
@@ -145,6 +145,16 @@ pub(crate) async fn run(arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         worker_groups.iter().cloned().collect::<Vec<_>>().join(", "),
         arguments.time_scale
     );
+    // Keep every command's output where the user can read it: the attempt
+    // logs, laid out pipeline/component/instance/attempt.
+    let logs = arguments
+        .tuning
+        .work_dir
+        .clone()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("taskrunner-local")
+        .join(&pipeline);
+    arguments.tuning.attempt_log_uri = Some(logs.display().to_string());
     let mut builder = Runner::builder(client.clone())
         .concurrency(usize::from(arguments.tasks))
         .heartbeat_interval(Duration::from_secs(60));
@@ -184,6 +194,12 @@ pub(crate) async fn run(arguments: LocalArgs) -> anyhow::Result<ExitCode> {
     let _summary = running.await;
     let snapshot = Snapshot::take(&client, &pipeline).await?;
     view.finish(&snapshot);
+    if logs.exists() {
+        println!(
+            "command output: {}/<component>/<instance>/<attempt>/{{stdout,stderr}}",
+            logs.display()
+        );
+    }
     let code = if !ended {
         eprintln!(
             "taskrunner: the run did not end within {}",
