@@ -3,7 +3,7 @@
 //! submit pipelines and read their statuses, and the `taskrunner` binary
 //! run as a child process with bounded waits.
 
-#![allow(dead_code, unreachable_pub, missing_docs)]
+#![allow(dead_code, unreachable_pub, missing_docs, unused_imports)]
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use aws_sdk_datapipeline::types::{Field, PipelineObject};
 use aws_sdk_datapipeline::Client;
+use datapipeline_local::testkit::{self, sdk_config};
+pub use datapipeline_local::testkit::{object, reference, string};
 use datapipeline_local::{start, Config, ServiceHandle, Timing};
 
 /// The binary under test.
@@ -70,46 +72,16 @@ pub async fn service_with(config: Config) -> Service {
 pub fn client_for(endpoint: &str, access_id: &str, secret: &str) -> Client {
     let credentials =
         aws_credential_types::Credentials::new(access_id, secret, None, None, "tests");
-    let config = aws_sdk_datapipeline::Config::builder()
-        .behavior_version(aws_sdk_datapipeline::config::BehaviorVersion::latest())
-        .region(aws_sdk_datapipeline::config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(credentials)
-        .build();
-    Client::from_conf(config)
+    Client::from_conf(
+        sdk_config(endpoint)
+            .credentials_provider(credentials)
+            .build(),
+    )
 }
 
 // ---------------------------------------------------------------------------
 // Pipeline objects.
 // ---------------------------------------------------------------------------
-
-/// A string field.
-pub fn string(key: &str, value: &str) -> Field {
-    Field::builder()
-        .key(key)
-        .string_value(value)
-        .build()
-        .expect("key is set")
-}
-
-/// A reference field.
-pub fn reference(key: &str, id: &str) -> Field {
-    Field::builder()
-        .key(key)
-        .ref_value(id)
-        .build()
-        .expect("key is set")
-}
-
-/// An object with `fields`; its name is its id.
-pub fn object(id: &str, fields: Vec<Field>) -> PipelineObject {
-    PipelineObject::builder()
-        .id(id)
-        .name(id)
-        .set_fields(Some(fields))
-        .build()
-        .expect("id, name and fields are set")
-}
 
 /// An on-demand `Default` object for `worker_group`, with no retries unless
 /// an object sets its own.
@@ -137,29 +109,9 @@ pub fn shell(id: &str, command: &str, extra: Vec<Field>) -> PipelineObject {
 
 /// Creates a pipeline, puts `objects` and activates it; answers its id.
 pub async fn submit(client: &Client, name: &str, objects: Vec<PipelineObject>) -> String {
-    let id = client
-        .create_pipeline()
-        .name(name)
-        .unique_id(name)
-        .send()
+    testkit::submit(client, name, objects)
         .await
-        .expect("create")
-        .pipeline_id;
-    let put = client
-        .put_pipeline_definition()
-        .pipeline_id(&id)
-        .set_pipeline_objects(Some(objects))
-        .send()
-        .await
-        .expect("put");
-    assert!(!put.errored, "the definition is valid: {put:?}");
-    client
-        .activate_pipeline()
-        .pipeline_id(&id)
-        .send()
-        .await
-        .expect("activate");
-    id
+        .expect("the pipeline is submitted")
 }
 
 // ---------------------------------------------------------------------------
