@@ -48,4 +48,4 @@ pub use error::ServiceError;
 pub use faults::{Fault, FaultPlan, FaultRule, Trigger};
 pub use ops::Operation;
 pub use server::{start, start_on, ServiceHandle, StartError};
-pub use state::{Audit, RunnerRecord};
+pub use state::{Audit, LeaseEnd, LeaseRecord, Ledger, LedgerCounts, RunnerRecord};

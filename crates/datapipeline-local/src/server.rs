@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::error::ServiceError;
 use crate::protocol::request::failure;
 use crate::service::{Core, Reply};
-use crate::state::{Audit, RunnerRecord};
+use crate::state::{Audit, Ledger, RunnerRecord};
 
 /// The largest request body accepted: expressions may be 20 MiB.
 const MAX_BODY: usize = 24 * 1024 * 1024;
@@ -162,6 +162,12 @@ impl ServiceHandle {
     /// The service's own counts of polls, leases and statuses.
     pub fn audit(&self) -> Audit {
         self.core.with_state(|state| state.audit)
+    }
+
+    /// A snapshot of the lease ledger: every lease granted, who held it,
+    /// and how it ended.
+    pub fn ledger(&self) -> Ledger {
+        self.core.with_state(|state| state.ledger.clone())
     }
 
     /// The runners that sent heartbeats.

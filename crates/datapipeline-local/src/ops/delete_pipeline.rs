@@ -31,6 +31,7 @@ pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
         .collect();
     for task_id in task_ids {
         state.leases.remove(&task_id);
+        state.ledger.pipeline_deleted(&task_id);
         state.deleted_leases.insert(task_id, id.to_owned());
     }
     state.unique_ids.remove(&key);

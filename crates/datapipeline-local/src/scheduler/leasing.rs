@@ -31,6 +31,17 @@ pub(crate) enum TaskStatus {
     False,
 }
 
+impl TaskStatus {
+    /// The wire name, for the lease ledger.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Finished => "FINISHED",
+            Self::Failed => "FAILED",
+            Self::False => "FALSE",
+        }
+    }
+}
+
 /// How many random bytes go into a taskId. The API Reference's example id is
 /// about 1.4 KB; ours are long too, so that runners that store or log them
 /// meet realistic sizes, and they carry nothing a runner could parse.
@@ -52,6 +63,8 @@ impl State {
     ) -> Option<PolledTask> {
         while let Some(key) = self.queues.pop(worker_group) {
             if let Some(task) = self.lease(&key, hostname) {
+                self.ledger
+                    .granted(&task.task_id, &key, worker_group, hostname);
                 return Some(task);
             }
         }
@@ -186,6 +199,7 @@ impl State {
             attempt.progress = fields;
         }
         self.audit.progress_reports += 1;
+        self.ledger.reported(task_id);
         Ok(false)
     }
 
@@ -200,11 +214,13 @@ impl State {
             Ok(key) => key,
             Err(error) => {
                 self.audit.stale_statuses += 1;
+                self.ledger.status_fenced(task_id);
                 return Err(error);
             }
         };
         if self.lapse_if_past_deadline(task_id, Instant::now()) {
             self.audit.stale_statuses += 1;
+            self.ledger.status_fenced(task_id);
             return Err(task_not_found());
         }
         self.leases.remove(task_id);
@@ -225,9 +241,11 @@ impl State {
         };
         if cancel_requested {
             self.audit.statuses_after_cancel += 1;
+            self.ledger.status_accepted(task_id, None);
             return Ok(());
         }
         self.audit.statuses_accepted += 1;
+        self.ledger.status_accepted(task_id, Some(status.as_str()));
         let mut scheduler = self.scheduler(&key.pipeline)?;
         scheduler.attempt_ended(&key.attempt, status, error);
         Ok(())
@@ -283,6 +301,8 @@ impl State {
         attempt.lease = None;
         self.leases.remove(task_id);
         self.audit.leases_expired += 1;
+        let requeued = !cancel_requested && pipeline.state == PipelineState::Scheduled;
+        self.ledger.expired(task_id, requeued);
         if cancel_requested {
             return;
         }

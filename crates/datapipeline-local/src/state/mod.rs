@@ -8,6 +8,7 @@
 //! await; long polls wait on a per-worker-group `Notify` outside it.
 
 pub(crate) mod audit;
+pub(crate) mod ledger;
 pub(crate) mod pipeline;
 pub(crate) mod queue;
 pub(crate) mod run;
@@ -22,6 +23,7 @@ use crate::config::{Limits, Timing};
 use crate::error::{ServiceError, ServiceResult};
 
 pub use audit::Audit;
+pub use ledger::{LeaseEnd, LeaseRecord, Ledger, LedgerCounts};
 pub(crate) use pipeline::Pipeline;
 pub(crate) use queue::{AttemptKey, Queues};
 pub use runners::RunnerRecord;
@@ -46,6 +48,8 @@ pub(crate) struct State {
     pub(crate) runners: Runners,
     pub(crate) timers: Timers,
     pub(crate) audit: Audit,
+    /// The history of every lease, for chaos tests; see [`Ledger`].
+    pub(crate) ledger: Ledger,
     pub(crate) clock: Clock,
     pub(crate) timing: Timing,
     pub(crate) limits: Limits,
@@ -63,6 +67,7 @@ impl State {
             runners: Runners::default(),
             timers: Timers::default(),
             audit: Audit::default(),
+            ledger: Ledger::default(),
             clock,
             timing,
             limits,

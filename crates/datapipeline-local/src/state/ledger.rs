@@ -1,0 +1,391 @@
+//! The lease ledger: the history of every lease the service granted, kept
+//! so that chaos tests check the service's own records rather than trust
+//! the runners'.
+//!
+//! The ledger is written by one-line hooks where leases are granted and end
+//! and where reports and statuses arrive, under the state lock, so its order
+//! is the order the service saw. It keeps its own view of which leases are
+//! live instead of reading the lease table, so a bug in the lease table
+//! shows up as a disagreement (an overlapping grant, a status accepted for a
+//! lease the ledger saw end) rather than being copied into the record.
+//!
+//! The holder of a lease is what PollForTask carried: the `hostname` (one
+//! per runner process when runners set it) and the worker group.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::AttemptKey;
+
+/// How a lease ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaseEnd {
+    /// SetTaskStatus was accepted with this `taskStatus` (`FINISHED`,
+    /// `FAILED` or `FALSE`).
+    Status(&'static str),
+    /// SetTaskStatus arrived after the attempt was canceled: accepted, and
+    /// it changed nothing.
+    StatusAfterCancel,
+    /// The lease lapsed (no acknowledgement or report in time). `requeued`
+    /// says whether its attempt went back to the queue for another runner.
+    Expired {
+        /// Whether the attempt was queued again under a new taskId.
+        requeued: bool,
+    },
+    /// The pipeline was deleted while the lease was held.
+    PipelineDeleted,
+}
+
+/// One lease's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseRecord {
+    /// The pipeline of the attempt.
+    pub pipeline_id: String,
+    /// The attempt held (`@Work_2026-01-01T00:00:00_Attempt=1`).
+    pub attempt_id: String,
+    /// The `hostname` the holder gave to PollForTask, if any.
+    pub holder: Option<String>,
+    /// The worker group the holder polled.
+    pub worker_group: String,
+    /// When the lease was granted, since the service started.
+    pub granted_at: Duration,
+    /// When the first ReportTaskProgress was accepted.
+    pub acknowledged_at: Option<Duration>,
+    /// ReportTaskProgress calls accepted, the acknowledgement included.
+    pub reports: u32,
+    /// Whether the attempt had lost an earlier lease to expiry: this grant
+    /// is a reassignment.
+    pub reassignment: bool,
+    /// How and when the lease ended; `None` while it is live.
+    pub end: Option<(LeaseEnd, Duration)>,
+    /// SetTaskStatus calls refused (TaskNotFound or PipelineDeleted) for
+    /// this taskId because the lease was gone.
+    pub statuses_fenced: u32,
+    /// SetTaskStatus calls accepted for this taskId after the ledger saw the
+    /// lease end. A correct service never has one.
+    pub statuses_after_loss: u32,
+}
+
+/// Totals over the ledger: what a chaos test prints and checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LedgerCounts {
+    /// Leases granted by PollForTask.
+    pub granted: u64,
+    /// Leases whose acknowledgement arrived.
+    pub acknowledged: u64,
+    /// Leases ended by an accepted SetTaskStatus (after-cancel ones
+    /// included).
+    pub ended_by_status: u64,
+    /// Leases that lapsed.
+    pub expired: u64,
+    /// Leases that lapsed and whose attempt was queued again.
+    pub expired_and_requeued: u64,
+    /// Leases ended by DeletePipeline.
+    pub deleted: u64,
+    /// Leases still live: granted, never ended.
+    pub live: u64,
+    /// Grants of an attempt that had lost an earlier lease to expiry.
+    pub reassignments: u64,
+    /// Grants of an attempt that another live lease still held. Must be 0.
+    pub overlapping_grants: u64,
+    /// SetTaskStatus calls refused because the taskId's lease had ended.
+    pub statuses_fenced: u64,
+    /// SetTaskStatus calls accepted for a lease the ledger saw end. Must be 0.
+    pub statuses_after_loss: u64,
+    /// SetTaskStatus calls refused for taskIds the service never granted.
+    pub statuses_unknown: u64,
+    /// Grants of an instance after one of its attempts was accepted as
+    /// FINISHED. Only RERUN (counted in [`Audit::reruns`](super::Audit))
+    /// may cause one.
+    pub runs_after_finish: u64,
+}
+
+/// The lease ledger. [`ServiceHandle::ledger`](crate::ServiceHandle::ledger)
+/// answers a snapshot.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    /// Every lease, in grant order.
+    records: Vec<LeaseRecord>,
+    /// taskId → index in `records`, for every lease ever granted.
+    by_task_id: HashMap<Arc<str>, usize>,
+    /// The live lease of each attempt, in the ledger's own view.
+    live: HashMap<AttemptKey, usize>,
+    /// Attempts that lost a lease to expiry.
+    expired_attempts: HashSet<AttemptKey>,
+    /// (pipeline, instance) pairs with an attempt accepted as FINISHED.
+    finished_instances: HashSet<(Arc<str>, String)>,
+    counts: LedgerCounts,
+    /// The service's start: times are kept relative to it.
+    started: Instant,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Self {
+            records: Vec::new(),
+            by_task_id: HashMap::new(),
+            live: HashMap::new(),
+            expired_attempts: HashSet::new(),
+            finished_instances: HashSet::new(),
+            counts: LedgerCounts::default(),
+            started: Instant::now(),
+        }
+    }
+}
+
+/// The instance an attempt id belongs to: `@X_2026-…_Attempt=2` → `@X_2026-…`.
+fn instance_of(attempt_id: &str) -> &str {
+    attempt_id
+        .rsplit_once("_Attempt=")
+        .map_or(attempt_id, |(instance, _)| instance)
+}
+
+impl Ledger {
+    /// Every lease, in grant order.
+    pub fn records(&self) -> &[LeaseRecord] {
+        &self.records
+    }
+
+    /// The totals.
+    pub fn counts(&self) -> LedgerCounts {
+        LedgerCounts {
+            live: self
+                .records
+                .iter()
+                .filter(|record| record.end.is_none())
+                .count() as u64,
+            ..self.counts
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        Instant::now().saturating_duration_since(self.started)
+    }
+
+    /// PollForTask leased `key` under `task_id` to `holder` of `worker_group`.
+    pub(crate) fn granted(
+        &mut self,
+        task_id: &Arc<str>,
+        key: &AttemptKey,
+        worker_group: &str,
+        holder: Option<&str>,
+    ) {
+        let index = self.records.len();
+        let reassignment = self.expired_attempts.contains(key);
+        self.counts.granted += 1;
+        self.counts.reassignments += u64::from(reassignment);
+        if self.live.insert(key.clone(), index).is_some() {
+            self.counts.overlapping_grants += 1;
+        }
+        let instance = instance_of(&key.attempt).to_owned();
+        if self
+            .finished_instances
+            .contains(&(key.pipeline.clone(), instance))
+        {
+            self.counts.runs_after_finish += 1;
+        }
+        self.records.push(LeaseRecord {
+            pipeline_id: key.pipeline.to_string(),
+            attempt_id: key.attempt.to_string(),
+            holder: holder.map(str::to_owned),
+            worker_group: worker_group.to_owned(),
+            granted_at: self.elapsed(),
+            acknowledged_at: None,
+            reports: 0,
+            reassignment,
+            end: None,
+            statuses_fenced: 0,
+            statuses_after_loss: 0,
+        });
+        self.by_task_id.insert(task_id.clone(), index);
+    }
+
+    /// ReportTaskProgress for `task_id` was accepted.
+    pub(crate) fn reported(&mut self, task_id: &str) {
+        let elapsed = self.elapsed();
+        let Some(record) = self.record_mut(task_id) else {
+            return;
+        };
+        record.reports += 1;
+        if record.acknowledged_at.is_none() {
+            record.acknowledged_at = Some(elapsed);
+            self.counts.acknowledged += 1;
+        }
+    }
+
+    /// SetTaskStatus for `task_id` was accepted: with `status`, or, when
+    /// the attempt had been canceled, with no effect (`None`).
+    pub(crate) fn status_accepted(&mut self, task_id: &str, status: Option<&'static str>) {
+        let end = status.map_or(LeaseEnd::StatusAfterCancel, LeaseEnd::Status);
+        if !self.end(task_id, end) {
+            return;
+        }
+        self.counts.ended_by_status += 1;
+        if status == Some("FINISHED") {
+            if let Some(record) = self.record_mut(task_id) {
+                let pipeline: Arc<str> = record.pipeline_id.as_str().into();
+                let instance = instance_of(&record.attempt_id).to_owned();
+                self.finished_instances.insert((pipeline, instance));
+            }
+        }
+    }
+
+    /// SetTaskStatus for `task_id` was refused because its lease is gone.
+    pub(crate) fn status_fenced(&mut self, task_id: &str) {
+        self.counts.statuses_fenced += 1;
+        match self.record_mut(task_id) {
+            Some(record) => record.statuses_fenced += 1,
+            None => self.counts.statuses_unknown += 1,
+        }
+    }
+
+    /// Lease `task_id` lapsed; `requeued` when its attempt went back to the
+    /// queue.
+    pub(crate) fn expired(&mut self, task_id: &str, requeued: bool) {
+        if !self.end(task_id, LeaseEnd::Expired { requeued }) {
+            return;
+        }
+        self.counts.expired += 1;
+        self.counts.expired_and_requeued += u64::from(requeued);
+        if let Some(record) = self.record_mut(task_id) {
+            let key = AttemptKey {
+                pipeline: record.pipeline_id.as_str().into(),
+                attempt: record.attempt_id.as_str().into(),
+            };
+            self.expired_attempts.insert(key);
+        }
+    }
+
+    /// Lease `task_id` ended because its pipeline was deleted.
+    pub(crate) fn pipeline_deleted(&mut self, task_id: &str) {
+        if self.end(task_id, LeaseEnd::PipelineDeleted) {
+            self.counts.deleted += 1;
+        }
+    }
+
+    fn record_mut(&mut self, task_id: &str) -> Option<&mut LeaseRecord> {
+        let index = *self.by_task_id.get(task_id)?;
+        self.records.get_mut(index)
+    }
+
+    /// Ends lease `task_id` with `end`. Answers false, and counts a status
+    /// accepted after loss, when the ledger had already seen it end.
+    fn end(&mut self, task_id: &str, end: LeaseEnd) -> bool {
+        let elapsed = self.elapsed();
+        let Some(&index) = self.by_task_id.get(task_id) else {
+            return false;
+        };
+        let Some(record) = self.records.get_mut(index) else {
+            return false;
+        };
+        if record.end.is_some() {
+            if matches!(end, LeaseEnd::Status(_) | LeaseEnd::StatusAfterCancel) {
+                record.statuses_after_loss += 1;
+                self.counts.statuses_after_loss += 1;
+            }
+            return false;
+        }
+        record.end = Some((end, elapsed));
+        let key = AttemptKey {
+            pipeline: record.pipeline_id.as_str().into(),
+            attempt: record.attempt_id.as_str().into(),
+        };
+        if self.live.get(&key) == Some(&index) {
+            self.live.remove(&key);
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(attempt: &str) -> AttemptKey {
+        AttemptKey {
+            pipeline: "df-1".into(),
+            attempt: attempt.into(),
+        }
+    }
+
+    const FIRST: &str = "@Work_2026-01-01T00:00:00_Attempt=1";
+
+    #[test]
+    fn a_lease_granted_reported_and_finished_ends_once() {
+        let mut ledger = Ledger::default();
+        let task: Arc<str> = "task-1".into();
+        ledger.granted(&task, &key(FIRST), "group", Some("runner-1"));
+        ledger.reported(&task);
+        ledger.reported(&task);
+        ledger.status_accepted(&task, Some("FINISHED"));
+        let counts = ledger.counts();
+        assert_eq!(
+            (
+                counts.granted,
+                counts.acknowledged,
+                counts.ended_by_status,
+                counts.live
+            ),
+            (1, 1, 1, 0)
+        );
+        let record = &ledger.records()[0];
+        assert_eq!(record.reports, 2);
+        assert_eq!(record.holder.as_deref(), Some("runner-1"));
+        assert!(matches!(
+            record.end,
+            Some((LeaseEnd::Status("FINISHED"), _))
+        ));
+    }
+
+    #[test]
+    fn an_expired_lease_regranted_is_a_reassignment_and_its_late_status_is_fenced() {
+        let mut ledger = Ledger::default();
+        let (old, new): (Arc<str>, Arc<str>) = ("old".into(), "new".into());
+        ledger.granted(&old, &key(FIRST), "group", Some("runner-1"));
+        ledger.expired(&old, true);
+        ledger.granted(&new, &key(FIRST), "group", Some("runner-2"));
+        ledger.status_fenced(&old);
+        ledger.status_accepted(&new, Some("FINISHED"));
+        let counts = ledger.counts();
+        assert_eq!(counts.reassignments, 1);
+        assert_eq!(counts.expired_and_requeued, 1);
+        assert_eq!(counts.statuses_fenced, 1);
+        assert_eq!(counts.overlapping_grants, 0);
+        assert_eq!(counts.statuses_after_loss, 0);
+        assert_eq!(ledger.records()[0].statuses_fenced, 1);
+    }
+
+    #[test]
+    fn the_ledger_flags_overlaps_statuses_after_loss_and_runs_after_finish() {
+        let mut ledger = Ledger::default();
+        let (first, second, third): (Arc<str>, Arc<str>, Arc<str>) =
+            ("a".into(), "b".into(), "c".into());
+        ledger.granted(&first, &key(FIRST), "group", None);
+        ledger.granted(&second, &key(FIRST), "group", None);
+        ledger.expired(&first, true);
+        ledger.status_accepted(&first, Some("FAILED"));
+        ledger.status_accepted(&second, Some("FINISHED"));
+        ledger.granted(
+            &third,
+            &key("@Work_2026-01-01T00:00:00_Attempt=2"),
+            "group",
+            None,
+        );
+        ledger.status_fenced("never granted");
+        let counts = ledger.counts();
+        assert_eq!(counts.overlapping_grants, 1);
+        assert_eq!(counts.statuses_after_loss, 1);
+        assert_eq!(counts.runs_after_finish, 1);
+        assert_eq!(counts.statuses_unknown, 1);
+        assert_eq!(counts.live, 1);
+    }
+
+    #[test]
+    fn the_instance_of_an_attempt_drops_the_attempt_suffix() {
+        assert_eq!(instance_of(FIRST), "@Work_2026-01-01T00:00:00");
+        assert_eq!(instance_of("plain"), "plain");
+    }
+}
