@@ -103,6 +103,12 @@ pub(crate) struct RunArgs {
     )]
     pub(crate) taskrunner_id: Option<String>,
 
+    /// The host name sent with polls and heartbeats (default: this host's
+    /// name); the service records it on the attempts this runner holds.
+    /// Give each runner on one host its own to tell them apart.
+    #[arg(long, value_name = "NAME", env = "TASKRUNNER_HOSTNAME")]
+    pub(crate) hostname: Option<String>,
+
     /// How many tasks run at once (and polls in flight), as the Java
     /// runner's `--tasks`.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..), env = "TASKRUNNER_TASKS")]

@@ -113,6 +113,9 @@ pub(crate) async fn run(
     if let Some(id) = &arguments.taskrunner_id {
         builder = builder.taskrunner_id(id);
     }
+    if let Some(hostname) = &arguments.hostname {
+        builder = builder.hostname(hostname);
+    }
     let builder = activities::tune(
         activities::register(builder, &arguments.tuning),
         &arguments.tuning,
