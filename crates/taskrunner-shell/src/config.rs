@@ -18,6 +18,9 @@ pub const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(10);
 /// The default number of stderr bytes kept for the errorMessage.
 pub const DEFAULT_MAX_STDERR_TAIL: usize = 4096;
 
+/// The default cap on the bytes one attempt writes to each output file.
+pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// Settings shared by every task a shell activity runs.
 ///
 /// Build it with struct-update syntax:
@@ -69,6 +72,15 @@ pub struct ShellConfig {
     /// directory, `file://` or `s3://` (which needs [`storage`](Self::storage)).
     /// Default `None`: such output is discarded.
     pub attempt_log_uri: Option<String>,
+    /// The most bytes one attempt writes to each of its stdout and stderr
+    /// files (a local path, the spool of an `s3://` upload, an attempt
+    /// log). Past it the file gets a one-line truncation marker, the rest
+    /// of the stream is read and discarded (the command is not stopped),
+    /// the runner logs a warning and a `FAILED` errorMessage says which
+    /// stream was cut. Default [`DEFAULT_MAX_OUTPUT_BYTES`] (1 GiB);
+    /// `u64::MAX` for no limit. A local file appended to by several
+    /// attempts grows by at most this much per attempt.
+    pub max_output_bytes: u64,
 }
 
 impl Default for ShellConfig {
@@ -83,6 +95,7 @@ impl Default for ShellConfig {
             max_stderr_tail: DEFAULT_MAX_STDERR_TAIL,
             keep_working_dir: false,
             attempt_log_uri: None,
+            max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
         }
     }
 }

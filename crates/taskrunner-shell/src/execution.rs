@@ -17,15 +17,17 @@ use crate::attempt_logs;
 use crate::command::CommandSpec;
 use crate::environment::child_environment;
 use crate::error::{chain, ShellError};
-use crate::output::{capture, last_chars, Captured, Output, Tail};
+use crate::output::{capture, Captured, Output};
 use crate::process::{describe_exit, ProcessGroup};
 use crate::staging::Staging;
 use crate::storage::FieldUri;
+use crate::tail::{last_chars, Tail};
 use crate::workdir::WorkingDir;
 use crate::{error_id, script, ShellConfig};
 
 /// How long to keep reading the pipes once the process group is dead. They
-/// end at once unless a process that left the group (`setsid`) holds them.
+/// end at once unless a process that escaped both the group and the sweep
+/// (one that cleared its environment) holds them.
 const PIPE_DRAIN: Duration = Duration::from_secs(2);
 
 /// The most characters of the stderr tail sent as the errorStackTrace.
@@ -38,6 +40,12 @@ pub(crate) struct Completion {
     pub(crate) status: ExitStatus,
     /// The end of its stderr, as text.
     pub(crate) stderr_tail: String,
+    /// The streams whose file reached [`ShellConfig::max_output_bytes`]
+    /// (`stdout`, `stderr`), and that limit.
+    pub(crate) truncated: (Vec<&'static str>, u64),
+    /// How many processes it left running outside its process group, all
+    /// killed.
+    pub(crate) escapees_killed: usize,
 }
 
 impl Completion {
@@ -49,12 +57,24 @@ impl Completion {
     /// `FAILED` with errorId `ShellCommandFailed`: the status and the
     /// stderr tail as the message, the tail (cut) as the stack trace.
     pub(crate) fn failed(&self) -> Outcome {
-        let status = describe_exit(self.status);
+        let mut status = format!("command {}", describe_exit(self.status));
+        let (streams, limit) = &self.truncated;
+        for stream in streams {
+            status.push_str(&format!(
+                "; {stream} truncated after {limit} bytes (the output limit)"
+            ));
+        }
+        if self.escapees_killed > 0 {
+            status.push_str(&format!(
+                "; killed {} processes it left running outside its process group",
+                self.escapees_killed
+            ));
+        }
         let (message, stack_trace) = if self.stderr_tail.is_empty() {
-            (format!("command {status}"), None)
+            (status, None)
         } else {
             (
-                format!("command {status}; stderr: {}", self.stderr_tail),
+                format!("{status}; stderr: {}", self.stderr_tail),
                 Some(last_chars(&self.stderr_tail, MAX_STACK_TRACE_CHARS).to_owned()),
             )
         };
@@ -153,13 +173,14 @@ async fn run(
     // pipe. Spawned so they keep going while `terminate` waits out the grace.
     let span = ctx.span().clone();
     let stdout_capture = AbortOnDropHandle::new(tokio::spawn(
-        capture(pipes.stdout, stdout_file, None).instrument(span.clone()),
+        capture(pipes.stdout, stdout_file, None, config.max_output_bytes).instrument(span.clone()),
     ));
     let stderr_capture = AbortOnDropHandle::new(tokio::spawn(
         capture(
             pipes.stderr,
             stderr_file,
             Some(Tail::new(config.max_stderr_tail)),
+            config.max_output_bytes,
         )
         .instrument(span),
     ));
@@ -195,9 +216,23 @@ async fn run(
             tracing::warn!(stream, %error, "could not read the command's output");
         }
     }
+    let truncated: Vec<&'static str> = [("stdout", &out), ("stderr", &err)]
+        .into_iter()
+        .filter(|(_, captured)| captured.truncated)
+        .map(|(stream, _)| stream)
+        .collect();
+    for stream in &truncated {
+        tracing::warn!(
+            stream,
+            limit = config.max_output_bytes,
+            "the command's output reached the limit: the rest was discarded"
+        );
+    }
     let completion = Completion {
         status,
         stderr_tail: err.tail.as_ref().map(Tail::text).unwrap_or_default(),
+        truncated: (truncated, config.max_output_bytes),
+        escapees_killed: group.escapees_killed(),
     };
     tracing::info!(
         status = %describe_exit(status),

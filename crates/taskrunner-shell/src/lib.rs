@@ -123,6 +123,7 @@ mod config;
 mod environment;
 mod error;
 pub mod error_id;
+mod escapees;
 mod execution;
 mod output;
 mod precondition;
@@ -130,9 +131,13 @@ mod process;
 mod script;
 mod staging;
 mod storage;
+mod tail;
 mod workdir;
 
 pub use activity::ShellCommandActivity;
-pub use config::{ShellConfig, DEFAULT_KILL_GRACE, DEFAULT_MAX_STDERR_TAIL, DEFAULT_SHELL};
+pub use config::{
+    ShellConfig, DEFAULT_KILL_GRACE, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_STDERR_TAIL,
+    DEFAULT_SHELL,
+};
 pub use precondition::ShellCommandPrecondition;
 pub use storage::{Storage, StorageError};

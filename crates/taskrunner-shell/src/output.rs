@@ -1,13 +1,19 @@
 //! Where a command's stdout and stderr go, read as they are written so that
-//! no output is ever held in memory beyond a fixed-size stderr [`Tail`].
+//! no output is ever held in memory beyond a fixed-size stderr [`Tail`],
+//! and no file grows beyond [`ShellConfig::max_output_bytes`](crate::ShellConfig::max_output_bytes)
+//! per attempt.
 //!
 //! - `stdout` / `stderr` a local path or `file://` URI: appended to (parent
 //!   directories created), as the Java Task Runner does across attempts.
 //! - an `s3://` URI: spooled to the working directory, uploaded through the
 //!   [`Storage`] once the command has ended.
 //! - not set: stdout is read and discarded; stderr is only kept as its tail.
+//!
+//! Past the cap, the file gets a marker line and nothing more, but the pipe
+//! is still read to its end (and discarded): a command blocked on a full
+//! pipe would never finish, and killing it would change its outcome for a
+//! limit of ours. Its run time stays bounded by `attemptTimeout`.
 
-use std::collections::VecDeque;
 use std::io;
 use std::path::PathBuf;
 
@@ -16,6 +22,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 use crate::error::ShellError;
 use crate::storage::{local, FieldUri, Location, Storage, StorageError};
+use crate::tail::Tail;
 use crate::workdir::WorkingDir;
 
 /// Bytes read from a pipe at a time.
@@ -158,17 +165,27 @@ pub(crate) struct Captured {
     pub(crate) write_error: Option<io::Error>,
     /// The first error reading the pipe, which ends the capture.
     pub(crate) read_error: Option<io::Error>,
+    /// Whether the file reached its limit and later output was discarded.
+    pub(crate) truncated: bool,
 }
 
-/// Reads `reader` to its end, writing each chunk to `file` (if any) and
-/// keeping the last bytes in `tail` (if any).
+/// The line written to a file after its first `limit` bytes.
+pub(crate) fn truncation_marker(limit: u64) -> String {
+    format!("\n[taskrunner: output truncated after {limit} bytes (the limit per attempt); the rest was discarded]\n")
+}
+
+/// Reads `reader` to its end, writing the first `limit` bytes to `file`
+/// (if any, then a [`truncation_marker`]) and keeping the last bytes in
+/// `tail` (if any).
 ///
-/// It keeps reading after a write error — a command blocked on a full pipe
-/// would otherwise never end — and reports the error in [`Captured`].
+/// It keeps reading after a write error and past the limit — a command
+/// blocked on a full pipe would otherwise never end — and reports both in
+/// [`Captured`].
 pub(crate) async fn capture(
     mut reader: impl AsyncRead + Unpin,
     mut file: Option<File>,
     tail: Option<Tail>,
+    limit: u64,
 ) -> Captured {
     let mut captured = Captured {
         tail,
@@ -190,8 +207,20 @@ pub(crate) async fn capture(
         if let Some(tail) = &mut captured.tail {
             tail.push(chunk);
         }
+        if captured.truncated {
+            continue;
+        }
         if let Some(open) = &mut file {
-            if let Err(error) = open.write_all(chunk).await {
+            let room = limit.saturating_sub(captured.bytes - read as u64);
+            let keep = usize::try_from(room).map_or(read, |room| room.min(read));
+            let mut written = open.write_all(&chunk[..keep]).await;
+            if keep < read {
+                captured.truncated = true;
+                if written.is_ok() {
+                    written = open.write_all(truncation_marker(limit).as_bytes()).await;
+                }
+            }
+            if let Err(error) = written {
                 captured.write_error = Some(error);
                 file = None;
             }
@@ -206,108 +235,37 @@ pub(crate) async fn capture(
     captured
 }
 
-/// The last bytes of a stream, at most `capacity` of them.
-#[derive(Debug, Clone)]
-pub(crate) struct Tail {
-    bytes: VecDeque<u8>,
-    capacity: usize,
-    /// Whether earlier bytes were dropped.
-    truncated: bool,
-}
-
-impl Tail {
-    /// An empty tail keeping at most `capacity` bytes.
-    pub(crate) fn new(capacity: usize) -> Self {
-        Self {
-            bytes: VecDeque::with_capacity(capacity.min(CHUNK)),
-            capacity,
-            truncated: false,
-        }
-    }
-
-    /// Appends `chunk`, dropping the oldest bytes beyond the capacity.
-    pub(crate) fn push(&mut self, chunk: &[u8]) {
-        let keep = &chunk[chunk.len().saturating_sub(self.capacity)..];
-        let overflow = (self.bytes.len() + keep.len()).saturating_sub(self.capacity);
-        self.truncated |= overflow > 0 || keep.len() < chunk.len();
-        self.bytes.drain(..overflow);
-        self.bytes.extend(keep);
-    }
-
-    /// The tail as text: lossy UTF-8 without a character cut in half at the
-    /// start, trailing whitespace trimmed, `…` in front when truncated.
-    pub(crate) fn text(&self) -> String {
-        let bytes: Vec<u8> = self.bytes.iter().copied().collect();
-        // A cut can land inside a multi-byte character: skip its
-        // continuation bytes (at most three) rather than show U+FFFD.
-        let start = if self.truncated {
-            bytes
-                .iter()
-                .take(3)
-                .take_while(|&&byte| byte & 0b1100_0000 == 0b1000_0000)
-                .count()
-        } else {
-            0
-        };
-        let text = String::from_utf8_lossy(&bytes[start..]);
-        let text = text.trim_end();
-        if self.truncated && !text.is_empty() {
-            format!("…{text}")
-        } else {
-            text.to_owned()
-        }
-    }
-}
-
-/// The last `max` characters of `text`.
-pub(crate) fn last_chars(text: &str, max: usize) -> &str {
-    let Some(nth) = max.checked_sub(1) else {
-        return "";
-    };
-    match text.char_indices().rev().nth(nth) {
-        Some((index, _)) => &text[index..],
-        None => text,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn tail_keeps_the_last_bytes() {
-        let mut tail = Tail::new(8);
-        tail.push(b"hello ");
-        assert_eq!(tail.text(), "hello");
-        tail.push(b"world\n");
-        assert_eq!(tail.text(), "…o world");
-        tail.push(&[b'x'; 100]);
-        assert_eq!(tail.text(), format!("…{}", "x".repeat(8)));
-    }
-
-    #[test]
-    fn tail_never_starts_mid_character() {
-        let mut tail = Tail::new(4);
-        tail.push("aé€".as_bytes()); // 1 + 2 + 3 bytes: the cut lands in é
-        assert_eq!(tail.text(), "…€");
-    }
-
-    #[test]
-    fn last_chars_counts_characters() {
-        assert_eq!(last_chars("abcdé", 2), "dé");
-        assert_eq!(last_chars("ab", 5), "ab");
-        assert_eq!(last_chars("ab", 0), "");
-    }
-
     #[tokio::test]
     async fn capture_counts_and_keeps_a_tail() {
         let input: &[u8] = &[b'z'; 200_000];
-        let captured = capture(input, None, Some(Tail::new(10))).await;
+        let captured = capture(input, None, Some(Tail::new(10)), u64::MAX).await;
         assert_eq!(captured.bytes, 200_000);
         assert_eq!(
             captured.tail.map(|tail| tail.text()),
             Some(format!("…{}", "z".repeat(10)))
         );
         assert!(captured.write_error.is_none() && captured.read_error.is_none());
+    }
+
+    #[tokio::test]
+    async fn capture_keeps_the_first_bytes_up_to_the_limit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (size, limit, truncated) in [(100, 10, true), (10, 10, false), (100, 0, true)] {
+            let path = dir.path().join(format!("out-{size}-{limit}"));
+            let file = File::create(&path).await.expect("creates");
+            let input = vec![b'y'; size];
+            let captured = capture(input.as_slice(), Some(file), None, limit).await;
+            assert_eq!(captured.bytes, size as u64);
+            assert_eq!(captured.truncated, truncated);
+            let mut expected = "y".repeat(limit.min(size as u64) as usize);
+            if truncated {
+                expected.push_str(&truncation_marker(limit));
+            }
+            assert_eq!(std::fs::read_to_string(&path).expect("reads"), expected);
+        }
     }
 }

@@ -19,6 +19,10 @@
 //! after reaping the shell (to catch leftovers, within microseconds — pids
 //! are allocated cyclically, so a just-freed one is not reused that fast),
 //! and never again once [`ProcessGroup`] is finished.
+//!
+//! Processes that left the group are found by their environment token and
+//! killed whenever the group is (see [`escapees`](crate::escapees)): after
+//! the shell exits, after a stop, and when the group is dropped.
 
 use std::io;
 use std::os::unix::process::ExitStatusExt;
@@ -30,6 +34,8 @@ use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 use tokio::time::{sleep, sleep_until, Instant};
+
+use crate::escapees::{sweep, AttemptToken, TOKEN_VARIABLE};
 
 /// How often to look whether a terminated group has emptied.
 const GROUP_POLL: Duration = Duration::from_millis(20);
@@ -50,6 +56,10 @@ pub(crate) struct ProcessGroup {
     /// Set once the shell is reaped and the group has been SIGKILLed: from
     /// then on the id may belong to someone else, so nothing signals it.
     finished: bool,
+    /// Marks every process of this command, in the group or not.
+    token: AttemptToken,
+    /// How many processes outside the group the sweeps killed.
+    escapees_killed: usize,
 }
 
 /// The pipes of a started command.
@@ -61,7 +71,8 @@ pub(crate) struct Pipes {
 
 impl ProcessGroup {
     /// Starts `command` as the leader of a new process group, with stdin
-    /// from `/dev/null` and stdout and stderr piped.
+    /// from `/dev/null`, stdout and stderr piped, and a fresh attempt token
+    /// in its environment.
     ///
     /// # Errors
     ///
@@ -72,6 +83,8 @@ impl ProcessGroup {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        let token = AttemptToken::new();
+        command.env(TOKEN_VARIABLE, token.value());
         let child = command.spawn()?;
         let missing = || io::Error::other("the started shell has no pid or pipes");
         let pid = child
@@ -83,6 +96,8 @@ impl ProcessGroup {
             child,
             pgid: Pid::from_raw(pid),
             finished: false,
+            token,
+            escapees_killed: 0,
         };
         let stdout = group.child.stdout.take().ok_or_else(missing)?;
         let stderr = group.child.stderr.take().ok_or_else(missing)?;
@@ -103,8 +118,13 @@ impl ProcessGroup {
     /// The error from waiting for the shell.
     pub(crate) async fn wait(&mut self) -> io::Result<ExitStatus> {
         let status = self.child.wait().await?;
-        self.finish();
+        self.finish().await;
         Ok(status)
+    }
+
+    /// How many processes that had left the group were killed.
+    pub(crate) fn escapees_killed(&self) -> usize {
+        self.escapees_killed
     }
 
     /// Stops the group: SIGTERM (and SIGCONT, so stopped processes see it)
@@ -135,7 +155,7 @@ impl ProcessGroup {
             );
             self.signal(Signal::SIGKILL);
             let status = self.child.wait().await?;
-            self.finish();
+            self.finish().await;
             return Ok(status);
         };
         // The shell is gone; its children may still be cleaning up.
@@ -143,6 +163,7 @@ impl ProcessGroup {
             if !self.group_alive().await {
                 // Nothing left to kill, and the id may soon be reused.
                 self.finished = true;
+                self.sweep().await;
                 return Ok(status);
             }
             let now = Instant::now();
@@ -152,19 +173,38 @@ impl ProcessGroup {
                     ?grace,
                     "the command's children ignored SIGTERM: killing them"
                 );
-                self.finish();
+                self.finish().await;
                 return Ok(status);
             }
             sleep(GROUP_POLL.min(deadline - now)).await;
         }
     }
 
-    /// SIGKILLs what is left of the group, once; the shell must be reaped.
-    fn finish(&mut self) {
+    /// SIGKILLs what is left of the group, once, then what left it; the
+    /// shell must be reaped.
+    async fn finish(&mut self) {
         if !self.finished {
             self.signal(Signal::SIGKILL);
             self.finished = true;
         }
+        self.sweep().await;
+    }
+
+    /// Kills the processes that left the group. After the group's SIGKILL,
+    /// so that nothing in the group can still leave it.
+    async fn sweep(&mut self) {
+        let token = self.token.clone();
+        let killed = tokio::task::spawn_blocking(move || sweep(&token))
+            .await
+            .unwrap_or_else(|_| sweep(&self.token));
+        if killed > 0 {
+            tracing::warn!(
+                pid = self.pid(),
+                killed,
+                "killed processes the command left running outside its process group"
+            );
+        }
+        self.escapees_killed += killed;
     }
 
     /// Whether a live process is left in the group. Zombies do not count:
@@ -196,6 +236,15 @@ impl Drop for ProcessGroup {
         // reaped, so its pid still names our group. tokio reaps it later.
         if !self.finished {
             self.signal(Signal::SIGKILL);
+            // Reading /proc blocks, and this may run on an async thread:
+            // sweep on a thread of its own. (A finished group was swept.)
+            let token = self.token.clone();
+            let spawned = std::thread::Builder::new()
+                .name("taskrunner-shell-sweep".to_owned())
+                .spawn(move || sweep(&token));
+            if let Err(error) = spawned {
+                tracing::warn!(%error, "could not start a thread to kill what the dropped command left outside its group");
+            }
         }
     }
 }
@@ -228,23 +277,40 @@ fn live_process_in_group(pgid: i32) -> Option<bool> {
     Some(alive)
 }
 
-/// `exited with status 3` or `killed by signal SIGKILL`.
+/// `exited with status 3` or `killed by signal 9 (SIGKILL)`.
 pub(crate) fn describe_exit(status: ExitStatus) -> String {
     if let Some(code) = status.code() {
-        return format!("exited with status {code}");
+        // A shell exits 128 + N when its last command died of signal N:
+        // say so, since that is what happened more often than not.
+        let signal = code
+            .checked_sub(128)
+            .and_then(|number| Signal::try_from(number).ok());
+        return match signal {
+            Some(signal) => format!(
+                "exited with status {code} (a shell's status for a command killed by {})",
+                signal_name(signal as i32)
+            ),
+            None => format!("exited with status {code}"),
+        };
     }
     match status.signal() {
         Some(number) => {
-            let name = Signal::try_from(number)
-                .map_or_else(|_| format!("{number}"), |signal| signal.as_str().to_owned());
             let core = if status.core_dumped() {
-                " (core dumped)"
+                ", core dumped"
             } else {
                 ""
             };
-            format!("killed by signal {name}{core}")
+            format!("killed by {}{core}", signal_name(number))
         }
         None => format!("ended with {status}"),
+    }
+}
+
+/// `signal 9 (SIGKILL)`, or `signal 40` for one without a name.
+fn signal_name(number: i32) -> String {
+    match Signal::try_from(number) {
+        Ok(signal) => format!("signal {number} ({signal})"),
+        Err(_) => format!("signal {number}"),
     }
 }
 
@@ -270,11 +336,19 @@ mod tests {
         );
 
         let mut command = Command::new("/bin/sh");
+        command.args(["-c", "sleep 100 & kill -SEGV $!; wait $!"]);
+        let (mut group, _pipes) = ProcessGroup::spawn(&mut command).expect("spawns");
+        assert_eq!(
+            describe_exit(group.wait().await.expect("waits")),
+            "exited with status 139 (a shell's status for a command killed by signal 11 (SIGSEGV))"
+        );
+
+        let mut command = Command::new("/bin/sh");
         command.args(["-c", "kill -KILL $$"]);
         let (mut group, _pipes) = ProcessGroup::spawn(&mut command).expect("spawns");
         assert_eq!(
             describe_exit(group.wait().await.expect("waits")),
-            "killed by signal SIGKILL"
+            "killed by signal 9 (SIGKILL)"
         );
     }
 }

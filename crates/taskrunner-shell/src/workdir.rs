@@ -71,11 +71,46 @@ impl WorkingDir {
         self.root.join(RUNNER_DIR).join(stream)
     }
 
-    /// Removes the directory and everything in it.
+    /// Removes the directory and everything in it — also when the command
+    /// made parts of it read-only (`chmod -R a-w .`): on a first failure,
+    /// every directory below is made writable again and the removal is
+    /// retried. Symbolic links are removed, never followed.
     pub(crate) async fn remove(&self) -> io::Result<()> {
+        match tokio::fs::remove_dir_all(&self.root).await {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(error) => {
+                tracing::debug!(dir = %self.root.display(), %error, "making the working directory writable to remove it");
+            }
+            Ok(()) => return Ok(()),
+        }
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || make_writable(&root))
+            .await
+            .map_err(io::Error::other)?;
         match tokio::fs::remove_dir_all(&self.root).await {
             Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
             _ => Ok(()),
+        }
+    }
+}
+
+/// Gives the owner full access to `root` and every directory below it, as
+/// far as it can (entries it cannot reach are left for the retry to report).
+fn make_writable(root: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut pending = vec![root.to_owned()];
+    while let Some(dir) = pending.pop() {
+        // symlink_metadata: a link is not a directory to descend into.
+        let Ok(metadata) = std::fs::symlink_metadata(&dir) else {
+            continue;
+        };
+        if !metadata.is_dir() {
+            continue;
+        }
+        let mode = metadata.permissions().mode() | 0o700;
+        let _ignored = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode));
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            pending.extend(entries.flatten().map(|entry| entry.path()));
         }
     }
 }
@@ -103,5 +138,22 @@ mod tests {
         );
         assert_eq!(dir.script(None), Path::new("/w/.taskrunner/script/script"));
         assert_eq!(dir.staging("output", 2), Path::new("/w/staging/output2"));
+    }
+
+    #[tokio::test]
+    async fn read_only_directories_are_removed_too() {
+        use std::os::unix::fs::PermissionsExt;
+        let temp = tempfile::tempdir().expect("tempdir");
+        let root = temp.path().join("work");
+        std::fs::create_dir_all(root.join("a/b")).expect("mkdir");
+        std::fs::write(root.join("a/b/file"), "x").expect("write");
+        for dir in [root.join("a/b"), root.join("a"), root.clone()] {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o500)).expect("chmod");
+        }
+        WorkingDir { root: root.clone() }
+            .remove()
+            .await
+            .expect("removes");
+        assert!(!root.exists());
     }
 }

@@ -73,7 +73,7 @@ async fn death_by_signal_is_named() {
             .expect("runs"),
     );
     assert_eq!(id, error_id::SHELL_COMMAND_FAILED);
-    assert_eq!(message, "command killed by signal SIGTERM");
+    assert_eq!(message, "command killed by signal 15 (SIGTERM)");
 }
 
 #[tokio::test]
@@ -342,7 +342,7 @@ async fn preconditions_hold_on_exit_0_and_are_false_otherwise() {
             .expect("runs"),
     );
     assert_eq!(id, error_id::SHELL_COMMAND_FAILED);
-    assert_eq!(message, "command killed by signal SIGKILL");
+    assert_eq!(message, "command killed by signal 9 (SIGKILL)");
 
     let (id, _) = error(run(&precondition, &[]).await);
     assert_eq!(id, error_id::INVALID_SHELL_COMMAND);
