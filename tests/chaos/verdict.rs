@@ -1,0 +1,231 @@
+//! The verdict of a chaos run: the counts, from the service's own records
+//! (its lease ledger, its audit, and the statuses it describes), set out as
+//! a table with what each count must be.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use datapipeline_local::{Audit, LeaseEnd, Ledger};
+
+use super::observe::Described;
+use super::workload::Submitted;
+
+/// Statuses an instance or attempt ends in.
+const END_STATES: &[&str] = &[
+    "FINISHED",
+    "FAILED",
+    "TIMEDOUT",
+    "CANCELED",
+    "CASCADE_FAILED",
+    "SKIPPED",
+];
+
+/// What the harness saw besides the service's records.
+#[derive(Debug, Default)]
+pub(crate) struct HarnessFacts {
+    /// `taskrunner` processes started.
+    pub(crate) runners_started: usize,
+    /// SIGKILLs sent.
+    pub(crate) runners_killed: usize,
+    /// Lines of runner standard error reporting a panic.
+    pub(crate) panics: Vec<String>,
+    /// Runners that did not exit 0 when stopped at the end.
+    pub(crate) unclean_exits: Vec<String>,
+}
+
+/// What the service described at the end, per pipeline id.
+#[derive(Debug, Default)]
+pub(crate) struct ServiceView {
+    /// `@pipelineState` by pipeline id.
+    pub(crate) pipeline_states: BTreeMap<String, String>,
+    /// Instances by pipeline id.
+    pub(crate) instances: BTreeMap<String, BTreeMap<String, Described>>,
+    /// Attempts by pipeline id.
+    pub(crate) attempts: BTreeMap<String, BTreeMap<String, Described>>,
+}
+
+/// One row: a count, and what it must be (`None`: any value).
+#[derive(Debug)]
+pub(crate) struct Row {
+    label: String,
+    value: u64,
+    expected: Option<u64>,
+}
+
+/// The table.
+#[derive(Debug, Default)]
+pub(crate) struct Verdict {
+    rows: Vec<Row>,
+}
+
+impl Verdict {
+    fn row(&mut self, label: &str, value: u64, expected: Option<u64>) {
+        self.rows.push(Row {
+            label: label.to_owned(),
+            value,
+            expected,
+        });
+    }
+
+    /// Builds the table.
+    pub(crate) fn new(
+        pipelines: &[Submitted],
+        view: &ServiceView,
+        ledger: &Ledger,
+        audit: &Audit,
+        facts: &HarnessFacts,
+    ) -> Self {
+        let mut verdict = Self::default();
+        let tasks: usize = pipelines.iter().map(|p| p.plan.components.len()).sum();
+        let to_finish = pipelines
+            .iter()
+            .flat_map(|p| &p.plan.components)
+            .filter(|c| c.expected == "FINISHED")
+            .count() as u64;
+        let finished_pipelines = view
+            .pipeline_states
+            .values()
+            .filter(|state| *state == "FINISHED")
+            .count();
+        let (mut ended, mut as_expected, mut attempts, mut attempts_ended) = (0, 0, 0, 0);
+        for pipeline in pipelines {
+            let expected: BTreeMap<&str, &str> = pipeline
+                .plan
+                .components
+                .iter()
+                .map(|c| (c.id.as_str(), c.expected))
+                .collect();
+            for instance in view.instances.get(&pipeline.id).into_iter().flatten() {
+                let described = instance.1;
+                ended += u64::from(END_STATES.contains(&described.status.as_str()));
+                as_expected += u64::from(
+                    expected.get(described.component.as_str()) == Some(&described.status.as_str()),
+                );
+            }
+            for attempt in view.attempts.get(&pipeline.id).into_iter().flatten() {
+                attempts += 1;
+                attempts_ended += u64::from(END_STATES.contains(&attempt.1.status.as_str()));
+            }
+        }
+        let counts = ledger.counts();
+        let holders: BTreeSet<&str> = ledger
+            .records()
+            .iter()
+            .filter_map(|record| record.holder.as_deref())
+            .collect();
+        let unrequeued = ledger
+            .records()
+            .iter()
+            .filter(|r| matches!(r.end, Some((LeaseEnd::Expired { requeued: false }, _))))
+            .count() as u64;
+        let tasks = tasks as u64;
+        let pipelines = pipelines.len() as u64;
+
+        verdict.row("tasks submitted", tasks, None);
+        verdict.row(
+            "pipelines FINISHED",
+            finished_pipelines as u64,
+            Some(pipelines),
+        );
+        verdict.row("instances in an end state", ended, Some(tasks));
+        verdict.row(
+            "instances with their expected status",
+            as_expected,
+            Some(tasks),
+        );
+        verdict.row("attempts", attempts, None);
+        verdict.row("attempts in an end state", attempts_ended, Some(attempts));
+        verdict.row(
+            "attempts FINISHED (audit)",
+            audit.attempts_finished,
+            Some(to_finish),
+        );
+        verdict.row("leases granted", counts.granted, None);
+        verdict.row("  acknowledged", counts.acknowledged, None);
+        verdict.row("  ended by SetTaskStatus", counts.ended_by_status, None);
+        verdict.row("  lapsed and requeued", counts.expired_and_requeued, None);
+        verdict.row(
+            "  reassignments (grants after a lapse)",
+            counts.reassignments,
+            None,
+        );
+        verdict.row("tasks lost: leases never ended", counts.live, Some(0));
+        verdict.row("tasks lost: lapsed, never requeued", unrequeued, Some(0));
+        verdict.row(
+            "leases held twice at once",
+            counts.overlapping_grants,
+            Some(0),
+        );
+        verdict.row(
+            "statuses fenced (lease lost or ended)",
+            counts.statuses_fenced,
+            None,
+        );
+        verdict.row(
+            "statuses for taskIds never granted",
+            counts.statuses_unknown,
+            Some(0),
+        );
+        verdict.row(
+            "statuses accepted after the lease was lost",
+            counts.statuses_after_loss,
+            Some(0),
+        );
+        verdict.row(
+            "finished tasks run again",
+            counts.runs_after_finish,
+            Some(audit.reruns),
+        );
+        verdict.row(
+            "ledger and audit disagree on lapses",
+            counts.expired.abs_diff(audit.leases_expired),
+            Some(0),
+        );
+        verdict.row("distinct lease holders", holders.len() as u64, None);
+        verdict.row(
+            "runner processes started",
+            facts.runners_started as u64,
+            None,
+        );
+        verdict.row(
+            "runner processes SIGKILLed",
+            facts.runners_killed as u64,
+            None,
+        );
+        verdict.row("runner panics", facts.panics.len() as u64, Some(0));
+        verdict.row(
+            "runners not exiting 0 at the end",
+            facts.unclean_exits.len() as u64,
+            Some(0),
+        );
+        verdict
+    }
+
+    /// The rows whose count is not what it must be.
+    pub(crate) fn failures(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|row| row.expected.is_some_and(|expected| expected != row.value))
+            .map(|row| {
+                let expected = row.expected.unwrap_or_default();
+                format!("{}: {} (must be {expected})", row.label.trim(), row.value)
+            })
+            .collect()
+    }
+
+    /// The table, as text.
+    pub(crate) fn table(&self) -> String {
+        let mut text = String::new();
+        let _ = writeln!(text, "| check | count | must be |");
+        let _ = writeln!(text, "|---|---:|---:|");
+        for row in &self.rows {
+            let expected = row.expected.map_or_else(String::new, |e| e.to_string());
+            let mark = match row.expected {
+                Some(expected) if expected != row.value => " ✗",
+                _ => "",
+            };
+            let _ = writeln!(text, "| {} | {}{mark} | {expected} |", row.label, row.value);
+        }
+        text
+    }
+}
