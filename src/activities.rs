@@ -24,6 +24,7 @@ pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder
         kill_grace: DEFAULT_KILL_GRACE.min(tuning.cancel_grace / 2),
         storage: tuning.storage.clone(),
         attempt_log_uri: tuning.attempt_log_uri.clone(),
+        max_output_bytes: tuning.max_output_bytes,
         ..ShellConfig::default()
     });
     builder

@@ -218,6 +218,18 @@ pub(crate) struct Tuning {
     #[arg(long = "pass-aws-credentials")]
     pub(crate) pass_aws_credentials: bool,
 
+    /// The most bytes one attempt writes to each of its stdout and stderr
+    /// files (default 1 GiB): past it the file ends with a truncation line
+    /// and the rest of the output is read and discarded.
+    #[arg(
+        long = "max-output-bytes",
+        alias = "maxOutputBytes",
+        value_name = "BYTES",
+        default_value_t = taskrunner_shell::DEFAULT_MAX_OUTPUT_BYTES,
+        env = "TASKRUNNER_MAX_OUTPUT_BYTES"
+    )]
+    pub(crate) max_output_bytes: u64,
+
     /// The S3 endpoint URL, for S3-compatible stores (path-style
     /// addressing), e.g. http://127.0.0.1:9000. Not the Data Pipeline
     /// --endpoint. In `local` mode, giving it enables s3:// URIs.

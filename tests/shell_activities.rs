@@ -320,6 +320,49 @@ async fn stdout_and_stderr_go_to_local_files() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_output_bytes_caps_each_output_file() {
+    let service = service().await;
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out.txt");
+    let pipeline = submit(
+        &service.client,
+        "capped",
+        vec![
+            on_demand_default("capped"),
+            shell(
+                "Flood",
+                "yes | head -c 100000; exit 1",
+                vec![string("stdout", &display(&out))],
+            ),
+        ],
+    )
+    .await;
+    let mut runner = Taskrunner::against(&service, "capped", &["--maxOutputBytes", "1000"]);
+
+    let status = wait_for_status(
+        &service.client,
+        &pipeline,
+        "Flood",
+        &["FINISHED", "FAILED"],
+        TASK_LIMIT,
+    )
+    .await;
+    assert_eq!(status, "FAILED", "{}", runner.output());
+    let message = attempt_field(&service.client, &pipeline, "Flood", "errorMessage")
+        .await
+        .unwrap_or_default();
+    assert!(
+        message.contains("stdout truncated after 1000 bytes"),
+        "{message}"
+    );
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.starts_with("y\ny\n"), "{written}");
+    assert!(written.len() < 1200, "{}", written.len());
+    assert!(written.contains("[taskrunner: output truncated after 1000 bytes"));
+    runner.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staging_copies_local_input_and_output_directories() {
     let service = service().await;
     let scratch = tempfile::tempdir().unwrap();
