@@ -17,6 +17,9 @@
 //!    `DATAPIPELINE_SCHEDULED_START_TIME` (`@scheduledStartTime`) and
 //!    `DATAPIPELINE_SCHEDULED_END_TIME` (`@scheduledEndTime`).
 //! 4. The staging directories, `INPUT1_STAGING_DIR`, `OUTPUT1_STAGING_DIR`, …
+//! 5. `TASKRUNNER_ATTEMPT_TOKEN`, added when the process is started (in
+//!    `process.rs`): how the runner finds the command's processes that
+//!    left its group.
 //!
 //! The task id is never passed: it is the lease's handle, a secret of the
 //! runner. Values containing a NUL byte cannot be passed and are dropped.

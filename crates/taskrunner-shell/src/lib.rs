@@ -17,7 +17,7 @@
 //! | `command` | run as `SHELL -c COMMAND sh ARG1 ARG2 …` |
 //! | `scriptUri` | a local path, `file://` or `s3://` URI; copied into the working directory and run as `SHELL SCRIPT ARG1 …` |
 //! | `scriptArgument` | repeated: `$1`, `$2`, … in order, passed verbatim (never parsed by a shell) |
-//! | `stdout`, `stderr` | a local path (appended to, parent directories created) or an `s3://` URI (uploaded after the run); unset: stdout discarded, stderr only kept as its tail |
+//! | `stdout`, `stderr` | a local path (appended to, parent directories created) or an `s3://` URI (uploaded after the run); unset: stdout discarded, stderr only kept as its tail; at most [`ShellConfig::max_output_bytes`] per attempt each |
 //! | `stage` | `true`: `input`/`output` data nodes staged (see below) |
 //! | `input`, `output` | references to data nodes with a `directoryPath` or `filePath` |
 //!
@@ -40,9 +40,15 @@
 //! | killed by a signal | `FAILED`, `ShellCommandFailed` | `FAILED`, `ShellCommandFailed` |
 //!
 //! The `ShellCommandFailed` errorMessage is `command exited with status N`
-//! or `command killed by signal SIGNAME`, then `; stderr: ` and the last
-//! [`ShellConfig::max_stderr_tail`] bytes of stderr; the errorStackTrace is
-//! the last 1,024 characters of that tail. Failures around the command
+//! (with `(a shell's status for a command killed by signal 9 (SIGKILL))`
+//! for 128 + a signal number) or `command killed by signal 9 (SIGKILL)`
+//! (`, core dumped` when it did); then `; stdout truncated after N bytes
+//! (the output limit)` for each capped stream, `; killed N processes it
+//! left running outside its process group` when it left any; then
+//! `; stderr: ` and the last [`ShellConfig::max_stderr_tail`] bytes of
+//! stderr, as text within the model's pattern (invalid UTF-8 and control
+//! characters become `�`). The errorStackTrace is the last 1,024
+//! characters of that tail. Failures around the command
 //! (fetching the script, staging, writing output, starting the shell) have
 //! their own [`error_id`]s.
 //!
@@ -51,8 +57,9 @@
 //! Each attempt runs in its task's scratch directory
 //! ([`TaskContext::ensure_scratch_dir`](taskrunner_activity::TaskContext::ensure_scratch_dir)),
 //! which also holds the staging directories and the fetched script. It is
-//! removed after the run (also after a cancellation, but not when the task
-//! future is dropped mid-run) unless [`ShellConfig::keep_working_dir`].
+//! removed after the run (also after a cancellation, and also when the
+//! command made it read-only, but not when the task future is dropped
+//! mid-run) unless [`ShellConfig::keep_working_dir`].
 //!
 //! # The environment
 //!
@@ -71,7 +78,9 @@
 //!   `DATAPIPELINE_INSTANCE_ID` (`@instanceParent`),
 //!   `DATAPIPELINE_SCHEDULED_START_TIME` and
 //!   `DATAPIPELINE_SCHEDULED_END_TIME` (the last four when the attempt
-//!   carries them); then the staging directories.
+//!   carries them); then the staging directories; then
+//!   `TASKRUNNER_ATTEMPT_TOKEN`, a value unique to the attempt by which the
+//!   runner finds the command's processes (see below).
 //! - Never: the task id (the lease's handle). stdin is `/dev/null`.
 //!
 //! # Stopping
@@ -90,8 +99,30 @@
 //!
 //! When the shell exits on its own, whatever it left running in its group
 //! (`sleep 100 &`) is SIGKILLed. If the task future is dropped mid-run, the
-//! group is SIGKILLed and tokio reaps the shell. Processes that leave the
-//! group (`setsid`, `set -m`) are beyond reach.
+//! group is SIGKILLed and tokio reaps the shell.
+//!
+//! Processes that leave the group (`setsid`, `set -m`, daemons) are found
+//! by their `TASKRUNNER_ATTEMPT_TOKEN` in `/proc/PID/environ` and SIGKILLed
+//! right after the group, in every one of those cases: nothing the command
+//! started is left running when the attempt ends. What still escapes — a
+//! process started with a fresh environment (`env -i`, `systemd-run`,
+//! `ssh`), one that overwrites its environment block, one of another user
+//! — is listed in `docs/ACTIVITIES.md`, "Hostile commands".
+//!
+//! # Output
+//!
+//! Output is streamed through a 64 KiB buffer, never held: memory stays
+//! flat whatever a command writes. Each file an attempt writes (a local
+//! `stdout`/`stderr`, an `s3://` spool, an attempt log) takes at most
+//! [`ShellConfig::max_output_bytes`] (default 1 GiB), then a one-line
+//! truncation marker; the rest of the stream is read and discarded, so the
+//! command never blocks on a full pipe and is not killed for it.
+//!
+//! # Scripts
+//!
+//! A `scriptUri` must name a regular file of at most 16 MiB; a directory or
+//! a larger file fails with `ScriptFetchFailed` (a local one before it is
+//! copied, an `s3://` one once downloaded, and it is deleted).
 //!
 //! # Example
 //!
