@@ -32,6 +32,15 @@ impl Clock {
         }
     }
 
+    /// A clock whose pipeline time now is `time`: a service resuming from
+    /// its state file carries on from where its pipeline time had got to.
+    pub(crate) fn resumed(scale: f64, time: NaiveDateTime) -> Self {
+        Self {
+            origin_time: truncate(time),
+            ..Self::new(scale)
+        }
+    }
+
     /// The pipeline time at `instant`, to the second, as every timestamp
     /// field is written.
     pub(crate) fn time_at(&self, instant: Instant) -> NaiveDateTime {

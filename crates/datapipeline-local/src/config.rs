@@ -1,14 +1,17 @@
 //! Everything about the service that a test or an operator may want to change.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::faults::FaultPlan;
 
-/// The service's configuration: timing, limits, faults and authentication.
+/// The service's configuration: timing, limits, faults, authentication and
+/// where the state is kept.
 ///
 /// `Config::default()` behaves like AWS: 90-second long polls, a 2-minute
 /// acknowledgement deadline, a 15-minute default `reportProgressTimeout`,
-/// pipeline time running at wall-clock speed, and the documented limits.
+/// pipeline time running at wall-clock speed, and the documented limits;
+/// it keeps its state in memory only.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// Durations, and how fast pipeline time runs.
@@ -19,6 +22,13 @@ pub struct Config {
     pub faults: FaultPlan,
     /// When set, requests must be signed (SigV4) with these credentials.
     pub credentials: Option<Credentials>,
+    /// When set, the state (pipelines, definitions, instances, attempts,
+    /// leases, queues, timers, runners, counters) is kept in this SQLite
+    /// file, created if missing and loaded at start, and every change is
+    /// committed before the response that reports it, so a restart (a
+    /// SIGKILL included) loses nothing a client was told. When `None`, the
+    /// state lives in memory only.
+    pub state: Option<PathBuf>,
 }
 
 /// The service's durations. Every one of them can be shortened so that tests

@@ -1,6 +1,7 @@
 //! `datapipeline-local`: a local, wire-compatible AWS Data Pipeline service.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -85,6 +86,14 @@ struct Arguments {
     #[arg(long)]
     no_limits: bool,
 
+    /// Keep the state in this SQLite file, created if missing: pipelines,
+    /// definitions, instances, attempts, leases and queues survive a
+    /// restart, a kill -9 included. Every answer is sent after its change is
+    /// committed. Live leases keep their taskIds and get a fresh timeout at
+    /// restart. Without it, the state lives in memory only.
+    #[arg(long, value_name = "PATH", env = "DATAPIPELINE_LOCAL_STATE")]
+    state: Option<PathBuf>,
+
     /// Runner ids whose heartbeats answer `terminate: true`. Repeatable.
     #[arg(long = "terminate-runner", value_name = "TASKRUNNER_ID")]
     terminate_runners: Vec<String>,
@@ -135,6 +144,7 @@ async fn run(arguments: Arguments) -> ExitCode {
                 access_key_id,
                 secret_access_key,
             }),
+        state: arguments.state,
     };
     if !(config.timing.work_time_scale.is_finite() && config.timing.work_time_scale > 0.0) {
         eprintln!(

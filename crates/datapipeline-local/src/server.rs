@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::error::ServiceError;
+use crate::persist::StateError;
 use crate::protocol::request::failure;
 use crate::service::{Core, Reply};
 use crate::state::{Audit, Ledger, RunnerRecord};
@@ -36,6 +37,10 @@ pub enum StartError {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// The state file (`Config::state`, `--state`) cannot be used: see
+    /// [`StateError`] for each reason and what to do.
+    #[error(transparent)]
+    State(#[from] StateError),
 }
 
 /// A running service. Dropping the handle leaves the service running until
@@ -48,18 +53,21 @@ pub struct ServiceHandle {
     timers: JoinHandle<()>,
 }
 
-/// Starts the service on `address` (port 0 picks a free port).
+/// Starts the service on `address` (port 0 picks a free port). With
+/// `config.state`, the state file is opened (created if missing) and its
+/// state loaded first.
 ///
 /// # Errors
+/// [`StartError::State`] when the state file cannot be used,
 /// [`StartError::Bind`] when the address cannot be bound.
 pub async fn start_on(address: SocketAddr, config: Config) -> Result<ServiceHandle, StartError> {
+    let core = Arc::new(Core::open(&config)?);
     let listener = TcpListener::bind(address)
         .await
         .map_err(|source| StartError::Bind { address, source })?;
     let address = listener
         .local_addr()
         .map_err(|source| StartError::Bind { address, source })?;
-    let core = Arc::new(Core::new(&config));
     let timers = tokio::spawn(core.clone().drive_timers());
     let server = tokio::spawn(serve(listener, core.clone()));
     tracing::info!(%address, "datapipeline-local listening");
@@ -74,7 +82,7 @@ pub async fn start_on(address: SocketAddr, config: Config) -> Result<ServiceHand
 /// Starts the service on `127.0.0.1` and a free port: what tests want.
 ///
 /// # Errors
-/// [`StartError::Bind`] when no port can be bound.
+/// As [`start_on`].
 pub async fn start(config: Config) -> Result<ServiceHandle, StartError> {
     start_on(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
 }

@@ -14,8 +14,10 @@ use crate::auth;
 use crate::clock::Clock;
 use crate::config::{Config, Credentials, Timing};
 use crate::error::ServiceError;
+use crate::error::ServiceResult;
 use crate::faults::{Fault, FaultInjector};
 use crate::ops::{dispatch, operation};
+use crate::persist::{StateError, Store};
 use crate::protocol::request::{check_content_type, failure, success, target};
 use crate::state::State;
 
@@ -33,6 +35,9 @@ pub(crate) enum Reply {
 pub(crate) struct Core {
     /// Everything the service knows; see [`State`] for the locking rules.
     state: Mutex<State>,
+    /// The state file, with `--state`. Locked only while `state` is held,
+    /// after it, so that commits happen in the order of the changes.
+    store: Option<Mutex<Store>>,
     pub(crate) timing: Timing,
     faults: FaultInjector,
     credentials: Option<Credentials>,
@@ -44,14 +49,31 @@ pub(crate) struct Core {
 }
 
 impl Core {
+    /// A core whose state lives in memory only, whatever `config.state`
+    /// says.
     pub(crate) fn new(config: &Config) -> Self {
         let clock = Clock::new(config.timing.time_scale);
+        let state = State::new(clock, config.timing.clone(), config.limits.clone());
+        Self::assemble(config, state, None)
+    }
+
+    /// A core for `config`: with `config.state`, the state file is opened
+    /// or created and its state loaded.
+    ///
+    /// # Errors
+    /// A [`StateError`] naming the state file when it cannot be used.
+    pub(crate) fn open(config: &Config) -> Result<Self, StateError> {
+        let Some(path) = &config.state else {
+            return Ok(Self::new(config));
+        };
+        let (store, state) = Store::open(path, &config.timing, &config.limits)?;
+        Ok(Self::assemble(config, state, Some(store)))
+    }
+
+    fn assemble(config: &Config, state: State, store: Option<Store>) -> Self {
         Self {
-            state: Mutex::new(State::new(
-                clock,
-                config.timing.clone(),
-                config.limits.clone(),
-            )),
+            state: Mutex::new(state),
+            store: store.map(Mutex::new),
             timing: config.timing.clone(),
             faults: FaultInjector::new(&config.faults),
             credentials: config.credentials.clone(),
@@ -60,18 +82,63 @@ impl Core {
         }
     }
 
-    /// Runs `change` under the state lock, and wakes the timer driver if the
-    /// change armed a timer earlier than any before.
+    /// Runs `change` under the state lock, commits what it changed to the
+    /// state file (with `--state`) before the lock is released, and wakes
+    /// the timer driver if the change armed a timer earlier than any
+    /// before. A failed commit is logged; callers whose result goes to a
+    /// client use [`Core::with_state_committed`] instead.
     pub(crate) fn with_state<R>(&self, change: impl FnOnce(&mut State) -> R) -> R {
+        let (result, committed) = self.locked(change);
+        if let Err(error) = committed {
+            tracing::error!(%error, "a change could not be committed; it will be retried");
+        }
+        result
+    }
+
+    /// As [`Core::with_state`], for a result a client will be told: when
+    /// the change cannot be committed, the client gets InternalFailure
+    /// rather than an answer the state file does not back.
+    pub(crate) fn with_state_committed<R>(
+        &self,
+        change: impl FnOnce(&mut State) -> ServiceResult<R>,
+    ) -> ServiceResult<R> {
+        let (result, committed) = self.locked(change);
+        if let Err(error) = committed {
+            tracing::error!(%error, "a change could not be committed; it will be retried");
+            return Err(ServiceError::Internal(format!(
+                "the change could not be saved: {error}"
+            )));
+        }
+        result
+    }
+
+    fn locked<R>(&self, change: impl FnOnce(&mut State) -> R) -> (R, Result<(), StateError>) {
         let mut state = self.state.lock();
         let before = state.timers.next_due();
         let result = change(&mut state);
+        let committed = self.commit(&mut state);
         let after = state.timers.next_due();
         drop(state);
         if after.is_some() && (before.is_none() || after < before) {
             self.timer_wake.notify_one();
         }
-        result
+        (result, committed)
+    }
+
+    /// Collects the changes the state recorded and writes them, or drops
+    /// them without a state file. On failure they are recorded again, so
+    /// the next commit carries them.
+    fn commit(&self, state: &mut State) -> Result<(), StateError> {
+        let changes = state.take_changes();
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let mut store = store.lock();
+        if let Err(error) = store.save(state, &changes) {
+            state.restore_changes(changes);
+            return Err(error);
+        }
+        Ok(())
     }
 
     /// Fires timers as they come due, until shutdown.

@@ -36,6 +36,12 @@ pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
             Some(time.naive_utc())
         }
     };
-    state.scheduler(id)?.activate(overrides.as_deref(), start)?;
+    let activated = state.scheduler(id)?.activate(overrides.as_deref(), start);
+    // Activation replaces the active definition, components and parameters
+    // (also when it fails part way): `--state` writes them only when told.
+    if let Ok(pipeline) = state.pipeline_mut(id) {
+        pipeline.definitions_changed = true;
+    }
+    activated?;
     Ok(json!({}))
 }

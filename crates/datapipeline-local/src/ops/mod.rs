@@ -79,7 +79,7 @@ macro_rules! operations {
                 $(
                     Operation::$variant => {
                         let input = decode(body)?;
-                        core.with_state(|state| $module::handle(state, input))
+                        core.with_state_committed(|state| $module::handle(state, input))
                     }
                 )*
             }

@@ -40,7 +40,9 @@ pub(super) async fn handle(core: &Core, input: Input) -> ServiceResult<Value> {
         let notified = notify.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        if let Some(task) = core.with_state(|state| state.lease_next(&worker_group, hostname)) {
+        let leased =
+            core.with_state_committed(|state| Ok(state.lease_next(&worker_group, hostname)))?;
+        if let Some(task) = leased {
             return Ok(task_json(&task));
         }
         tokio::select! {

@@ -30,7 +30,9 @@ pub(super) fn handle(state: &mut State, input: Input) -> ServiceResult<Value> {
     state.pipeline(id)?;
     let report = validate(&definition);
     if !report.errored() {
-        state.pipeline_mut(id)?.latest = Some(definition);
+        let pipeline = state.pipeline_mut(id)?;
+        pipeline.latest = Some(definition);
+        pipeline.definitions_changed = true;
     }
     Ok(report_json(&report))
 }

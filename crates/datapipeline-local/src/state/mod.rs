@@ -8,14 +8,16 @@
 //! await; long polls wait on a per-worker-group `Notify` outside it.
 
 pub(crate) mod audit;
+pub(crate) mod changes;
 pub(crate) mod ledger;
 pub(crate) mod pipeline;
 pub(crate) mod queue;
 pub(crate) mod run;
 pub(crate) mod runners;
 pub(crate) mod timers;
+pub(crate) mod tracked;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::clock::Clock;
@@ -29,12 +31,15 @@ pub(crate) use queue::{AttemptKey, Queues};
 pub use runners::RunnerRecord;
 pub(crate) use runners::Runners;
 pub(crate) use timers::{TimerEvent, Timers};
+pub(crate) use tracked::Tracked;
 
 /// Everything the service knows.
 #[derive(Debug)]
 pub(crate) struct State {
     /// Live pipelines by id, in id order (ListPipelines pages through them).
-    pub(crate) pipelines: BTreeMap<String, Pipeline>,
+    /// Every change to a pipeline goes through [`Tracked::get_mut`], which
+    /// records its id for `--state`.
+    pub(crate) pipelines: Tracked<Pipeline>,
     /// Ids of deleted pipelines: later calls answer PipelineDeletedException.
     pub(crate) deleted: HashSet<String>,
     /// (name, uniqueId) → pipeline id, for CreatePipeline's idempotency.
@@ -58,7 +63,7 @@ pub(crate) struct State {
 impl State {
     pub(crate) fn new(clock: Clock, timing: Timing, limits: Limits) -> Self {
         Self {
-            pipelines: BTreeMap::new(),
+            pipelines: Tracked::default(),
             deleted: HashSet::new(),
             unique_ids: HashMap::new(),
             leases: HashMap::new(),

@@ -58,6 +58,10 @@ pub(crate) struct Pipeline {
     /// How many times the pipeline was activated.
     pub(crate) activations: u32,
     pub(crate) run: Run,
+    /// Whether `latest`, `active`, or the run's components or parameters
+    /// changed since the state file last had them: they are written only
+    /// then, being large and rarely changed (see [`crate::persist`]).
+    pub(crate) definitions_changed: bool,
 }
 
 impl Pipeline {
@@ -75,6 +79,7 @@ impl Pipeline {
             last_activation: None,
             activations: 0,
             run: Run::default(),
+            definitions_changed: true,
         }
     }
 

@@ -8,6 +8,7 @@ use tokio::time::Instant;
 
 use crate::clock::format_time;
 use crate::model::{Field, PipelineObject, Status};
+use crate::state::tracked::Tracked;
 
 /// What an instance is for, which decides how it moves through its states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,8 +103,10 @@ pub(crate) struct Run {
     pub(crate) components: BTreeMap<String, PipelineObject>,
     /// Parameter values in force for this activation.
     pub(crate) parameters: BTreeMap<String, Vec<String>>,
-    pub(crate) instances: BTreeMap<String, Instance>,
-    pub(crate) attempts: BTreeMap<String, Attempt>,
+    /// Instances by id; changes are recorded for `--state`.
+    pub(crate) instances: Tracked<Instance>,
+    /// Attempts by id; changes are recorded for `--state`.
+    pub(crate) attempts: Tracked<Attempt>,
     /// Instance id → the instances waiting on it.
     pub(crate) dependents: HashMap<String, Vec<String>>,
     /// Per scheduled component: the start of the next period to create.

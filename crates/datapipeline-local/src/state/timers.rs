@@ -32,7 +32,7 @@ pub(crate) enum TimerEvent {
     },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Entry {
     at: Instant,
     /// Breaks ties in insertion order, so equal deadlines fire first-in
@@ -61,22 +61,79 @@ impl Ord for Entry {
     }
 }
 
+/// A change to the set of armed timers, kept for `--state` (see
+/// [`crate::persist`]): the state file holds one row per armed timer.
+#[derive(Debug, Clone)]
+pub(crate) enum TimerChange {
+    /// Timer `sequence` was armed for `at`.
+    Armed {
+        sequence: u64,
+        at: Instant,
+        event: TimerEvent,
+    },
+    /// Timer `sequence` fired (was taken from the heap).
+    Fired { sequence: u64 },
+}
+
 /// A min-heap of timers.
 #[derive(Debug, Default)]
 pub(crate) struct Timers {
     heap: BinaryHeap<Reverse<Entry>>,
     sequence: u64,
+    /// Changes since the last [`Timers::take_changes`], oldest first.
+    changes: Vec<TimerChange>,
 }
 
 impl Timers {
     /// Arms a timer.
     pub(crate) fn arm(&mut self, at: Instant, event: TimerEvent) {
         self.sequence += 1;
+        self.changes.push(TimerChange::Armed {
+            sequence: self.sequence,
+            at,
+            event: event.clone(),
+        });
         self.heap.push(Reverse(Entry {
             at,
             sequence: self.sequence,
             event,
         }));
+    }
+
+    /// Timers as a load from the state file found them: (sequence, due,
+    /// event). Later timers are numbered after the highest.
+    pub(crate) fn restored(entries: Vec<(u64, Instant, TimerEvent)>) -> Self {
+        let sequence = entries
+            .iter()
+            .map(|(sequence, ..)| *sequence)
+            .max()
+            .unwrap_or(0);
+        let heap = entries
+            .into_iter()
+            .map(|(sequence, at, event)| {
+                Reverse(Entry {
+                    at,
+                    sequence,
+                    event,
+                })
+            })
+            .collect();
+        Self {
+            heap,
+            sequence,
+            changes: Vec::new(),
+        }
+    }
+
+    /// The changes since the last call, oldest first; clears the record.
+    pub(crate) fn take_changes(&mut self) -> Vec<TimerChange> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Puts back changes whose write failed, ahead of any newer ones.
+    pub(crate) fn restore_changes(&mut self, mut changes: Vec<TimerChange>) {
+        changes.append(&mut self.changes);
+        self.changes = changes;
     }
 
     /// Takes the earliest timer due at or before `now`.
@@ -86,7 +143,11 @@ impl Timers {
             .peek()
             .is_some_and(|Reverse(entry)| entry.at <= now)
         {
-            self.heap.pop().map(|Reverse(entry)| entry.event)
+            let Reverse(entry) = self.heap.pop()?;
+            self.changes.push(TimerChange::Fired {
+                sequence: entry.sequence,
+            });
+            Some(entry.event)
         } else {
             None
         }

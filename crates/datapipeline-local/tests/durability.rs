@@ -1,0 +1,385 @@
+//! `--state PATH`: a restart, a SIGKILL of the binary included, loses
+//! nothing a client was told; a state file that cannot be used stops the
+//! service with an error naming it.
+
+mod support;
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use aws_sdk_datapipeline::operation::report_task_progress::ReportTaskProgressError;
+use aws_sdk_datapipeline::types::TaskStatus;
+use aws_sdk_datapipeline::Client;
+use datapipeline_local::{start, Config, StartError, StateError, Timing};
+use support::*;
+
+/// Long deadlines, so that nothing lapses while a test restarts the
+/// service; short long polls, so that an empty queue answers quickly.
+fn durable_timing() -> Timing {
+    Timing {
+        long_poll_wait: Duration::from_millis(200),
+        ack_timeout: Duration::from_secs(120),
+        default_report_progress_timeout: Duration::from_secs(120),
+        retry_delay_floor: Duration::ZERO,
+        time_scale: 1.0,
+        work_time_scale: 1.0,
+    }
+}
+
+fn durable_config(path: &Path) -> Config {
+    Config {
+        timing: durable_timing(),
+        state: Some(path.to_path_buf()),
+        ..Config::default()
+    }
+}
+
+fn three_activities(worker_group: &str) -> Vec<aws_sdk_datapipeline::types::PipelineObject> {
+    vec![
+        on_demand_default(worker_group),
+        shell("First", "echo 1", vec![]),
+        shell("Second", "echo 2", vec![]),
+        shell("Third", "echo 3", vec![]),
+    ]
+}
+
+fn client(endpoint: &str) -> Client {
+    client_for(endpoint, "AKIDLOCAL", "local-secret")
+}
+
+/// Every task of `worker_group` until the queue is empty, attempt ids sorted.
+async fn drain(client: &Client, worker_group: &str) -> Vec<Task> {
+    let mut tasks = Vec::new();
+    while let Some(task) = poll(client, worker_group).await {
+        tasks.push(task);
+    }
+    tasks.sort_by(|left, right| left.attempt_id.cmp(&right.attempt_id));
+    tasks
+}
+
+#[tokio::test]
+async fn a_restarted_library_service_keeps_pipelines_leases_and_queues() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let path = directory.path().join("state.db");
+
+    let service = start(durable_config(&path)).await.expect("first start");
+    let first = client(&service.endpoint_url());
+    let pipeline = activate(&first, "durable", three_activities("durable")).await;
+    let held = poll(&first, "durable").await.expect("a task");
+    assert!(!ack(&first, &held).await);
+    let audit_before = service.audit();
+    drop(first);
+    service.shutdown().await;
+
+    let service = start(durable_config(&path)).await.expect("second start");
+    let second = client(&service.endpoint_url());
+    assert_eq!(service.audit(), audit_before, "the counters carry over");
+    // The same taskId still holds its lease.
+    assert!(!ack(&second, &held).await);
+    finish(&second, &held, TaskStatus::Finished).await;
+    // The other two attempts are still queued, and nothing else is.
+    let rest = drain(&second, "durable").await;
+    assert_eq!(rest.len(), 2, "{rest:?}");
+    assert!(rest.iter().all(|task| task.attempt_id != held.attempt_id));
+    for task in &rest {
+        finish(&second, task, TaskStatus::Finished).await;
+    }
+    let instances = statuses(&second, &pipeline, "INSTANCE").await;
+    assert_eq!(instances.len(), 3);
+    assert!(
+        instances.iter().all(|(_, status)| status == "FINISHED"),
+        "{instances:?}"
+    );
+    let listed = second.list_pipelines().send().await.expect("list");
+    assert_eq!(listed.pipeline_id_list.len(), 1);
+    let described = second
+        .describe_pipelines()
+        .pipeline_ids(&pipeline)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(described.pipeline_description_list[0].name, "durable");
+    let definition = second
+        .get_pipeline_definition()
+        .pipeline_id(&pipeline)
+        .send()
+        .await
+        .expect("definition");
+    assert_eq!(definition.pipeline_objects.unwrap_or_default().len(), 4);
+    // CreatePipeline is still idempotent on (name, uniqueId).
+    let again = second
+        .create_pipeline()
+        .name("durable")
+        .unique_id("durable")
+        .send()
+        .await
+        .expect("create again");
+    assert_eq!(again.pipeline_id, pipeline);
+    assert_eq!(service.audit().statuses_accepted, 3);
+    service.shutdown().await;
+}
+
+/// The `datapipeline-local` binary on a free port with `--state`; killed
+/// with SIGKILL when dropped.
+struct Binary {
+    child: Child,
+    endpoint: String,
+}
+
+impl Binary {
+    fn start(path: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_datapipeline-local"))
+            .args(["--port", "0", "--long-poll-wait", "200ms"])
+            .args(["--ack-timeout", "2m", "--report-progress-timeout", "2m"])
+            .arg("--state")
+            .arg(path)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the binary prints where it listens");
+        let endpoint = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .expect("an endpoint")
+            .to_owned();
+        assert!(endpoint.starts_with("http://"), "{line}");
+        Self { child, endpoint }
+    }
+
+    /// SIGKILL: no shutdown path runs.
+    fn kill(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary on `path`, runs `calls` against it, and kills it with
+/// SIGKILL right after their last answer.
+async fn life<T, F, Fut>(path: &Path, calls: F) -> T
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let binary = Binary::start(path);
+    let answer = calls(client(&binary.endpoint)).await;
+    binary.kill();
+    answer
+}
+
+#[tokio::test]
+async fn a_sigkilled_binary_loses_nothing_it_answered() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let path = directory.path().join("state.db");
+
+    // Killed right after PutPipelineDefinition answered.
+    let pipeline = life(&path, |client| async move {
+        define(&client, "killed", three_activities("killed")).await
+    })
+    .await;
+    // Killed right after ActivatePipeline answered.
+    life(&path, |client| {
+        let pipeline = pipeline.clone();
+        async move {
+            let definition = client
+                .get_pipeline_definition()
+                .pipeline_id(&pipeline)
+                .send()
+                .await
+                .expect("the definition survived");
+            assert_eq!(definition.pipeline_objects.unwrap_or_default().len(), 4);
+            client
+                .activate_pipeline()
+                .pipeline_id(&pipeline)
+                .send()
+                .await
+                .expect("activate");
+        }
+    })
+    .await;
+    // Killed right after PollForTask answered with a task.
+    let held = life(&path, |client| async move {
+        poll(&client, "killed")
+            .await
+            .expect("the activation survived")
+    })
+    .await;
+    // Killed right after the acknowledgement answered.
+    life(&path, |client| {
+        let held = held.clone();
+        async move { assert!(!ack(&client, &held).await, "the lease survived") }
+    })
+    .await;
+    // Killed right after SetTaskStatus answered.
+    life(&path, |client| {
+        let held = held.clone();
+        async move { finish(&client, &held, TaskStatus::Finished).await }
+    })
+    .await;
+    // Killed right after a second task was polled and acknowledged.
+    let second = life(&path, |client| async move {
+        let task = poll(&client, "killed").await.expect("a second task");
+        assert!(!ack(&client, &task).await);
+        task
+    })
+    .await;
+
+    let binary = Binary::start(&path);
+    let client = client(&binary.endpoint);
+    assert_eq!(
+        status_of(&client, &pipeline, &held.attempt_id).await,
+        "FINISHED"
+    );
+    // The finished lease is over; the second is still held.
+    let error = client
+        .report_task_progress()
+        .task_id(&held.task_id)
+        .send()
+        .await
+        .expect_err("the finished task's lease ended")
+        .into_service_error();
+    assert!(
+        matches!(error, ReportTaskProgressError::TaskNotFoundException(_)),
+        "{error:?}"
+    );
+    assert!(!ack(&client, &second).await);
+    finish(&client, &second, TaskStatus::Finished).await;
+    // Exactly one attempt is left in the queue: none lost, none doubled.
+    let rest = drain(&client, "killed").await;
+    assert_eq!(rest.len(), 1, "{rest:?}");
+    assert!(rest[0].attempt_id != held.attempt_id && rest[0].attempt_id != second.attempt_id);
+    finish(&client, &rest[0], TaskStatus::Finished).await;
+    let instances = statuses(&client, &pipeline, "INSTANCE").await;
+    assert!(
+        instances.iter().all(|(_, status)| status == "FINISHED"),
+        "{instances:?}"
+    );
+    binary.kill();
+}
+
+/// A state file with one pipeline in it, closed cleanly.
+async fn written_state_file(path: &Path) {
+    let service = start(durable_config(path)).await.expect("start");
+    let client = client(&service.endpoint_url());
+    activate(&client, "written", three_activities("written")).await;
+    drop(client);
+    service.shutdown().await;
+}
+
+async fn start_error(path: &Path) -> StateError {
+    match start(durable_config(path)).await {
+        Err(StartError::State(error)) => {
+            let message = error.to_string();
+            assert!(
+                message.contains(&path.display().to_string()),
+                "the message names the file: {message}"
+            );
+            error
+        }
+        Err(other) => panic!("not a state error: {other}"),
+        Ok(_) => panic!("{} was accepted", path.display()),
+    }
+}
+
+#[tokio::test]
+async fn unusable_state_files_are_refused_with_an_error_naming_them() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+
+    let garbage = directory.path().join("garbage.db");
+    std::fs::write(&garbage, vec![0xA5_u8; 8192]).expect("write");
+    let error = start_error(&garbage).await;
+    assert!(matches!(error, StateError::NotAStateFile { .. }), "{error}");
+    assert_eq!(
+        std::fs::read(&garbage).expect("read"),
+        vec![0xA5_u8; 8192],
+        "never overwritten"
+    );
+
+    let truncated = directory.path().join("truncated.db");
+    written_state_file(&truncated).await;
+    let length = std::fs::metadata(&truncated).expect("metadata").len();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&truncated)
+        .expect("open");
+    file.set_len(length / 2).expect("truncate");
+    drop(file);
+    let error = start_error(&truncated).await;
+    assert!(
+        matches!(
+            error,
+            StateError::Corrupt { .. } | StateError::NotAStateFile { .. }
+        ),
+        "{error}"
+    );
+
+    let error = start_error(directory.path()).await;
+    assert!(matches!(error, StateError::Open { .. }), "{error}");
+
+    let newer = directory.path().join("newer.db");
+    written_state_file(&newer).await;
+    rusqlite::Connection::open(&newer)
+        .and_then(|connection| connection.pragma_update(None, "user_version", 99))
+        .expect("set a newer version");
+    let error = start_error(&newer).await;
+    assert!(
+        matches!(error, StateError::FutureVersion { found: 99, .. }),
+        "{error}"
+    );
+
+    let foreign = directory.path().join("foreign.db");
+    rusqlite::Connection::open(&foreign)
+        .and_then(|connection| connection.execute_batch("CREATE TABLE notes (body TEXT);"))
+        .expect("another program's database");
+    let error = start_error(&foreign).await;
+    assert!(matches!(error, StateError::NotAStateFile { .. }), "{error}");
+}
+
+#[tokio::test]
+async fn a_second_service_cannot_share_a_state_file() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let path = directory.path().join("state.db");
+    let service = start(durable_config(&path)).await.expect("start");
+    let error = start_error(&path).await;
+    assert!(matches!(error, StateError::InUse { .. }), "{error}");
+    service.shutdown().await;
+}
+
+#[test]
+fn the_binary_exits_non_zero_naming_a_bad_state_file() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let garbage = directory.path().join("garbage.db");
+    std::fs::write(
+        &garbage,
+        b"not a database, not at all; just some text to fill a page",
+    )
+    .expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_datapipeline-local"))
+        .args(["--port", "0", "--state"])
+        .arg(&garbage)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&garbage.display().to_string()) && stderr.contains("state file"),
+        "{stderr}"
+    );
+}
