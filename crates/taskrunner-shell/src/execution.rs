@@ -40,9 +40,10 @@ pub(crate) struct Completion {
     pub(crate) status: ExitStatus,
     /// The end of its stderr, as text.
     pub(crate) stderr_tail: String,
-    /// The streams whose file reached [`ShellConfig::max_output_bytes`]
-    /// (`stdout`, `stderr`), and that limit.
-    pub(crate) truncated: (Vec<&'static str>, u64),
+    /// The streams whose file reached `output_limit` (`stdout`, `stderr`).
+    pub(crate) truncated: Vec<&'static str>,
+    /// [`ShellConfig::max_output_bytes`] of the run.
+    pub(crate) output_limit: u64,
     /// How many processes it left running outside its process group, all
     /// killed.
     pub(crate) escapees_killed: usize,
@@ -58,10 +59,10 @@ impl Completion {
     /// stderr tail as the message, the tail (cut) as the stack trace.
     pub(crate) fn failed(&self) -> Outcome {
         let mut status = format!("command {}", describe_exit(self.status));
-        let (streams, limit) = &self.truncated;
-        for stream in streams {
+        for stream in &self.truncated {
             status.push_str(&format!(
-                "; {stream} truncated after {limit} bytes (the output limit)"
+                "; {stream} truncated after {} bytes (the output limit)",
+                self.output_limit
             ));
         }
         if self.escapees_killed > 0 {
@@ -231,7 +232,8 @@ async fn run(
     let completion = Completion {
         status,
         stderr_tail: err.tail.as_ref().map(Tail::text).unwrap_or_default(),
-        truncated: (truncated, config.max_output_bytes),
+        truncated,
+        output_limit: config.max_output_bytes,
         escapees_killed: group.escapees_killed(),
     };
     tracing::info!(

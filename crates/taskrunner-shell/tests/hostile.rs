@@ -78,7 +78,7 @@ async fn a_failed_command_says_it_left_daemons_behind() {
     let marker = sleep_marker();
     // Wait until the daemon has left the group, so the sweep must find it.
     let command = format!(
-        "setsid sh -c 'touch ready; exec sleep {marker}' & \
+        "setsid sh -c ': > ready; exec sleep {marker}' & \
          while [ ! -e ready ]; do sleep 0.01; done; echo giving up >&2; exit 3"
     );
     let (id, message, _) = failed(
@@ -244,6 +244,7 @@ async fn floods_of_output_keep_memory_and_disk_bounded() {
     assert!(size < CAP + 200, "{size}");
 
     let grown_mib = peak_rss_kib().saturating_sub(before) / 1024;
+    eprintln!("peak memory grew by {grown_mib} MiB");
     assert!(grown_mib < 64, "peak memory grew by {grown_mib} MiB");
 }
 
