@@ -248,6 +248,47 @@ async fn floods_of_output_keep_memory_and_disk_bounded() {
     assert!(grown_mib < 64, "peak memory grew by {grown_mib} MiB");
 }
 
+/// The long form, outside CI: `TASKRUNNER_HOSTILE_GIGABYTES=1 cargo test
+/// -p taskrunner-shell --test hostile -- three_gigabytes --nocapture`
+/// streams 3 GiB through each of stdout and stderr (64 MiB kept of each).
+#[tokio::test]
+async fn three_gigabytes_through_each_stream_when_asked() {
+    if std::env::var_os("TASKRUNNER_HOSTILE_GIGABYTES").is_none() {
+        return;
+    }
+    let _alone = EXCLUSIVE.write().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (stdout, stderr) = (dir.path().join("out"), dir.path().join("err"));
+    let cap = 64 * 1024 * 1024;
+    let activity = ShellCommandActivity::new(ShellConfig {
+        max_output_bytes: cap,
+        ..config()
+    });
+    let before = peak_rss_kib();
+    let started = Instant::now();
+    let outcome = run(
+        &activity,
+        &[
+            (
+                "command",
+                "head -c 3G /dev/zero & yes | head -c 3G >&2; wait",
+            ),
+            ("stdout", path_str(&stdout)),
+            ("stderr", path_str(&stderr)),
+        ],
+    )
+    .await;
+    assert_eq!(outcome.expect("runs"), Outcome::Finished);
+    let grown_mib = peak_rss_kib().saturating_sub(before) / 1024;
+    let sizes = [&stdout, &stderr].map(|path| std::fs::metadata(path).expect("written").len());
+    eprintln!(
+        "6 GiB in {:?}: peak memory grew by {grown_mib} MiB; files {sizes:?} bytes",
+        started.elapsed()
+    );
+    assert!(sizes.iter().all(|&size| size < cap + 200), "{sizes:?}");
+    assert!(grown_mib < 64, "peak memory grew by {grown_mib} MiB");
+}
+
 #[tokio::test]
 async fn deaths_by_signal_are_named() {
     let _shared = EXCLUSIVE.read().await;
