@@ -139,6 +139,22 @@ async fn cancel_and_timeout_end_sigterm_ignoring_daemons_after_the_grace() {
 }
 
 #[tokio::test]
+async fn a_command_that_stops_itself_is_still_cancelled() {
+    let _shared = EXCLUSIVE.read().await;
+    let marker = sleep_marker();
+    let command = format!("sleep {marker} & kill -STOP $$; echo resumed");
+    // The shell and the sleep.
+    let (run, handle) = start(&command, &marker, 2).await;
+    run.cancellation.trip(CancelReason::CanceledByService);
+    let result = handle.await.expect("no panic");
+    assert!(
+        matches!(result, Err(ActivityError::Cancelled(_))),
+        "{result:?}"
+    );
+    assert_eq!(none_left(&marker).await, Vec::<u32>::new());
+}
+
+#[tokio::test]
 async fn dropping_the_task_future_kills_daemons_too() {
     let _shared = EXCLUSIVE.read().await;
     let marker = sleep_marker();
