@@ -121,6 +121,53 @@ async fn a_restarted_library_service_keeps_pipelines_leases_and_queues() {
     service.shutdown().await;
 }
 
+#[tokio::test]
+async fn an_unacknowledged_lease_still_lapses_after_a_restart() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let path = directory.path().join("state.db");
+    let config = || Config {
+        timing: Timing {
+            ack_timeout: Duration::from_millis(300),
+            ..durable_timing()
+        },
+        state: Some(path.clone()),
+        ..Config::default()
+    };
+
+    let service = start(config()).await.expect("first start");
+    let first = client(&service.endpoint_url());
+    activate(
+        &first,
+        "lapsing",
+        vec![on_demand_default("lapsing"), shell("Only", "true", vec![])],
+    )
+    .await;
+    let lost = poll(&first, "lapsing").await.expect("a task");
+    drop(first);
+    service.shutdown().await;
+
+    // The restored timer expires the lease (after the fresh window the
+    // restart gave it) and the attempt is handed out again.
+    let service = start(config()).await.expect("second start");
+    let second = client(&service.endpoint_url());
+    let again = poll_until_task(&second, "lapsing", Duration::from_secs(30)).await;
+    assert_eq!(again.attempt_id, lost.attempt_id);
+    assert_ne!(again.task_id, lost.task_id);
+    let error = second
+        .report_task_progress()
+        .task_id(&lost.task_id)
+        .send()
+        .await
+        .expect_err("the lapsed taskId")
+        .into_service_error();
+    assert!(
+        matches!(error, ReportTaskProgressError::TaskNotFoundException(_)),
+        "{error:?}"
+    );
+    assert_eq!(service.audit().leases_expired, 1);
+    service.shutdown().await;
+}
+
 /// The `datapipeline-local` binary on a free port with `--state`; killed
 /// with SIGKILL when dropped.
 struct Binary {
