@@ -168,6 +168,99 @@ async fn an_unacknowledged_lease_still_lapses_after_a_restart() {
     service.shutdown().await;
 }
 
+async fn instance_ids(client: &Client, pipeline: &str) -> Vec<String> {
+    let mut ids = client
+        .query_objects()
+        .pipeline_id(pipeline)
+        .sphere("INSTANCE")
+        .send()
+        .await
+        .expect("query")
+        .ids
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+async fn at_least_instances(client: &Client, pipeline: &str, count: usize) -> Vec<String> {
+    eventually("instances", Duration::from_secs(30), || {
+        let client = client.clone();
+        let pipeline = pipeline.to_owned();
+        async move {
+            let ids = instance_ids(&client, &pipeline).await;
+            (ids.len() >= count).then_some(ids)
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_schedule_carries_on_after_a_restart_without_gaps_or_repeats() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let path = directory.path().join("state.db");
+    // 9000×: a 15-minute period passes in 100 ms of wall-clock time.
+    let config = || Config {
+        timing: Timing {
+            time_scale: 9000.0,
+            ..durable_timing()
+        },
+        state: Some(path.clone()),
+        ..Config::default()
+    };
+    let objects = vec![
+        object(
+            "Default",
+            vec![
+                string("scheduleType", "cron"),
+                string("workerGroup", "scheduled"),
+                reference("schedule", "Every15"),
+            ],
+        ),
+        object(
+            "Every15",
+            vec![
+                string("type", "Schedule"),
+                string("period", "15 minutes"),
+                string("startAt", "FIRST_ACTIVATION_DATE_TIME"),
+            ],
+        ),
+        shell("Act", "true", vec![]),
+    ];
+
+    let service = start(config()).await.expect("first start");
+    let first = client(&service.endpoint_url());
+    let pipeline = activate(&first, "scheduled", objects).await;
+    let before = at_least_instances(&first, &pipeline, 2).await;
+    drop(first);
+    service.shutdown().await;
+
+    let service = start(config()).await.expect("second start");
+    let second = client(&service.endpoint_url());
+    let after = at_least_instances(&second, &pipeline, before.len() + 3).await;
+    assert!(
+        before.iter().all(|id| after.contains(id)),
+        "{before:?} {after:?}"
+    );
+    let starts: Vec<chrono::NaiveDateTime> = after
+        .iter()
+        .map(|id| {
+            chrono::NaiveDateTime::parse_from_str(
+                id.trim_start_matches("@Act_"),
+                "%Y-%m-%dT%H:%M:%S",
+            )
+            .expect("an instance id with its start")
+        })
+        .collect();
+    for pair in starts.windows(2) {
+        assert_eq!(
+            pair[1] - pair[0],
+            chrono::TimeDelta::minutes(15),
+            "{after:?}"
+        );
+    }
+    service.shutdown().await;
+}
+
 /// The `datapipeline-local` binary on a free port with `--state`; killed
 /// with SIGKILL when dropped.
 struct Binary {
