@@ -111,7 +111,9 @@ pub use messages::{
 };
 pub use operation::Operation;
 pub use progress::ProgressSink;
-pub use sdk::{POLL_ATTEMPT_TIMEOUT, POLL_OPERATION_TIMEOUT};
+pub use sdk::{
+    SdkTaskService, MALFORMED_TASK_ERROR_ID, POLL_ATTEMPT_TIMEOUT, POLL_OPERATION_TIMEOUT,
+};
 pub use service::TaskService;
 pub use status::{
     is_allowed_char, StatusReport, TaskStatus, MAX_ERROR_ID_CHARS, MAX_ERROR_MESSAGE_CHARS,

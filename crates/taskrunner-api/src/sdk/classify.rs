@@ -93,7 +93,17 @@ where
         .code()
         .or(modeled.map(|(_, code)| code))
         .map(str::to_owned);
+    let status = error.raw_response().map(|raw| raw.status().as_u16());
+    // An answer without an error code that the SDK could not read (a
+    // success status with a body that is not the operation's output, or
+    // an error page from something in front of the service) is a fault of
+    // the service's side, worth retrying with backoff like a 5xx.
+    let unreadable = code.is_none()
+        && modeled.is_none()
+        && matches!(&error, SdkError::ServiceError(_))
+        && status.is_some_and(|status| (200..300).contains(&status));
     let class = match &error {
+        _ if unreadable => ErrorClass::Transient,
         SdkError::ServiceError(service) => modeled
             .map(|(class, _)| class)
             .or_else(|| code.as_deref().and_then(ErrorClass::from_error_code))
@@ -113,6 +123,13 @@ where
     };
     let message = match (error.message(), error.as_service_error()) {
         (Some(message), _) if !message.is_empty() => message.to_owned(),
+        // The SDK's own text for these is "unhandled error": say what came
+        // back and why it could not be read instead.
+        (_, Some(service_error)) if code.is_none() => format!(
+            "the service's answer (HTTP {}) is not a {operation} response: {}",
+            status.map_or_else(|| "status unknown".to_owned(), |status| status.to_string()),
+            chain(service_error)
+        ),
         (_, Some(service_error)) => service_error.to_string(),
         _ => chain(&error),
     };

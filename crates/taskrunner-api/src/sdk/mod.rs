@@ -11,6 +11,7 @@
 
 mod classify;
 mod convert;
+mod salvage;
 
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ use crate::{
 };
 use classify::classify;
 use convert::{field_to_sdk, identity_to_sdk, status_to_sdk, task_from_sdk, InvalidTask};
+pub use salvage::MALFORMED_TASK_ERROR_ID;
 
 /// How long one PollForTask attempt may take: the service long-polls for up
 /// to 90 s, so the read timeout must be longer, with room for a slow network.
@@ -36,41 +38,160 @@ pub const POLL_OPERATION_TIMEOUT: Duration = Duration::from_secs(300);
 /// The timeouts PollForTask runs with, overriding whatever the client was
 /// configured with (a client-wide read timeout below 90 s would otherwise cut
 /// every empty long poll short).
-fn poll_timeouts() -> TimeoutConfig {
+fn poll_timeouts(attempt: Duration, operation: Duration) -> TimeoutConfig {
     TimeoutConfig::builder()
-        .read_timeout(POLL_ATTEMPT_TIMEOUT)
-        .operation_attempt_timeout(POLL_ATTEMPT_TIMEOUT)
-        .operation_timeout(POLL_OPERATION_TIMEOUT)
+        .read_timeout(attempt)
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(operation)
         .build()
+}
+
+/// The SDK client as a [`TaskService`], with PollForTask timeouts of your
+/// choosing.
+///
+/// `Arc::new(client)` gives the same service with the defaults
+/// ([`POLL_ATTEMPT_TIMEOUT`], [`POLL_OPERATION_TIMEOUT`]), which suit AWS's
+/// 90-second long polls. Shorter ones suit a service with shorter long polls
+/// (a local one), or a test of what a poll that never finishes does: the
+/// attempt timeout covers the whole answer, body included, so a service
+/// that trickles its answer (slow loris) is cut off after it.
+#[derive(Debug, Clone)]
+pub struct SdkTaskService {
+    client: Client,
+    /// Bounds one PollForTask attempt, from sending to the last byte read.
+    poll_attempt_timeout: Duration,
+    /// Bounds a whole PollForTask call, the SDK's own retries included.
+    poll_operation_timeout: Duration,
+}
+
+impl SdkTaskService {
+    /// The client with the default PollForTask timeouts.
+    pub fn new(client: Client) -> Self {
+        Self {
+            client,
+            poll_attempt_timeout: POLL_ATTEMPT_TIMEOUT,
+            poll_operation_timeout: POLL_OPERATION_TIMEOUT,
+        }
+    }
+
+    /// Sets the PollForTask timeouts: one attempt (keep it above the
+    /// service's long-poll wait, or empty polls fail) and the whole call,
+    /// retries included.
+    #[must_use]
+    pub fn poll_timeouts(mut self, attempt: Duration, operation: Duration) -> Self {
+        self.poll_attempt_timeout = attempt;
+        self.poll_operation_timeout = operation;
+        self
+    }
+}
+
+#[async_trait]
+impl TaskService for SdkTaskService {
+    async fn poll_for_task(&self, request: &PollRequest) -> Result<Option<Task>, ApiError> {
+        poll(
+            &self.client,
+            request,
+            poll_timeouts(self.poll_attempt_timeout, self.poll_operation_timeout),
+        )
+        .await
+    }
+
+    async fn report_task_progress(
+        &self,
+        task_id: &TaskId,
+        fields: &[Field],
+    ) -> Result<ProgressResponse, ApiError> {
+        TaskService::report_task_progress(&self.client, task_id, fields).await
+    }
+
+    async fn report_task_runner_heartbeat(
+        &self,
+        request: &HeartbeatRequest,
+    ) -> Result<HeartbeatResponse, ApiError> {
+        TaskService::report_task_runner_heartbeat(&self.client, request).await
+    }
+
+    async fn set_task_status(
+        &self,
+        task_id: &TaskId,
+        report: &StatusReport,
+    ) -> Result<(), ApiError> {
+        TaskService::set_task_status(&self.client, task_id, report).await
+    }
+}
+
+/// PollForTask through `client` with `timeouts`.
+async fn poll(
+    client: &Client,
+    request: &PollRequest,
+    timeouts: TimeoutConfig,
+) -> Result<Option<Task>, ApiError> {
+    let operation = Operation::PollForTask;
+    let output = client
+        .poll_for_task()
+        .worker_group(request.worker_group.clone())
+        .set_hostname(request.hostname.clone())
+        .set_instance_identity(request.instance_identity.as_ref().map(identity_to_sdk))
+        .customize()
+        .config_override(aws_sdk_datapipeline::Config::builder().timeout_config(timeouts))
+        .send()
+        .await;
+    let output = match output {
+        Ok(output) => output,
+        Err(error) => {
+            let salvaged = salvage::task_id_of(&error);
+            let error = classify(operation, error);
+            return Err(match salvaged {
+                Some(task_id) => report_malformed(client, &TaskId::new(task_id), error).await,
+                None => error,
+            });
+        }
+    };
+    let Some(task) = output.task_object else {
+        return Ok(None);
+    };
+    match task_from_sdk(task) {
+        Ok(task) => Ok(Some(task)),
+        Err(InvalidTask::MissingTaskId) => Err(ApiError::new(
+            operation,
+            ErrorClass::Transient,
+            "the service returned a task without a taskId; it cannot be acknowledged and is dropped",
+        )),
+    }
+}
+
+/// Reports a task whose PollForTask answer could not be read FAILED with
+/// errorId [`MALFORMED_TASK_ERROR_ID`] (see `salvage`), and answers the
+/// poll's error, now saying what became of the task.
+async fn report_malformed(client: &Client, task_id: &TaskId, error: ApiError) -> ApiError {
+    let report = StatusReport::failed(
+        MALFORMED_TASK_ERROR_ID,
+        format!("the runner could not read this task: {}", error.message()),
+    );
+    let outcome = match TaskService::set_task_status(client, task_id, &report).await {
+        Ok(()) => format!(
+            "task {} reported FAILED ({MALFORMED_TASK_ERROR_ID})",
+            task_id.digest()
+        ),
+        Err(status_error) => format!(
+            "task {} could not be reported FAILED either ({status_error}); the service will reassign it",
+            task_id.digest()
+        ),
+    };
+    let class = error.class();
+    let message = format!("{}; {outcome}", error.message());
+    ApiError::new(Operation::PollForTask, class, message).with_source(error)
 }
 
 #[async_trait]
 impl TaskService for Client {
     async fn poll_for_task(&self, request: &PollRequest) -> Result<Option<Task>, ApiError> {
-        let operation = Operation::PollForTask;
-        let output = self
-            .poll_for_task()
-            .worker_group(request.worker_group.clone())
-            .set_hostname(request.hostname.clone())
-            .set_instance_identity(request.instance_identity.as_ref().map(identity_to_sdk))
-            .customize()
-            .config_override(
-                aws_sdk_datapipeline::Config::builder().timeout_config(poll_timeouts()),
-            )
-            .send()
-            .await
-            .map_err(|error| classify(operation, error))?;
-        let Some(task) = output.task_object else {
-            return Ok(None);
-        };
-        match task_from_sdk(task) {
-            Ok(task) => Ok(Some(task)),
-            Err(InvalidTask::MissingTaskId) => Err(ApiError::new(
-                operation,
-                ErrorClass::Transient,
-                "the service returned a task without a taskId; it cannot be acknowledged and is dropped",
-            )),
-        }
+        poll(
+            self,
+            request,
+            poll_timeouts(POLL_ATTEMPT_TIMEOUT, POLL_OPERATION_TIMEOUT),
+        )
+        .await
     }
 
     async fn report_task_progress(
