@@ -44,6 +44,7 @@ use verdict::{HarnessFacts, ServiceView, Verdict};
 /// dropped connections and 50 ms of latency; on the task-runner calls also
 /// connections dropped *after* the call took effect, so runners lose polled
 /// tasks, acknowledgements and statuses they cannot tell went through.
+/// A few reports and statuses are held up longer than the lease lasts.
 /// (ActivatePipeline and the other control calls get no drop-after: a
 /// client's retry of an activation that took effect would be a second
 /// activation, which is the client's doing, not chaos.)
@@ -55,6 +56,10 @@ const FAULTS: &[&str] = &[
     "PollForTask:drop-after:0.02",
     "ReportTaskProgress:drop-after:0.03",
     "SetTaskStatus:drop-after:0.05",
+    // Longer than the 4 s report timeout: the lease lapses while the call
+    // is on its way, so the service must fence a status that arrives late.
+    "ReportTaskProgress:latency=5s:0.01",
+    "SetTaskStatus:latency=5s:0.01",
 ];
 
 /// The service's compressed timing: a lease lapses 3 s after the poll
@@ -107,6 +112,7 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
     let mut next_kill = Instant::now() + random.around(settings.kill_every);
     let mut next_check = Instant::now();
     let mut restarts: Vec<(usize, Instant)> = Vec::new();
+    let mut thaws: Vec<(u32, Instant)> = Vec::new();
     let mut timed_out = false;
     loop {
         let now = Instant::now();
@@ -124,13 +130,26 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
         }
         if now >= next_kill {
             let slot = random.below(fleet.size() as u64) as usize;
-            if fleet.is_running(slot) {
+            // One time in four the runner is frozen rather than killed, for
+            // longer than its leases last.
+            if random.below(4) == 0 {
+                if let Some(pid) = fleet.freeze(slot) {
+                    let wake = Instant::now()
+                        + Duration::from_secs(4)
+                        + random.around(Duration::from_secs(2));
+                    thaws.push((pid, wake));
+                }
+            } else if fleet.is_running(slot) {
                 fleet.kill(slot).await;
                 let back = Instant::now() + random.around(Duration::from_millis(750));
                 restarts.push((slot, back));
             }
             next_kill = now + random.around(settings.kill_every);
         }
+        for (pid, _) in thaws.iter().filter(|(_, at)| *at <= now) {
+            fleet.thaw(*pid);
+        }
+        thaws.retain(|(_, at)| *at > now);
         // SERVICE RESTART: when `datapipeline-local --state` (SQLite) lands,
         // restart the service here at a random moment on the same state file
         // and port (`start_on(address, Config { state, .. })`), carrying the
@@ -147,6 +166,9 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    for (pid, _) in thaws.drain(..) {
+        fleet.thaw(pid);
+    }
     let unclean_exits = fleet.stop_all().await;
     let in_process_summary = in_process.stop().await;
     let mut view = ServiceView {
@@ -162,6 +184,7 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
     let facts = HarnessFacts {
         runners_started: fleet.started,
         runners_killed: fleet.killed,
+        runners_frozen: fleet.frozen,
         panics: fleet.panics(),
         unclean_exits,
     };

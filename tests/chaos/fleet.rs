@@ -23,6 +23,8 @@ pub(crate) struct Fleet {
     pub(crate) started: usize,
     /// SIGKILLs sent.
     pub(crate) killed: usize,
+    /// SIGSTOPs sent.
+    pub(crate) frozen: usize,
 }
 
 impl Fleet {
@@ -36,6 +38,7 @@ impl Fleet {
             names: vec![String::new(); runners],
             started: 0,
             killed: 0,
+            frozen: 0,
         };
         for slot in 0..runners {
             fleet.restart(slot);
@@ -99,6 +102,31 @@ impl Fleet {
         process.wait(Duration::from_secs(10)).await;
         self.killed += 1;
         self.ended.push((self.names[slot].clone(), process));
+    }
+
+    /// SIGSTOPs the process in `slot`, if any, and answers its pid for
+    /// [`Fleet::thaw`]: a stalled host, whose leases lapse while it sleeps
+    /// and who wakes up to report work the service gave to someone else.
+    pub(crate) fn freeze(&mut self, slot: usize) -> Option<u32> {
+        let process = self.slots.get(slot)?.as_ref()?;
+        process.signal("STOP");
+        self.frozen += 1;
+        Some(process.pid())
+    }
+
+    /// SIGCONTs process `pid` if it still runs (it may have been killed
+    /// while frozen).
+    pub(crate) fn thaw(&mut self, pid: u32) {
+        let live = self
+            .slots
+            .iter()
+            .flatten()
+            .any(|process| process.pid() == pid);
+        if live {
+            let _ = std::process::Command::new("kill")
+                .args(["-s", "CONT", &pid.to_string()])
+                .status();
+        }
     }
 
     /// SIGTERMs every live process and waits for each to drain; answers the

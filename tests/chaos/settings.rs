@@ -6,7 +6,7 @@
 //! | `CHAOS_TASKS` | 300 | tasks in all (a fifth of them in-process) |
 //! | `CHAOS_RUNNERS` | 4 | `taskrunner` processes at once |
 //! | `CHAOS_SEED` | from the clock | seeds the workload, the kills and the faults |
-//! | `CHAOS_KILL_EVERY_MS` | 2000 | mean time between two SIGKILLs |
+//! | `CHAOS_KILL_EVERY_MS` | 1000 | mean time between two SIGKILLs |
 //! | `CHAOS_TIMEOUT_SECS` | 240 + tasks / 5 | give up (and print the state) after this |
 
 use std::time::Duration;
@@ -42,7 +42,7 @@ impl Settings {
             runners: number("CHAOS_RUNNERS").unwrap_or(4).max(1) as usize,
             seed,
             kill_every: Duration::from_millis(
-                number("CHAOS_KILL_EVERY_MS").unwrap_or(2000).max(50),
+                number("CHAOS_KILL_EVERY_MS").unwrap_or(1000).max(50),
             ),
             timeout: Duration::from_secs(
                 number("CHAOS_TIMEOUT_SECS").unwrap_or(240 + tasks as u64 / 5),

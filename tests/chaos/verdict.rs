@@ -27,6 +27,8 @@ pub(crate) struct HarnessFacts {
     pub(crate) runners_started: usize,
     /// SIGKILLs sent.
     pub(crate) runners_killed: usize,
+    /// SIGSTOPs sent (each followed by a SIGCONT 4–8 s later).
+    pub(crate) runners_frozen: usize,
     /// Lines of runner standard error reporting a panic.
     pub(crate) panics: Vec<String>,
     /// Runners that did not exit 0 when stopped at the end.
@@ -157,8 +159,13 @@ impl Verdict {
             Some(0),
         );
         verdict.row(
-            "statuses fenced (lease lost or ended)",
-            counts.statuses_fenced,
+            "statuses fenced: lease had lapsed",
+            counts.statuses_fenced_after_lapse,
+            None,
+        );
+        verdict.row(
+            "statuses fenced: retry of an accepted status",
+            counts.statuses_fenced_after_status,
             None,
         );
         verdict.row(
@@ -190,6 +197,11 @@ impl Verdict {
         verdict.row(
             "runner processes SIGKILLed",
             facts.runners_killed as u64,
+            None,
+        );
+        verdict.row(
+            "runner processes frozen 4-8 s (SIGSTOP)",
+            facts.runners_frozen as u64,
             None,
         );
         verdict.row("runner panics", facts.panics.len() as u64, Some(0));

@@ -41,6 +41,8 @@ pub(crate) enum Kind {
     True,
     /// `sleep 0.1`.
     Sleep,
+    /// `sleep 1`: long enough to be killed in the middle.
+    Slow,
     /// `exit 1`, retried twice, then FAILED.
     Fail,
     /// Fails its first run (it leaves a marker file), then finishes.
@@ -82,8 +84,9 @@ pub(crate) fn plan(settings: &Settings, random: &mut Random) -> Vec<PlannedPipel
         for number in 0..count {
             let roll = random.below(100);
             let kind = match (group == SHELL_GROUP, roll) {
-                (true, 0..=54) => Kind::True,
-                (true, 55..=74) => Kind::Sleep,
+                (true, 0..=49) => Kind::True,
+                (true, 50..=69) => Kind::Sleep,
+                (true, 70..=74) => Kind::Slow,
                 (true, 75..=84) => Kind::Fail,
                 (true, _) => Kind::Flaky,
                 (false, 0..=84) => Kind::Work,
@@ -128,6 +131,7 @@ pub(crate) fn definition(pipeline: &PlannedPipeline, markers: &Path) -> Vec<Pipe
         let (command, retries, activity) = match component.kind {
             Kind::True => (Some("true".to_owned()), None, None),
             Kind::Sleep => (Some("sleep 0.1".to_owned()), None, None),
+            Kind::Slow => (Some("sleep 1".to_owned()), None, None),
             Kind::Fail => (Some("exit 1".to_owned()), Some("2"), None),
             Kind::Flaky => (
                 Some(format!(

@@ -91,8 +91,15 @@ pub struct LedgerCounts {
     pub reassignments: u64,
     /// Grants of an attempt that another live lease still held. Must be 0.
     pub overlapping_grants: u64,
-    /// SetTaskStatus calls refused because the taskId's lease had ended.
+    /// SetTaskStatus calls refused because the taskId's lease had ended
+    /// (the two counts below, and refusals for deleted pipelines).
     pub statuses_fenced: u64,
+    /// Of those, statuses from a holder whose lease had lapsed (and been
+    /// requeued for another runner): the holder did not know it lost it.
+    pub statuses_fenced_after_lapse: u64,
+    /// Of those, statuses for a lease already ended by an accepted status:
+    /// a retry of a call that went through but whose answer was lost.
+    pub statuses_fenced_after_status: u64,
     /// SetTaskStatus calls accepted for a lease the ledger saw end. Must be 0.
     pub statuses_after_loss: u64,
     /// SetTaskStatus calls refused for taskIds the service never granted.
@@ -236,9 +243,17 @@ impl Ledger {
     /// SetTaskStatus for `task_id` was refused because its lease is gone.
     pub(crate) fn status_fenced(&mut self, task_id: &str) {
         self.counts.statuses_fenced += 1;
-        match self.record_mut(task_id) {
-            Some(record) => record.statuses_fenced += 1,
-            None => self.counts.statuses_unknown += 1,
+        let Some(record) = self.record_mut(task_id) else {
+            self.counts.statuses_unknown += 1;
+            return;
+        };
+        record.statuses_fenced += 1;
+        match record.end {
+            Some((LeaseEnd::Expired { .. }, _)) => self.counts.statuses_fenced_after_lapse += 1,
+            Some((LeaseEnd::Status(_) | LeaseEnd::StatusAfterCancel, _)) => {
+                self.counts.statuses_fenced_after_status += 1;
+            }
+            _ => {}
         }
     }
 
@@ -353,6 +368,7 @@ mod tests {
         assert_eq!(counts.reassignments, 1);
         assert_eq!(counts.expired_and_requeued, 1);
         assert_eq!(counts.statuses_fenced, 1);
+        assert_eq!(counts.statuses_fenced_after_lapse, 1);
         assert_eq!(counts.overlapping_grants, 0);
         assert_eq!(counts.statuses_after_loss, 0);
         assert_eq!(ledger.records()[0].statuses_fenced, 1);
