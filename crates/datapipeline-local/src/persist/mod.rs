@@ -21,7 +21,9 @@
 //! touches only the rows that changed ([`crate::state::changes`]):
 //! - pipelines and the instances and attempts of their runs are kept in
 //!   maps that record every key changed (`Tracked`); one row per pipeline
-//!   header, per instance and per attempt, as JSON. A pipeline's
+//!   header, per instance and per attempt, as JSON. A header is written
+//!   only when its text differs from the one the file has: most calls
+//!   touch a pipeline without changing it. A pipeline's
 //!   definitions (latest, active, components, parameters) are large and
 //!   change only on PutPipelineDefinition and ActivatePipeline, which mark
 //!   them; they have a row of their own.
@@ -69,6 +71,7 @@ mod save;
 mod schema;
 mod values;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
@@ -94,6 +97,10 @@ pub(crate) struct Store {
     saved_audit: Audit,
     /// [`runners_fingerprint`] as last written.
     saved_runners: (usize, u64, usize),
+    /// Each pipeline's header as the file has it, so that a call that
+    /// touches a pipeline without changing its header writes nothing for
+    /// it. Headers are a few hundred bytes.
+    saved_headers: HashMap<String, String>,
 }
 
 impl Store {
@@ -123,6 +130,7 @@ impl Store {
             connection,
             saved_audit: state.audit,
             saved_runners: runners_fingerprint(&state),
+            saved_headers: HashMap::new(),
         };
         // This life's pipeline clock starts where the last one's got to.
         let anchor = ClockRecord::new(&state.clock, wall, timing.time_scale);

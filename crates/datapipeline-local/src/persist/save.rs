@@ -1,6 +1,6 @@
 //! Writing one critical section's changes in one transaction.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, Transaction};
 use serde::Serialize;
@@ -26,28 +26,46 @@ impl Store {
         }
         let wall = WallClock::now();
         let Self {
-            path, connection, ..
+            path,
+            connection,
+            saved_headers,
+            ..
         } = self;
+        let mut written_headers = Vec::new();
         let writing = |error: &dyn std::fmt::Display| StateError::Write {
             path: path.clone(),
             reason: error.to_string(),
         };
         let transaction = connection.transaction().map_err(|error| writing(&error))?;
-        let written = write(&transaction, state, changes, wall)
-            .and_then(|()| {
-                if audit_changed {
-                    put_meta(&transaction, "audit", &AuditRecord::new(&state.audit))?;
-                }
-                if runners_changed {
-                    put_meta(&transaction, "runners", &RunnersRecord::new(state))?;
-                }
-                Ok(())
-            })
-            .and_then(|()| transaction.commit().map_err(Failure::from));
+        let written = write(
+            &transaction,
+            state,
+            changes,
+            wall,
+            saved_headers,
+            &mut written_headers,
+        )
+        .and_then(|()| {
+            if audit_changed {
+                put_meta(&transaction, "audit", &AuditRecord::new(&state.audit))?;
+            }
+            if runners_changed {
+                put_meta(&transaction, "runners", &RunnersRecord::new(state))?;
+            }
+            Ok(())
+        })
+        .and_then(|()| transaction.commit().map_err(Failure::from));
         written.map_err(|failure| match failure {
             Failure::Sqlite(error) => writing(&error),
             Failure::Json(error) => writing(&error),
         })?;
+        for (id, header) in written_headers {
+            if header.is_empty() {
+                saved_headers.remove(&id);
+            } else {
+                saved_headers.insert(id, header);
+            }
+        }
         self.saved_audit = state.audit;
         self.saved_runners = runners;
         Ok(())
@@ -78,9 +96,18 @@ fn write(
     state: &State,
     changes: &StateChanges,
     wall: WallClock,
+    saved_headers: &HashMap<String, String>,
+    written_headers: &mut Vec<(String, String)>,
 ) -> Result<(), Failure> {
     for pipeline in &changes.pipelines {
-        write_pipeline(transaction, state, pipeline, wall)?;
+        write_pipeline(
+            transaction,
+            state,
+            pipeline,
+            wall,
+            saved_headers,
+            written_headers,
+        )?;
     }
     if changes.registry {
         put_meta(transaction, "registry", &RegistryRecord::new(state))?;
@@ -102,14 +129,20 @@ fn put_meta(
     Ok(())
 }
 
+/// Writes one pipeline's changed rows. Headers written are added to
+/// `written_headers` (an empty one for a deleted pipeline), to be
+/// remembered in `saved_headers` once the transaction commits.
 fn write_pipeline(
     transaction: &Transaction<'_>,
     state: &State,
     changes: &PipelineChanges,
     wall: WallClock,
+    saved_headers: &HashMap<String, String>,
+    written_headers: &mut Vec<(String, String)>,
 ) -> Result<(), Failure> {
     let id = changes.id.as_str();
     let Some(pipeline) = state.pipelines.get(id) else {
+        written_headers.push((id.to_owned(), String::new()));
         for table in ["pipelines", "definitions", "instances", "attempts"] {
             let column = if table == "pipelines" {
                 "id"
@@ -123,9 +156,17 @@ fn write_pipeline(
         return Ok(());
     };
     let header = serde_json::to_string(&HeaderRecord::new(pipeline))?;
-    transaction
-        .prepare_cached("INSERT OR REPLACE INTO pipelines (id, header) VALUES (?1, ?2)")?
-        .execute(params![id, header])?;
+    // Most calls touch a pipeline without changing its header: skip the
+    // write when the file has it already.
+    if saved_headers.get(id) != Some(&header) {
+        transaction
+            .prepare_cached(
+                "INSERT INTO pipelines (id, header) VALUES (?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET header = excluded.header",
+            )?
+            .execute(params![id, &header])?;
+        written_headers.push((id.to_owned(), header));
+    }
     if changes.definitions {
         let body = serde_json::to_string(&DefinitionsRecord::new(pipeline))?;
         transaction
@@ -138,7 +179,8 @@ fn write_pipeline(
                 let body = serde_json::to_string(&InstanceRecord::new(instance))?;
                 transaction
                     .prepare_cached(
-                        "INSERT OR REPLACE INTO instances (pipeline, id, body) VALUES (?1, ?2, ?3)",
+                        "INSERT INTO instances (pipeline, id, body) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (pipeline, id) DO UPDATE SET body = excluded.body",
                     )?
                     .execute(params![id, instance_id, body])?;
             }
@@ -155,7 +197,8 @@ fn write_pipeline(
                 let body = serde_json::to_string(&AttemptRecord::new(attempt, wall))?;
                 transaction
                     .prepare_cached(
-                        "INSERT OR REPLACE INTO attempts (pipeline, id, body) VALUES (?1, ?2, ?3)",
+                        "INSERT INTO attempts (pipeline, id, body) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (pipeline, id) DO UPDATE SET body = excluded.body",
                     )?
                     .execute(params![id, attempt_id, body])?;
             }
