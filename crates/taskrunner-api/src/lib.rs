@@ -92,6 +92,7 @@
 //! ```
 
 mod cancellation;
+mod deadline;
 mod error;
 mod field;
 mod messages;
@@ -104,6 +105,7 @@ mod task;
 mod task_id;
 
 pub use cancellation::{CancelReason, Cancellation};
+pub use deadline::{DeadlineSource, LeaseDeadline};
 pub use error::{ApiError, ErrorClass, LeaseGone};
 pub use field::{Field, FieldValue};
 pub use messages::{

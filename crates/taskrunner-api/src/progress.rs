@@ -34,9 +34,21 @@ pub struct ProgressSink {
 struct Inner {
     /// Latest value per key; a `BTreeMap` so snapshots are sorted and stable.
     fields: Mutex<BTreeMap<String, String>>,
-    /// Signalled by [`ProgressSink::request_report`]. `Notify` keeps one
-    /// permit, so a request made while the lease is busy is not lost.
+    /// Signalled by [`ProgressSink::request_report`] when no route is set.
+    /// `Notify` keeps one permit, so a request made while the lease is busy
+    /// is not lost.
     report_requested: Notify,
+    /// Where requests go instead, when the lease manager set a route.
+    route: Mutex<Option<RequestRoute>>,
+}
+
+/// A callback taking report requests (see [`ProgressSink::route_requests`]).
+struct RequestRoute(Box<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for RequestRoute {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("RequestRoute")
+    }
 }
 
 impl ProgressSink {
@@ -66,13 +78,33 @@ impl ProgressSink {
     /// Asks the lease manager to send a report soon rather than at the next
     /// interval (it still honours its call budget).
     pub fn request_report(&self) {
-        self.inner.report_requested.notify_one();
+        let route = self
+            .inner
+            .route
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match route.as_ref() {
+            Some(RequestRoute(route)) => route(),
+            None => self.inner.report_requested.notify_one(),
+        }
     }
 
     /// Completes when [`ProgressSink::request_report`] was called since the
-    /// last time this completed. For the lease manager. Cancel-safe.
+    /// last time this completed, while no route is set. Cancel-safe.
     pub async fn report_requested(&self) {
         self.inner.report_requested.notified().await;
+    }
+
+    /// Sends later [`ProgressSink::request_report`] calls to `route` instead
+    /// of waking [`ProgressSink::report_requested`]; a later route replaces
+    /// an earlier one. For the lease manager: a callback costs a lease a few
+    /// bytes where a future waiting on every sink would cost hundreds.
+    pub fn route_requests(&self, route: impl Fn() + Send + Sync + 'static) {
+        *self
+            .inner
+            .route
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(RequestRoute(Box::new(route)));
     }
 
     fn fields(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
@@ -95,6 +127,20 @@ mod tests {
         sink.set("a", "1");
         sink.clone().remove("a");
         assert!(sink.snapshot().is_empty());
+    }
+
+    #[test]
+    fn a_route_takes_the_requests() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let sink = ProgressSink::new();
+        let taken = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&taken);
+        sink.route_requests(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        sink.request_report();
+        sink.clone().request_report();
+        assert_eq!(taken.load(Ordering::Relaxed), 2);
     }
 
     #[tokio::test]

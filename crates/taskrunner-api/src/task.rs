@@ -1,7 +1,5 @@
 //! [`Task`] and [`TaskObject`]: what PollForTask delivers.
 
-use std::collections::BTreeMap;
-
 use crate::{Field, TaskId};
 
 /// A task leased from PollForTask: one attempt of one activity instance, plus
@@ -20,8 +18,10 @@ pub struct Task {
     pub pipeline_id: String,
     /// The id of the attempt object, e.g. `@SayHello_2012-12-12T00:00:00_Attempt=1`.
     pub attempt_id: String,
-    /// Every object the service sent, keyed by object id.
-    pub objects: BTreeMap<String, TaskObject>,
+    /// Every object the service sent, in no particular order; ids are
+    /// unique. A task carries a handful of objects, so a list searched by id
+    /// costs less memory than a map (a held lease keeps its task).
+    pub objects: Vec<TaskObject>,
 }
 
 impl Task {
@@ -35,26 +35,29 @@ impl Task {
             task_id: task_id.into(),
             pipeline_id: pipeline_id.into(),
             attempt_id: attempt_id.into(),
-            objects: BTreeMap::new(),
+            objects: Vec::new(),
         }
     }
 
     /// Adds (or replaces) an object, keyed by its id.
     #[must_use]
     pub fn with_object(mut self, object: TaskObject) -> Self {
-        self.objects.insert(object.id.clone(), object);
+        match self.objects.iter_mut().find(|known| known.id == object.id) {
+            Some(known) => *known = object,
+            None => self.objects.push(object),
+        }
         self
     }
 
     /// The attempt object, `objects[attempt_id]`; `None` only when the
     /// service sent a task without it.
     pub fn attempt(&self) -> Option<&TaskObject> {
-        self.objects.get(&self.attempt_id)
+        self.object(&self.attempt_id)
     }
 
     /// The object with the given id, if the task carries it.
     pub fn object(&self, id: &str) -> Option<&TaskObject> {
-        self.objects.get(id)
+        self.objects.iter().find(|object| object.id == id)
     }
 }
 
@@ -138,6 +141,16 @@ mod tests {
         assert_eq!(attempt.field("input"), Some("In"));
         assert_eq!(attempt.field("missing"), None);
         assert!(task.object("In").is_none());
+    }
+
+    #[test]
+    fn an_object_with_a_known_id_replaces_it() {
+        let task = task().with_object(TaskObject::new("@A_Attempt=1", "renamed"));
+        assert_eq!(task.objects.len(), 1);
+        assert_eq!(
+            task.attempt().map(|object| object.name.as_str()),
+            Some("renamed")
+        );
     }
 
     #[test]

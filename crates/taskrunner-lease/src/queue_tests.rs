@@ -2,6 +2,7 @@
 //! earliest-deadline-first schedule under a saturated budget.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use taskrunner_api::{CancelReason, ErrorClass};
@@ -16,7 +17,7 @@ const SECOND: Duration = Duration::from_secs(1);
 
 fn lease(report_timeout: Duration, now: Instant) -> Lease {
     let config = LeaseConfig::default();
-    Lease::new(LeaseTiming::new(&config, report_timeout), now)
+    Lease::new(Arc::new(LeaseTiming::new(&config, report_timeout)), now)
 }
 
 fn queue() -> ReportQueue<&'static str> {

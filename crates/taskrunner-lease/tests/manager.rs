@@ -36,7 +36,7 @@ async fn acknowledgement_is_sent_before_acknowledged_resolves() {
     assert_eq!(lease.state(), LeaseState::Held);
     // The deadline counts from the acknowledgement's send time.
     assert_eq!(
-        *lease.deadline().borrow(),
+        lease.deadline().current(),
         Some(start + 15 * MINUTE - 30 * SECOND)
     );
     assert_eq!(lease.release(), LeaseVerdict::Held);
@@ -111,7 +111,7 @@ async fn short_report_progress_timeout_shortens_the_interval() {
     }
     // Two minutes less the margin, capped at a quarter of the timeout.
     let last = *times.last().unwrap();
-    assert_eq!(*lease.deadline().borrow(), Some(last + 90 * SECOND));
+    assert_eq!(lease.deadline().current(), Some(last + 90 * SECOND));
     assert_eq!(lease.state(), LeaseState::Held);
 }
 
@@ -126,7 +126,7 @@ async fn unreadable_report_progress_timeout_falls_back_to_the_default() {
     let start = Instant::now();
     lease.acknowledged().await.unwrap();
     assert_eq!(
-        *lease.deadline().borrow(),
+        lease.deadline().current(),
         Some(start + 15 * MINUTE - 30 * SECOND)
     );
 }
@@ -200,7 +200,7 @@ async fn transient_errors_until_the_deadline_expire_the_lease() {
         .unwrap();
     let start = Instant::now();
     lease.acknowledged().await.unwrap();
-    let deadline = lease.deadline().borrow().unwrap();
+    let deadline = lease.deadline().current().unwrap();
     assert_eq!(deadline, start + 870 * SECOND);
 
     cancellation.cancelled().await;

@@ -135,7 +135,7 @@ impl Runner {
             status: self.status,
             counters: counters.clone(),
             cancel_grace: self.cancel_grace,
-            scratch_root: self.scratch_root,
+            scratch_root: self.scratch_root.into(),
             in_flight: Mutex::new(HashMap::new()),
             next_key: AtomicU64::new(0),
             tracker: TaskTracker::new(),

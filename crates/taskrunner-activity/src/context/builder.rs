@@ -1,10 +1,9 @@
 //! [`TaskContextBuilder`]: assembles a [`TaskContext`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use taskrunner_api::{Cancellation, ProgressSink, Task};
-use tokio::sync::watch;
-use tokio::time::Instant;
+use taskrunner_api::{Cancellation, LeaseDeadline, ProgressSink, Task};
 use tracing::Span;
 
 use super::TaskContext;
@@ -45,8 +44,8 @@ pub struct TaskContextBuilder {
     task: Task,
     cancellation: Option<Cancellation>,
     progress: Option<ProgressSink>,
-    deadline: Option<watch::Receiver<Option<Instant>>>,
-    scratch_root: Option<PathBuf>,
+    deadline: LeaseDeadline,
+    scratch_root: Option<Arc<Path>>,
     span: Option<Span>,
 }
 
@@ -56,7 +55,7 @@ impl TaskContextBuilder {
             task,
             cancellation: None,
             progress: None,
-            deadline: None,
+            deadline: LeaseDeadline::none(),
             scratch_root: None,
             span: None,
         }
@@ -74,15 +73,17 @@ impl TaskContextBuilder {
         self
     }
 
-    /// The lease's deadline as it moves (default: none).
-    pub fn deadline(mut self, deadline: watch::Receiver<Option<Instant>>) -> Self {
-        self.deadline = Some(deadline);
+    /// The lease's deadline as it moves (default: none). A
+    /// `watch::Receiver<Option<Instant>>` converts into one.
+    pub fn deadline(mut self, deadline: impl Into<LeaseDeadline>) -> Self {
+        self.deadline = deadline.into();
         self
     }
 
     /// The directory under which task scratch directories are named
-    /// (default: `<temp dir>/taskrunner-scratch`).
-    pub fn scratch_root(mut self, root: impl Into<PathBuf>) -> Self {
+    /// (default: `<temp dir>/taskrunner-scratch`). A runner passes the same
+    /// `Arc<Path>` to every task, so no task keeps a copy of the path.
+    pub fn scratch_root(mut self, root: impl Into<Arc<Path>>) -> Self {
         self.scratch_root = Some(root.into());
         self
     }
@@ -95,13 +96,15 @@ impl TaskContextBuilder {
 
     /// Builds the context.
     pub fn build(self) -> TaskContext {
-        let scratch_root = self.scratch_root.unwrap_or_else(default_scratch_root);
+        let scratch_root = self
+            .scratch_root
+            .unwrap_or_else(|| default_scratch_root().into());
         TaskContext::from_parts(
             self.task,
             self.cancellation.unwrap_or_default(),
             self.progress.unwrap_or_default(),
             self.deadline,
-            &scratch_root,
+            scratch_root,
             self.span.unwrap_or_else(Span::none),
         )
     }

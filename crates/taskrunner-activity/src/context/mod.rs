@@ -3,12 +3,13 @@
 mod builder;
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use taskrunner_api::{CancelReason, Cancellation, ProgressSink, Task, TaskId, TaskObject};
-use tokio::sync::watch;
+use taskrunner_api::{
+    CancelReason, Cancellation, LeaseDeadline, ProgressSink, Task, TaskId, TaskObject,
+};
 use tokio::time::Instant;
 use tracing::Span;
 
@@ -67,11 +68,12 @@ struct Inner {
     cancellation: Cancellation,
     /// Read by the lease for every progress report.
     progress: ProgressSink,
-    /// The lease's current deadline, updated by the lease after each accepted
-    /// report; `None` when the context is not attached to a lease.
-    deadline: Option<watch::Receiver<Option<Instant>>>,
-    /// The root under which the scratch directory is named.
-    scratch_root: PathBuf,
+    /// The lease's current deadline, moved by the lease after each accepted
+    /// report; none when the context is not attached to a lease.
+    deadline: LeaseDeadline,
+    /// The root under which the scratch directory is named, shared by every
+    /// task of a runner.
+    scratch_root: Arc<Path>,
     /// `<scratch root>/<pipeline>-<task digest>`, computed on first use:
     /// the digest hashes the long taskId, and most activities never ask.
     scratch_dir: std::sync::OnceLock<PathBuf>,
@@ -188,10 +190,7 @@ impl TaskContext {
     /// work that cannot finish by then is likely wasted. `None` when not
     /// attached to a lease. The lease moves it forward after each report.
     pub fn deadline(&self) -> Option<Instant> {
-        self.inner
-            .deadline
-            .as_ref()
-            .and_then(|deadline| *deadline.borrow())
+        self.inner.deadline.current()
     }
 
     /// The task's scratch directory (not created until
@@ -235,8 +234,8 @@ impl TaskContext {
         task: Task,
         cancellation: Cancellation,
         progress: ProgressSink,
-        deadline: Option<watch::Receiver<Option<Instant>>>,
-        scratch_root: &std::path::Path,
+        deadline: LeaseDeadline,
+        scratch_root: Arc<Path>,
         span: Span,
     ) -> Self {
         Self {
@@ -245,7 +244,7 @@ impl TaskContext {
                 cancellation,
                 progress,
                 deadline,
-                scratch_root: scratch_root.to_path_buf(),
+                scratch_root,
                 scratch_dir: std::sync::OnceLock::new(),
                 span,
             }),

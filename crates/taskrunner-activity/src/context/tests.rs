@@ -73,7 +73,9 @@ async fn deadline_follows_the_lease() {
 async fn scratch_dir_is_created_under_the_root() {
     let root =
         std::env::temp_dir().join(format!("taskrunner-activity-test-{}", std::process::id()));
-    let ctx = TaskContext::builder(task()).scratch_root(&root).build();
+    let ctx = TaskContext::builder(task())
+        .scratch_root(root.as_path())
+        .build();
     let dir = ctx.scratch_dir();
     assert_eq!(dir.parent(), Some(root.as_path()));
     assert!(!dir.to_string_lossy().contains("passwd"));

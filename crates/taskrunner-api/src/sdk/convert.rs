@@ -1,7 +1,5 @@
 //! Conversions between this crate's types and `aws_sdk_datapipeline::types`.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_datapipeline::types as sdk;
 
 use crate::{Field, FieldValue, InstanceIdentity, Task, TaskId, TaskObject, TaskStatus};
@@ -22,11 +20,11 @@ pub(crate) enum InvalidTask {
 /// both values keeps the reference; one with neither becomes an empty string.
 pub(crate) fn task_from_sdk(task: sdk::TaskObject) -> Result<Task, InvalidTask> {
     let task_id = task.task_id.ok_or(InvalidTask::MissingTaskId)?;
-    let objects: BTreeMap<String, TaskObject> = task
+    let objects = task
         .objects
         .unwrap_or_default()
         .into_iter()
-        .map(|(key, object)| (key, object_from_sdk(object)))
+        .map(|(key, object)| object_from_sdk(key, object))
         .collect();
     Ok(Task {
         task_id: TaskId::new(task_id),
@@ -36,11 +34,18 @@ pub(crate) fn task_from_sdk(task: sdk::TaskObject) -> Result<Task, InvalidTask> 
     })
 }
 
-fn object_from_sdk(object: sdk::PipelineObject) -> TaskObject {
+/// The object the service sent under `key`. The key is what the task's
+/// `attemptId` and references name, so it is the object's id even in the
+/// (malformed) case that the object's own `id` disagrees.
+fn object_from_sdk(key: String, object: sdk::PipelineObject) -> TaskObject {
+    // Collected into a list of its own size: collecting in place would keep
+    // the SDK's larger allocation for as long as the task is held.
+    let mut fields = Vec::with_capacity(object.fields.len());
+    fields.extend(object.fields.into_iter().map(field_from_sdk));
     TaskObject {
-        id: object.id,
+        id: key,
         name: object.name,
-        fields: object.fields.into_iter().map(field_from_sdk).collect(),
+        fields,
     }
 }
 

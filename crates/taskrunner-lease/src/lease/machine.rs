@@ -5,6 +5,7 @@
 //! the [`Action`]s the caller must carry out. The report queue drives it; the
 //! async manager performs the I/O the actions ask for.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use taskrunner_api::{CancelReason, ErrorClass};
@@ -99,13 +100,13 @@ pub(crate) struct Lease {
     /// Reports failed in a row; drives the retry backoff.
     failures: u32,
     /// The durations this lease is scheduled by.
-    timing: LeaseTiming,
+    timing: Arc<LeaseTiming>,
 }
 
 impl Lease {
     /// A lease registered at `now`: its acknowledgement is due at once, and
     /// its deadline is the end of the acknowledgement window.
-    pub(crate) fn new(timing: LeaseTiming, now: Instant) -> Self {
+    pub(crate) fn new(timing: Arc<LeaseTiming>, now: Instant) -> Self {
         Self {
             state: LeaseState::Acknowledging,
             phase: Phase::Scheduled {

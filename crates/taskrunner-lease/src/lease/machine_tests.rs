@@ -1,5 +1,6 @@
 //! Unit tests of the lease state machine: no runtime, no I/O, synthetic time.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use taskrunner_api::{CancelReason, ErrorClass, LeaseGone};
@@ -12,7 +13,7 @@ const SECOND: Duration = Duration::from_secs(1);
 
 fn fifteen_minute_lease(now: Instant) -> Lease {
     let timing = LeaseTiming::new(&LeaseConfig::default(), Duration::from_secs(15 * 60));
-    Lease::new(timing, now)
+    Lease::new(Arc::new(timing), now)
 }
 
 /// Moves a lease whose report is due at `now` through timer and send.
@@ -26,7 +27,7 @@ fn send(lease: &mut Lease, now: Instant) {
 fn a_new_lease_asks_for_its_acknowledgement_at_once() {
     let now = Instant::now();
     let timing = LeaseTiming::new(&LeaseConfig::default(), Duration::from_secs(900));
-    let lease = Lease::new(timing, now);
+    let lease = Lease::new(Arc::new(timing), now);
     assert_eq!(lease.state(), LeaseState::Acknowledging);
     // Two minutes minus the 30 s margin.
     assert_eq!(lease.deadline(), now + 90 * SECOND);

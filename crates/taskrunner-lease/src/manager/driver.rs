@@ -59,9 +59,6 @@ pub(super) struct Driver {
     /// Report calls awaiting the service's answer. Polled inside this task:
     /// the HTTP client does its I/O on its own tasks, so no spawn is needed.
     in_flight: FuturesUnordered<BoxFuture<'static, Completion>>,
-    /// One watcher per live lease, completing with the lease's key when its
-    /// handler asks for an early report, or `None` when the lease ends.
-    requests: FuturesUnordered<BoxFuture<'static, Option<LeaseKey>>>,
     /// Upper bound on `in_flight`.
     max_in_flight: usize,
     /// Set by a drain request: stop once no lease is left.
@@ -99,7 +96,6 @@ impl Driver {
             queue: ReportQueue::new(config.jitter_seed),
             commands,
             in_flight: FuturesUnordered::new(),
-            requests: FuturesUnordered::new(),
             max_in_flight: config.max_concurrent_reports.max(1),
             draining: false,
             drain_waiters: Vec::new(),
@@ -165,11 +161,6 @@ impl Driver {
                     token = None;
                     permit = true;
                 }
-                Some(request) = self.requests.next() => {
-                    if let Some(key) = request {
-                        self.report_requested(key);
-                    }
-                }
             }
         }
     }
@@ -183,7 +174,6 @@ impl Driver {
                 binding,
             } => {
                 tracing::debug!(task = %binding.task_id, deadline = ?lease.deadline(), "lease registered");
-                self.requests.push(watch_requests(key, &binding));
                 self.queue.insert(key, lease, binding, Instant::now());
             }
             Command::Release(key) => {
@@ -191,6 +181,7 @@ impl Driver {
                     tracing::debug!(task = %binding.task_id, "lease released");
                 }
             }
+            Command::RequestReport(key) => self.report_requested(key),
             Command::Drain(waiter) => {
                 self.draining = true;
                 self.drain_waiters.push(waiter);
@@ -230,13 +221,10 @@ impl Driver {
         self.apply(actions);
     }
 
-    /// A handler asked for an early report; keep watching its requests.
+    /// A handler asked for an early report (ignored once its lease is gone).
     fn report_requested(&mut self, key: LeaseKey) {
         let actions = self.queue.request_report(key, Instant::now());
         self.apply(actions);
-        if let Some(binding) = self.queue.payload(key) {
-            self.requests.push(watch_requests(key, binding));
-        }
     }
 
     /// Performs the actions the queue returned.
@@ -287,6 +275,8 @@ impl Drop for Driver {
                     self.queue.remove(key);
                 }
                 Command::Drain(waiter) => self.drain_waiters.push(waiter),
+                // Nobody reports any more: the request has nothing to speed up.
+                Command::RequestReport(_) => {}
             }
         }
         for binding in self.queue.take_all() {
@@ -301,18 +291,4 @@ impl Drop for Driver {
         }
         self.lease_count.store(0, Ordering::Relaxed);
     }
-}
-
-/// A future that completes with `key` when the lease's handler asks for an
-/// early report, or with `None` once the lease is terminal (so watchers of
-/// ended leases do not accumulate).
-fn watch_requests(key: LeaseKey, binding: &Binding) -> BoxFuture<'static, Option<LeaseKey>> {
-    let progress = binding.progress.clone();
-    let mut state = binding.shared.subscribe_state();
-    Box::pin(async move {
-        tokio::select! {
-            () = progress.report_requested() => Some(key),
-            _ended = state.wait_for(|state| state.is_terminal()) => None,
-        }
-    })
 }

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use taskrunner_api::{CancelReason, TaskId};
+use parking_lot::Mutex;
+use taskrunner_api::{CancelReason, DeadlineSource, LeaseDeadline, TaskId};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
@@ -19,8 +20,10 @@ pub(crate) struct LeaseShared {
     state: watch::Sender<LeaseState>,
     /// The lease deadline, for the handler's `TaskContext`. The driver
     /// publishes a new deadline *before* the state change it belongs to, so
-    /// whoever sees `Held` sees its deadline too.
-    deadline: watch::Sender<Option<Instant>>,
+    /// whoever sees `Held` sees its deadline too. Nobody waits for it to
+    /// move, so a lock is enough (a second `watch` channel cost ~340 bytes
+    /// per lease).
+    deadline: Mutex<Instant>,
 }
 
 impl LeaseShared {
@@ -28,7 +31,7 @@ impl LeaseShared {
     pub(crate) fn new(deadline: Instant) -> Self {
         Self {
             state: watch::Sender::new(LeaseState::Acknowledging),
-            deadline: watch::Sender::new(Some(deadline)),
+            deadline: Mutex::new(deadline),
         }
     }
 
@@ -39,7 +42,7 @@ impl LeaseShared {
 
     /// Publishes a new deadline.
     pub(crate) fn set_deadline(&self, deadline: Instant) {
-        self.deadline.send_replace(Some(deadline));
+        *self.deadline.lock() = deadline;
     }
 
     /// Moves a live lease to `to`. Returns `false`, changing nothing, when
@@ -57,13 +60,19 @@ impl LeaseShared {
 
     /// Marks the lease released at `now` and says what its holder may do.
     fn release(&self, now: Instant) -> LeaseVerdict {
-        let deadline = *self.deadline.borrow();
+        let deadline = Some(*self.deadline.lock());
         let mut verdict = LeaseVerdict::Expired;
         self.state.send_modify(|state| {
             verdict = LeaseVerdict::decide(*state, deadline, now);
             *state = LeaseState::Released;
         });
         verdict
+    }
+}
+
+impl DeadlineSource for LeaseShared {
+    fn current_deadline(&self) -> Option<Instant> {
+        Some(*self.deadline.lock())
     }
 }
 
@@ -131,11 +140,11 @@ impl LeaseHandle {
 
     /// The lease deadline: past it the task may belong to someone else.
     ///
-    /// The receiver sees every move of the deadline (each accepted report
-    /// pushes it out). It is `Some` from the start: before the
-    /// acknowledgement is accepted it is the end of the acknowledgement window.
-    pub fn deadline(&self) -> watch::Receiver<Option<Instant>> {
-        self.shared.deadline.subscribe()
+    /// The view follows every move of the deadline (each accepted report
+    /// pushes it out). It is set from the start: before the acknowledgement
+    /// is accepted it is the end of the acknowledgement window.
+    pub fn deadline(&self) -> LeaseDeadline {
+        LeaseDeadline::new(self.shared.clone())
     }
 
     /// Stops reporting the lease and says whether the caller may still send

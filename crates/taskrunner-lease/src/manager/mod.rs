@@ -2,6 +2,7 @@
 
 mod driver;
 mod handle;
+mod timings;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -11,22 +12,19 @@ use taskrunner_api::{Cancellation, ProgressSink, Task, TaskId, TaskService};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::lease::{Lease, LeaseTiming};
+use crate::lease::Lease;
 use crate::queue::LeaseKey;
 use crate::{parse_period, CallBudget, LeaseConfig};
 use driver::{Binding, Driver};
 pub use handle::LeaseHandle;
 use handle::LeaseShared;
+use timings::TimingCache;
 
 /// The name of the attempt-object field holding the report-progress timeout.
 const REPORT_TIMEOUT_FIELD: &str = "reportProgressTimeout";
 
 /// What handles and the manager tell the driver.
 #[derive(Debug)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "registrations are most of the traffic; boxing would only add an allocation to each"
-)]
 enum Command {
     /// A new lease; its acknowledgement is due at once.
     Register {
@@ -39,6 +37,8 @@ enum Command {
     },
     /// The holder released the lease.
     Release(LeaseKey),
+    /// The lease's handler asked for an early report.
+    RequestReport(LeaseKey),
     /// Stop once no lease is left, and say so on the sender.
     Drain(oneshot::Sender<()>),
 }
@@ -64,6 +64,8 @@ pub struct LeaseManager {
     next_key: Arc<AtomicU64>,
     /// The number of leases, as last published by the driver.
     lease_count: Arc<AtomicUsize>,
+    /// The timings of the leases, shared between leases with one timeout.
+    timings: Arc<TimingCache>,
 }
 
 impl LeaseManager {
@@ -82,6 +84,7 @@ impl LeaseManager {
             config: Arc::new(config),
             next_key: Arc::new(AtomicU64::new(0)),
             lease_count,
+            timings: Arc::default(),
         }
     }
 
@@ -109,10 +112,21 @@ impl LeaseManager {
         progress: ProgressSink,
     ) -> Result<LeaseHandle, AcquireError> {
         let now = Instant::now();
-        let timing = LeaseTiming::new(&self.config, report_timeout(task, &self.config));
+        let timing = self
+            .timings
+            .timing(&self.config, report_timeout(task, &self.config));
         let lease = Lease::new(timing, now);
         let shared = Arc::new(LeaseShared::new(lease.deadline()));
         let key = self.next_key.fetch_add(1, Ordering::Relaxed);
+        // Weak: a sink outliving its lease (a clone kept by the handler)
+        // must not keep the driver alive.
+        let commands = self.commands.downgrade();
+        progress.route_requests(move || {
+            if let Some(commands) = commands.upgrade() {
+                // A stopped driver has no lease left to report.
+                let _sent = commands.send(Command::RequestReport(key));
+            }
+        });
         let binding = Binding {
             task_id: task.task_id.clone(),
             cancellation,

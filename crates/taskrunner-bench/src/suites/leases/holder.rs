@@ -38,6 +38,12 @@ const FILL_TIMEOUT: Duration = Duration::from_secs(180);
 /// The most finishing every task after the hold may take.
 const FINISH_TIMEOUT: Duration = Duration::from_secs(180);
 
+/// When set, the holder exits as soon as every lease is held, without
+/// releasing anything: run under a heap profiler
+/// (`BENCH_HOLDER_PREFIX="heaptrack -o /tmp/holder"`), the allocations it
+/// reports as leaked are exactly what the held leases keep.
+const EXIT_WHEN_HELD_VARIABLE: &str = "BENCH_HOLDER_EXIT_WHEN_HELD";
+
 /// What the holder does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct HolderConfig {
@@ -200,6 +206,11 @@ async fn hold_leases(config: HolderConfig) -> anyhow::Result<()> {
             "reports": counts.reports(),
         }),
     );
+    if std::env::var_os(EXIT_WHEN_HELD_VARIABLE).is_some() {
+        // Everything still allocated is what the held leases cost: a heap
+        // profiler reports it as "leaked" at this exit, with its call stacks.
+        std::process::exit(0);
+    }
     tokio::time::sleep(config.hold).await;
     let end = Memory::of(pid)?;
     emit(
