@@ -178,6 +178,15 @@ impl ServiceHandle {
         self.core.with_state(|state| state.ledger.clone())
     }
 
+    /// Continues `previous`, the ledger of this service's run before a
+    /// restart on the same state file (the ledger itself is not stored):
+    /// for harnesses that restart the service in-process. See
+    /// [`Ledger::continue_from`].
+    pub fn continue_ledger(&self, previous: Ledger) {
+        self.core
+            .with_state(|state| state.ledger.continue_from(previous));
+    }
+
     /// The runners that sent heartbeats.
     pub fn runners(&self) -> Vec<RunnerRecord> {
         self.core
@@ -197,5 +206,14 @@ impl ServiceHandle {
         self.core.shutdown.cancel();
         let _ = self.server.await;
         let _ = self.timers.await;
+    }
+
+    /// As [`ServiceHandle::shutdown`], then answers the lease ledger as the
+    /// service left it, for [`ServiceHandle::continue_ledger`] on the
+    /// service that takes over the state file.
+    pub async fn shutdown_for_restart(self) -> Ledger {
+        let core = self.core.clone();
+        self.shutdown().await;
+        core.with_state(|state| state.ledger.clone())
     }
 }

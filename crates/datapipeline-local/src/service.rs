@@ -209,6 +209,14 @@ impl Core {
             Some(Fault::Drop) => return Reply::Drop,
             _ => {}
         }
+        // A request still in flight when the service shut down (held up by
+        // injected latency, say) must not change the state afterwards: a
+        // service restarted on the same state file has loaded it already,
+        // and the client would be told of a change the new service never
+        // sees. Dropping the connection makes the client retry there.
+        if self.shutdown.is_cancelled() {
+            return Reply::Drop;
+        }
         let result = dispatch(self, operation, body).await;
         if draw.failure == Some(Fault::DropAfter) {
             return Reply::Drop;

@@ -40,6 +40,10 @@ pub(super) async fn handle(core: &Core, input: Input) -> ServiceResult<Value> {
         let notified = notify.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
+        // After shutdown nothing may be leased (see `Core::handle`).
+        if core.shutdown.is_cancelled() {
+            return Ok(json!({}));
+        }
         let leased =
             core.with_state_committed(|state| Ok(state.lease_next(&worker_group, hostname)))?;
         if let Some(task) = leased {

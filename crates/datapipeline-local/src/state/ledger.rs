@@ -110,10 +110,29 @@ pub struct LedgerCounts {
     pub runs_after_finish: u64,
 }
 
+/// One thing the ledger was told, kept so that a restarted service can
+/// continue the ledger of the run before it (see [`Ledger::continue_from`]).
+#[derive(Debug, Clone)]
+enum Event {
+    Granted {
+        task_id: Arc<str>,
+        key: AttemptKey,
+        worker_group: String,
+        holder: Option<String>,
+    },
+    Reported(Arc<str>),
+    StatusAccepted(Arc<str>, Option<&'static str>),
+    StatusFenced(Arc<str>),
+    Expired(Arc<str>, bool),
+    PipelineDeleted(Arc<str>),
+}
+
 /// The lease ledger. [`ServiceHandle::ledger`](crate::ServiceHandle::ledger)
 /// answers a snapshot.
 #[derive(Debug, Clone)]
 pub struct Ledger {
+    /// Every event, with when it happened since `started`, in order.
+    log: Vec<(Event, Duration)>,
     /// Every lease, in grant order.
     records: Vec<LeaseRecord>,
     /// taskId → index in `records`, for every lease ever granted.
@@ -132,6 +151,7 @@ pub struct Ledger {
 impl Default for Ledger {
     fn default() -> Self {
         Self {
+            log: Vec::new(),
             records: Vec::new(),
             by_task_id: HashMap::new(),
             live: HashMap::new(),
@@ -168,8 +188,45 @@ impl Ledger {
         }
     }
 
-    fn elapsed(&self) -> Duration {
-        Instant::now().saturating_duration_since(self.started)
+    /// Continues `previous`, the ledger of the service's run before a
+    /// restart on the same state file: its leases stay live (the state
+    /// keeps them), and what this ledger recorded since the service started
+    /// is replayed after it, so statuses for leases granted before the
+    /// restart end them.
+    pub fn continue_from(&mut self, previous: Ledger) {
+        let current = std::mem::replace(self, previous);
+        let shift = current.started.saturating_duration_since(self.started);
+        for (event, at) in current.log {
+            self.apply(event, at + shift);
+        }
+    }
+
+    fn note(&mut self, event: Event) {
+        let at = Instant::now().saturating_duration_since(self.started);
+        self.apply(event, at);
+    }
+
+    fn apply(&mut self, event: Event, at: Duration) {
+        self.log.push((event.clone(), at));
+        match event {
+            Event::Granted {
+                task_id,
+                key,
+                worker_group,
+                holder,
+            } => self.apply_granted(task_id, &key, worker_group, holder, at),
+            Event::Reported(task_id) => self.apply_reported(&task_id, at),
+            Event::StatusAccepted(task_id, status) => {
+                self.apply_status_accepted(&task_id, status, at);
+            }
+            Event::StatusFenced(task_id) => self.apply_status_fenced(&task_id),
+            Event::Expired(task_id, requeued) => self.apply_expired(&task_id, requeued, at),
+            Event::PipelineDeleted(task_id) => {
+                if self.end(&task_id, LeaseEnd::PipelineDeleted, at) {
+                    self.counts.deleted += 1;
+                }
+            }
+        }
     }
 
     /// PollForTask leased `key` under `task_id` to `holder` of `worker_group`.
@@ -179,6 +236,49 @@ impl Ledger {
         key: &AttemptKey,
         worker_group: &str,
         holder: Option<&str>,
+    ) {
+        self.note(Event::Granted {
+            task_id: task_id.clone(),
+            key: key.clone(),
+            worker_group: worker_group.to_owned(),
+            holder: holder.map(str::to_owned),
+        });
+    }
+
+    /// ReportTaskProgress for `task_id` was accepted.
+    pub(crate) fn reported(&mut self, task_id: &str) {
+        self.note(Event::Reported(task_id.into()));
+    }
+
+    /// SetTaskStatus for `task_id` was accepted: with `status`, or, when
+    /// the attempt had been canceled, with no effect (`None`).
+    pub(crate) fn status_accepted(&mut self, task_id: &str, status: Option<&'static str>) {
+        self.note(Event::StatusAccepted(task_id.into(), status));
+    }
+
+    /// SetTaskStatus for `task_id` was refused because its lease is gone.
+    pub(crate) fn status_fenced(&mut self, task_id: &str) {
+        self.note(Event::StatusFenced(task_id.into()));
+    }
+
+    /// Lease `task_id` lapsed; `requeued` when its attempt went back to the
+    /// queue.
+    pub(crate) fn expired(&mut self, task_id: &str, requeued: bool) {
+        self.note(Event::Expired(task_id.into(), requeued));
+    }
+
+    /// Lease `task_id` ended because its pipeline was deleted.
+    pub(crate) fn pipeline_deleted(&mut self, task_id: &str) {
+        self.note(Event::PipelineDeleted(task_id.into()));
+    }
+
+    fn apply_granted(
+        &mut self,
+        task_id: Arc<str>,
+        key: &AttemptKey,
+        worker_group: String,
+        holder: Option<String>,
+        at: Duration,
     ) {
         let index = self.records.len();
         let reassignment = self.expired_attempts.contains(key);
@@ -197,9 +297,9 @@ impl Ledger {
         self.records.push(LeaseRecord {
             pipeline_id: key.pipeline.to_string(),
             attempt_id: key.attempt.to_string(),
-            holder: holder.map(str::to_owned),
-            worker_group: worker_group.to_owned(),
-            granted_at: self.elapsed(),
+            holder,
+            worker_group,
+            granted_at: at,
             acknowledged_at: None,
             reports: 0,
             reassignment,
@@ -207,12 +307,10 @@ impl Ledger {
             statuses_fenced: 0,
             statuses_after_loss: 0,
         });
-        self.by_task_id.insert(task_id.clone(), index);
+        self.by_task_id.insert(task_id, index);
     }
 
-    /// ReportTaskProgress for `task_id` was accepted.
-    pub(crate) fn reported(&mut self, task_id: &str) {
-        let elapsed = self.elapsed();
+    fn apply_reported(&mut self, task_id: &str, elapsed: Duration) {
         let Some(record) = self.record_mut(task_id) else {
             return;
         };
@@ -223,11 +321,9 @@ impl Ledger {
         }
     }
 
-    /// SetTaskStatus for `task_id` was accepted: with `status`, or, when
-    /// the attempt had been canceled, with no effect (`None`).
-    pub(crate) fn status_accepted(&mut self, task_id: &str, status: Option<&'static str>) {
+    fn apply_status_accepted(&mut self, task_id: &str, status: Option<&'static str>, at: Duration) {
         let end = status.map_or(LeaseEnd::StatusAfterCancel, LeaseEnd::Status);
-        if !self.end(task_id, end) {
+        if !self.end(task_id, end, at) {
             return;
         }
         self.counts.ended_by_status += 1;
@@ -240,8 +336,7 @@ impl Ledger {
         }
     }
 
-    /// SetTaskStatus for `task_id` was refused because its lease is gone.
-    pub(crate) fn status_fenced(&mut self, task_id: &str) {
+    fn apply_status_fenced(&mut self, task_id: &str) {
         self.counts.statuses_fenced += 1;
         let Some(record) = self.record_mut(task_id) else {
             self.counts.statuses_unknown += 1;
@@ -257,10 +352,8 @@ impl Ledger {
         }
     }
 
-    /// Lease `task_id` lapsed; `requeued` when its attempt went back to the
-    /// queue.
-    pub(crate) fn expired(&mut self, task_id: &str, requeued: bool) {
-        if !self.end(task_id, LeaseEnd::Expired { requeued }) {
+    fn apply_expired(&mut self, task_id: &str, requeued: bool, at: Duration) {
+        if !self.end(task_id, LeaseEnd::Expired { requeued }, at) {
             return;
         }
         self.counts.expired += 1;
@@ -274,13 +367,6 @@ impl Ledger {
         }
     }
 
-    /// Lease `task_id` ended because its pipeline was deleted.
-    pub(crate) fn pipeline_deleted(&mut self, task_id: &str) {
-        if self.end(task_id, LeaseEnd::PipelineDeleted) {
-            self.counts.deleted += 1;
-        }
-    }
-
     fn record_mut(&mut self, task_id: &str) -> Option<&mut LeaseRecord> {
         let index = *self.by_task_id.get(task_id)?;
         self.records.get_mut(index)
@@ -288,8 +374,7 @@ impl Ledger {
 
     /// Ends lease `task_id` with `end`. Answers false, and counts a status
     /// accepted after loss, when the ledger had already seen it end.
-    fn end(&mut self, task_id: &str, end: LeaseEnd) -> bool {
-        let elapsed = self.elapsed();
+    fn end(&mut self, task_id: &str, end: LeaseEnd, elapsed: Duration) -> bool {
         let Some(&index) = self.by_task_id.get(task_id) else {
             return false;
         };
@@ -397,6 +482,30 @@ mod tests {
         assert_eq!(counts.runs_after_finish, 1);
         assert_eq!(counts.statuses_unknown, 1);
         assert_eq!(counts.live, 1);
+    }
+
+    #[test]
+    fn a_restarted_service_continues_the_ledger_of_the_run_before() {
+        let mut before = Ledger::default();
+        let (old, new): (Arc<str>, Arc<str>) = ("old".into(), "new".into());
+        before.granted(&old, &key(FIRST), "group", Some("runner-1"));
+        let mut after = Ledger::default();
+        // Seen by the new run before it was told about the old one.
+        after.status_accepted(&old, Some("FINISHED"));
+        after.granted(
+            &new,
+            &key("@Other_2026-01-01T00:00:00_Attempt=1"),
+            "group",
+            None,
+        );
+        after.continue_from(before);
+        let counts = after.counts();
+        assert_eq!(
+            (counts.granted, counts.ended_by_status, counts.live),
+            (2, 1, 1)
+        );
+        assert_eq!(counts.statuses_after_loss, 0);
+        assert_eq!(after.records()[0].holder.as_deref(), Some("runner-1"));
     }
 
     #[test]
