@@ -77,6 +77,33 @@ fn timing() -> Timing {
     }
 }
 
+/// Stops `service` and starts it again on the same port and state file,
+/// the way an operator restarts `datapipeline-local --state`; the lease
+/// ledger, which the state file does not keep, is carried over.
+async fn restart(
+    service: datapipeline_local::ServiceHandle,
+    config: &Config,
+) -> datapipeline_local::ServiceHandle {
+    let address = service.local_addr();
+    let ledger = service.shutdown_for_restart().await;
+    let mut tries = 0;
+    let restarted = loop {
+        match datapipeline_local::start_on(address, config.clone()).await {
+            Ok(restarted) => break restarted,
+            Err(error) => {
+                tries += 1;
+                assert!(
+                    tries < 100,
+                    "the service does not restart on {address}: {error}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    restarted.continue_ledger(ledger);
+    restarted
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_share_no_lease() {
     let settings = Settings::from_env();
@@ -92,16 +119,20 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
             .map(|rule| rule.parse::<FaultRule>().expect("a valid fault rule"))
             .collect(),
     };
-    let service = datapipeline_local::start(Config {
+    let scratch = tempfile::tempdir().expect("a temp dir");
+    // The service keeps its state in SQLite so that it can be restarted
+    // mid-run on the same file and port.
+    let config = Config {
         timing: timing(),
         faults,
+        state: Some(scratch.path().join("service.sqlite")),
         ..Config::default()
-    })
-    .await
-    .expect("the service starts");
+    };
+    let mut service = datapipeline_local::start(config.clone())
+        .await
+        .expect("the service starts");
     let endpoint = service.endpoint_url();
     let control = in_process::client(&endpoint, "chaos-control", 10);
-    let scratch = tempfile::tempdir().expect("a temp dir");
 
     let plan = workload::plan(&settings, &mut random);
     let pipelines = workload::submit_all(&control, &plan, scratch.path()).await;
@@ -113,6 +144,8 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
     let mut next_check = Instant::now();
     let mut restarts: Vec<(usize, Instant)> = Vec::new();
     let mut thaws: Vec<(u32, Instant)> = Vec::new();
+    let mut next_service_restart = Instant::now() + random.around(settings.service_restart_every);
+    let mut service_restarts = 0;
     let mut timed_out = false;
     loop {
         let now = Instant::now();
@@ -150,10 +183,11 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
             fleet.thaw(*pid);
         }
         thaws.retain(|(_, at)| *at > now);
-        // SERVICE RESTART: when `datapipeline-local --state` (SQLite) lands,
-        // restart the service here at a random moment on the same state file
-        // and port (`start_on(address, Config { state, .. })`), carrying the
-        // ledger across (see docs/CHAOS.md).
+        if now >= next_service_restart && service_restarts < settings.service_restarts {
+            service = restart(service, &config).await;
+            service_restarts += 1;
+            next_service_restart = Instant::now() + random.around(settings.service_restart_every);
+        }
         let due: Vec<usize> = restarts
             .iter()
             .filter(|(_, at)| *at <= now)
@@ -185,6 +219,7 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
         runners_started: fleet.started,
         runners_killed: fleet.killed,
         runners_frozen: fleet.frozen,
+        service_restarts,
         panics: fleet.panics(),
         unclean_exits,
     };

@@ -7,6 +7,8 @@
 //! | `CHAOS_RUNNERS` | 4 | `taskrunner` processes at once |
 //! | `CHAOS_SEED` | from the clock | seeds the workload, the kills and the faults |
 //! | `CHAOS_KILL_EVERY_MS` | 1000 | mean time between two SIGKILLs |
+//! | `CHAOS_SERVICE_RESTARTS` | 2 | times the service is restarted on its state file |
+//! | `CHAOS_SERVICE_RESTART_EVERY_MS` | 8000 | mean time between two service restarts |
 //! | `CHAOS_TIMEOUT_SECS` | 240 + tasks / 5 | give up (and print the state) after this |
 
 use std::time::Duration;
@@ -24,6 +26,10 @@ pub(crate) struct Settings {
     pub(crate) kill_every: Duration,
     /// How long the run may take before it fails.
     pub(crate) timeout: Duration,
+    /// How many times the service is restarted mid-run.
+    pub(crate) service_restarts: usize,
+    /// Mean time between two service restarts.
+    pub(crate) service_restart_every: Duration,
 }
 
 impl Settings {
@@ -43,6 +49,10 @@ impl Settings {
             seed,
             kill_every: Duration::from_millis(
                 number("CHAOS_KILL_EVERY_MS").unwrap_or(1000).max(50),
+            ),
+            service_restarts: number("CHAOS_SERVICE_RESTARTS").unwrap_or(2) as usize,
+            service_restart_every: Duration::from_millis(
+                number("CHAOS_SERVICE_RESTART_EVERY_MS").unwrap_or(8000),
             ),
             timeout: Duration::from_secs(
                 number("CHAOS_TIMEOUT_SECS").unwrap_or(240 + tasks as u64 / 5),

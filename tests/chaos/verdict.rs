@@ -29,6 +29,8 @@ pub(crate) struct HarnessFacts {
     pub(crate) runners_killed: usize,
     /// SIGSTOPs sent (each followed by a SIGCONT 4–8 s later).
     pub(crate) runners_frozen: usize,
+    /// Times the service was stopped and started again on its state file.
+    pub(crate) service_restarts: usize,
     /// Lines of runner standard error reporting a panic.
     pub(crate) panics: Vec<String>,
     /// Runners that did not exit 0 when stopped at the end.
@@ -202,6 +204,11 @@ impl Verdict {
         verdict.row(
             "runner processes frozen 4-8 s (SIGSTOP)",
             facts.runners_frozen as u64,
+            None,
+        );
+        verdict.row(
+            "service restarts (same state file and port)",
+            facts.service_restarts as u64,
             None,
         );
         verdict.row("runner panics", facts.panics.len() as u64, Some(0));
