@@ -23,14 +23,19 @@
 //! its `environ` is not readable).
 //!
 //! The sweep stops before it kills: a found process is SIGSTOPped, the
-//! scan repeats until it finds nothing new, then everything found is
+//! sweep waits until it has stopped (a fork in progress completes first),
+//! the scan repeats until it finds nothing new — looking twice at a
+//! process caught in the middle of an exec, whose new image shows no
+//! environment for a moment — then everything found is
 //! SIGKILLed. A stopped process cannot fork, so a process that forks in a
-//! loop cannot keep one step ahead of the sweep.
+//! loop cannot keep one step ahead of the sweep. Members of the command's
+//! own group are left out: the caller has SIGKILLed the group already,
+//! and the kernel does not let a fork escape a signal to a whole group.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use nix::errno::Errno;
 use nix::sys::signal::{kill, Signal};
@@ -42,6 +47,12 @@ pub(crate) const TOKEN_VARIABLE: &str = "TASKRUNNER_ATTEMPT_TOKEN";
 /// How many scans a sweep makes at most. Each finds the processes forked
 /// since the last one by processes not yet stopped; a handful suffice.
 const MAX_SCANS: usize = 64;
+
+/// How long a sweep waits for the processes it stopped to stop (one in
+/// uninterruptible sleep, or a vfork parent, stops late) before it looks
+/// for their children again, and for a process in the middle of an exec
+/// to show its environment.
+const STOP_WAIT: Duration = Duration::from_millis(500);
 
 /// The value of [`TOKEN_VARIABLE`] for one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,25 +88,39 @@ impl AttemptToken {
     }
 }
 
-/// Kills every live process carrying `token`; returns how many it killed.
-/// Blocking (it reads `/proc`): call it off the async threads. Without a
+/// Kills every live process carrying `token` outside the process group
+/// `group` (which the caller has SIGKILLed already, and whose members may
+/// still be dying); returns how many it killed. Blocking (it reads
+/// `/proc` and waits for stops): call it off the async threads. Without a
 /// readable `/proc` it finds nothing.
-pub(crate) fn sweep(token: &AttemptToken) -> usize {
+pub(crate) fn sweep(token: &AttemptToken, group: Pid) -> usize {
     let entry = token.entry();
     let own = Pid::this();
     let mut stopped = BTreeSet::new();
     for _ in 0..MAX_SCANS {
-        let found: Vec<Pid> = carriers(&entry)
-            .into_iter()
-            .filter(|pid| *pid != own && !stopped.contains(pid))
-            .collect();
+        let new = |carriers: Vec<(Pid, Pid)>| -> Vec<Pid> {
+            carriers
+                .into_iter()
+                .filter(|(pid, pgrp)| *pid != own && *pgrp != group && !stopped.contains(pid))
+                .map(|(pid, _)| pid)
+                .collect()
+        };
+        let (carriers, unclear) = scan(&entry);
+        let mut found = new(carriers);
+        if found.is_empty() {
+            found = new(settle(unclear, &entry));
+        }
         if found.is_empty() {
             break;
         }
-        for pid in found {
+        for &pid in &found {
             signal(pid, Signal::SIGSTOP);
             stopped.insert(pid);
         }
+        // A process signalled in the middle of a fork stops once the fork
+        // is done, so its child can appear after this scan: look again only
+        // once every one of them has stopped.
+        wait_until_stopped(&found);
     }
     for &pid in &stopped {
         signal(pid, Signal::SIGKILL);
@@ -103,23 +128,143 @@ pub(crate) fn sweep(token: &AttemptToken) -> usize {
     stopped.len()
 }
 
-/// Pids of the processes whose environment holds `entry`.
-fn carriers(entry: &[u8]) -> Vec<Pid> {
+/// What `/proc` shows of one process.
+enum Seen {
+    /// It carries the token; its process group.
+    Carrier(Pid),
+    /// Alive, no kernel thread, and no environment visible: maybe in the
+    /// middle of an exec (see [`inspect`]), so look again in a moment.
+    Unclear,
+    /// Not ours, or gone.
+    Other,
+}
+
+/// The processes that carry `entry`, with their groups, and those to look
+/// at again.
+fn scan(entry: &[u8]) -> (Vec<(Pid, Pid)>, Vec<Pid>) {
+    let (mut carriers, mut unclear) = (Vec::new(), Vec::new());
     let Ok(processes) = std::fs::read_dir("/proc") else {
-        return Vec::new();
+        return (carriers, unclear);
     };
-    processes
-        .flatten()
-        .filter_map(|process| {
-            let pid: i32 = process.file_name().to_str()?.parse().ok()?;
-            // Gone meanwhile, a zombie (empty), another user's: not ours.
-            let environ = std::fs::read(process.path().join("environ")).ok()?;
-            environ
-                .split(|&byte| byte == 0)
-                .any(|variable| variable == entry)
-                .then(|| Pid::from_raw(pid))
-        })
-        .collect()
+    let pids = processes.flatten().filter_map(|process| {
+        let pid: i32 = process.file_name().to_str()?.parse().ok()?;
+        Some(Pid::from_raw(pid))
+    });
+    for pid in pids {
+        match inspect(pid, entry, Look::First) {
+            Seen::Carrier(group) => carriers.push((pid, group)),
+            Seen::Unclear => unclear.push(pid),
+            Seen::Other => {}
+        }
+    }
+    (carriers, unclear)
+}
+
+/// Looks at `unclear` processes again until each has shown what it is, or
+/// [`STOP_WAIT`] has passed; returns the carriers among them.
+fn settle(mut unclear: Vec<Pid>, entry: &[u8]) -> Vec<(Pid, Pid)> {
+    let deadline = Instant::now() + STOP_WAIT;
+    let mut carriers = Vec::new();
+    while !unclear.is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+        unclear.retain(|&pid| match inspect(pid, entry, Look::Again) {
+            Seen::Carrier(group) => {
+                carriers.push((pid, group));
+                false
+            }
+            Seen::Unclear => true,
+            Seen::Other => false,
+        });
+    }
+    carriers
+}
+
+/// Which look at a process [`inspect`] takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Look {
+    /// In a scan: any live process without an environment is unclear.
+    First,
+    /// Looking again: only one that shows no arguments either.
+    Again,
+}
+
+/// What `/proc` shows of `pid`.
+///
+/// An exec hides the environment twice over: the new image has none until
+/// the kernel has copied it (its arguments are missing as long), and an
+/// `environ` opened before the exec reads the old image, gone by the time
+/// of the read, as empty. So a scan calls every live, empty-environment
+/// process unclear, and a second look a moment later settles it: a
+/// process that shows arguments but still no environment really has none
+/// (`env -i`), one that shows neither is still in its exec.
+fn inspect(pid: Pid, entry: &[u8], look: Look) -> Seen {
+    // Gone meanwhile, or another user's: not ours.
+    let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
+        return Seen::Other;
+    };
+    if environ
+        .split(|&byte| byte == 0)
+        .any(|variable| variable == entry)
+    {
+        return stat(pid).map_or(Seen::Other, |stat| Seen::Carrier(stat.group));
+    }
+    if !environ.is_empty() {
+        return Seen::Other;
+    }
+    let in_exec = look == Look::First
+        || std::fs::read(format!("/proc/{pid}/cmdline"))
+            .is_ok_and(|arguments| arguments.is_empty());
+    match stat(pid) {
+        Some(stat) if in_exec && !stat.kernel_thread && !matches!(stat.state, 'Z' | 'X') => {
+            Seen::Unclear
+        }
+        _ => Seen::Other,
+    }
+}
+
+/// Waits, at most [`STOP_WAIT`], until each of `pids` is stopped, dead or
+/// gone.
+fn wait_until_stopped(pids: &[Pid]) {
+    let deadline = Instant::now() + STOP_WAIT;
+    let mut running = pids.to_vec();
+    loop {
+        running.retain(|&pid| {
+            stat(pid).is_some_and(|stat| !matches!(stat.state, 'T' | 't' | 'Z' | 'X'))
+        });
+        if running.is_empty() || Instant::now() >= deadline {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The fields of `/proc/PID/stat` a sweep needs.
+struct Stat {
+    /// `R`, `S`, `D`, `T` (stopped), `t` (traced), `Z` (zombie), …
+    state: char,
+    /// The process group.
+    group: Pid,
+    /// Whether it is a kernel thread (`PF_KTHREAD`), never ours.
+    kernel_thread: bool,
+}
+
+/// `PF_KTHREAD` in the flags of `/proc/PID/stat`.
+const KERNEL_THREAD_FLAG: u64 = 0x0020_0000;
+
+fn stat(pid: Pid) -> Option<Stat> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid pgrp session tty_nr tpgid flags …`; comm may
+    // hold spaces and parentheses.
+    let (_, rest) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().take(7).collect();
+    let [state, _ppid, group, _session, _tty, _tpgid, flags] = fields.as_slice() else {
+        return None;
+    };
+    Some(Stat {
+        state: state.chars().next()?,
+        group: Pid::from_raw(group.parse().ok()?),
+        kernel_thread: flags.parse::<u64>().ok()? & KERNEL_THREAD_FLAG != 0,
+    })
 }
 
 fn signal(pid: Pid, signal: Signal) {
@@ -163,18 +308,19 @@ mod tests {
         let mut theirs = spawn(&other);
         // Wait until the exec has happened and the environment is visible.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while carriers(&token.entry()).is_empty() && std::time::Instant::now() < deadline {
+        while scan(&token.entry()).0.is_empty() && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
-        assert_eq!(sweep(&token), 1);
+        let nobody = Pid::from_raw(i32::MAX);
+        assert_eq!(sweep(&token, nobody), 1);
         let status = ours.wait().expect("waits");
         assert_eq!(
             std::os::unix::process::ExitStatusExt::signal(&status),
             Some(9)
         );
         assert_eq!(theirs.try_wait().expect("polls"), None);
-        assert_eq!(sweep(&other), 1);
+        assert_eq!(sweep(&other, nobody), 1);
         theirs.wait().expect("waits");
-        assert_eq!(sweep(&token), 0);
+        assert_eq!(sweep(&token, nobody), 0);
     }
 }

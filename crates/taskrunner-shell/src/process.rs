@@ -193,10 +193,10 @@ impl ProcessGroup {
     /// Kills the processes that left the group. After the group's SIGKILL,
     /// so that nothing in the group can still leave it.
     async fn sweep(&mut self) {
-        let token = self.token.clone();
-        let killed = tokio::task::spawn_blocking(move || sweep(&token))
+        let (token, group) = (self.token.clone(), self.pgid);
+        let killed = tokio::task::spawn_blocking(move || sweep(&token, group))
             .await
-            .unwrap_or_else(|_| sweep(&self.token));
+            .unwrap_or_else(|_| sweep(&self.token, self.pgid));
         if killed > 0 {
             tracing::warn!(
                 pid = self.pid(),
@@ -238,10 +238,10 @@ impl Drop for ProcessGroup {
             self.signal(Signal::SIGKILL);
             // Reading /proc blocks, and this may run on an async thread:
             // sweep on a thread of its own. (A finished group was swept.)
-            let token = self.token.clone();
+            let (token, group) = (self.token.clone(), self.pgid);
             let spawned = std::thread::Builder::new()
                 .name("taskrunner-shell-sweep".to_owned())
-                .spawn(move || sweep(&token));
+                .spawn(move || sweep(&token, group));
             if let Err(error) = spawned {
                 tracing::warn!(%error, "could not start a thread to kill what the dropped command left outside its group");
             }
