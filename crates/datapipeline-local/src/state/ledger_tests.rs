@@ -1,0 +1,113 @@
+//! Tests of the lease ledger.
+
+use super::*;
+
+fn key(attempt: &str) -> AttemptKey {
+    AttemptKey {
+        pipeline: "df-1".into(),
+        attempt: attempt.into(),
+    }
+}
+
+const FIRST: &str = "@Work_2026-01-01T00:00:00_Attempt=1";
+
+#[test]
+fn a_lease_granted_reported_and_finished_ends_once() {
+    let mut ledger = Ledger::default();
+    let task: Arc<str> = "task-1".into();
+    ledger.granted(&task, &key(FIRST), "group", Some("runner-1"));
+    ledger.reported(&task);
+    ledger.reported(&task);
+    ledger.status_accepted(&task, Some("FINISHED"));
+    let counts = ledger.counts();
+    assert_eq!(
+        (
+            counts.granted,
+            counts.acknowledged,
+            counts.ended_by_status,
+            counts.live
+        ),
+        (1, 1, 1, 0)
+    );
+    let record = &ledger.records()[0];
+    assert_eq!(record.reports, 2);
+    assert_eq!(record.holder.as_deref(), Some("runner-1"));
+    assert!(matches!(
+        record.end,
+        Some((LeaseEnd::Status("FINISHED"), _))
+    ));
+}
+
+#[test]
+fn an_expired_lease_regranted_is_a_reassignment_and_its_late_status_is_fenced() {
+    let mut ledger = Ledger::default();
+    let (old, new): (Arc<str>, Arc<str>) = ("old".into(), "new".into());
+    ledger.granted(&old, &key(FIRST), "group", Some("runner-1"));
+    ledger.expired(&old, true);
+    ledger.granted(&new, &key(FIRST), "group", Some("runner-2"));
+    ledger.status_fenced(&old);
+    ledger.status_accepted(&new, Some("FINISHED"));
+    let counts = ledger.counts();
+    assert_eq!(counts.reassignments, 1);
+    assert_eq!(counts.expired_and_requeued, 1);
+    assert_eq!(counts.statuses_fenced, 1);
+    assert_eq!(counts.statuses_fenced_after_lapse, 1);
+    assert_eq!(counts.overlapping_grants, 0);
+    assert_eq!(counts.statuses_after_loss, 0);
+    assert_eq!(ledger.records()[0].statuses_fenced, 1);
+}
+
+#[test]
+fn the_ledger_flags_overlaps_statuses_after_loss_and_runs_after_finish() {
+    let mut ledger = Ledger::default();
+    let (first, second, third): (Arc<str>, Arc<str>, Arc<str>) =
+        ("a".into(), "b".into(), "c".into());
+    ledger.granted(&first, &key(FIRST), "group", None);
+    ledger.granted(&second, &key(FIRST), "group", None);
+    ledger.expired(&first, true);
+    ledger.status_accepted(&first, Some("FAILED"));
+    ledger.status_accepted(&second, Some("FINISHED"));
+    ledger.granted(
+        &third,
+        &key("@Work_2026-01-01T00:00:00_Attempt=2"),
+        "group",
+        None,
+    );
+    ledger.status_fenced("never granted");
+    let counts = ledger.counts();
+    assert_eq!(counts.overlapping_grants, 1);
+    assert_eq!(counts.statuses_after_loss, 1);
+    assert_eq!(counts.runs_after_finish, 1);
+    assert_eq!(counts.statuses_unknown, 1);
+    assert_eq!(counts.live, 1);
+}
+
+#[test]
+fn a_restarted_service_continues_the_ledger_of_the_run_before() {
+    let mut before = Ledger::default();
+    let (old, new): (Arc<str>, Arc<str>) = ("old".into(), "new".into());
+    before.granted(&old, &key(FIRST), "group", Some("runner-1"));
+    let mut after = Ledger::default();
+    // Seen by the new run before it was told about the old one.
+    after.status_accepted(&old, Some("FINISHED"));
+    after.granted(
+        &new,
+        &key("@Other_2026-01-01T00:00:00_Attempt=1"),
+        "group",
+        None,
+    );
+    after.continue_from(before);
+    let counts = after.counts();
+    assert_eq!(
+        (counts.granted, counts.ended_by_status, counts.live),
+        (2, 1, 1)
+    );
+    assert_eq!(counts.statuses_after_loss, 0);
+    assert_eq!(after.records()[0].holder.as_deref(), Some("runner-1"));
+}
+
+#[test]
+fn the_instance_of_an_attempt_drops_the_attempt_suffix() {
+    assert_eq!(instance_of(FIRST), "@Work_2026-01-01T00:00:00");
+    assert_eq!(instance_of("plain"), "plain");
+}
