@@ -137,6 +137,13 @@ impl Fleet {
             let Some(mut process) = self.slots[slot].take() else {
                 continue;
             };
+            // A runner installs its signal handlers as it starts running:
+            // one restarted a moment ago would die of the SIGTERM instead
+            // of draining. Wait until it says it runs, and a moment more.
+            process
+                .wait_for_stdout("taskrunner: worker group", Duration::from_secs(60))
+                .await;
+            tokio::time::sleep(Duration::from_millis(250)).await;
             process.signal("TERM");
             let status = process.wait(Duration::from_secs(30)).await;
             if status.code() != Some(0) {
