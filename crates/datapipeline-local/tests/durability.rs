@@ -270,9 +270,19 @@ struct Binary {
 
 impl Binary {
     fn start(path: &Path) -> Self {
+        Self::start_with(path, "2m")
+    }
+
+    /// As [`Binary::start`], with this acknowledgement timeout.
+    fn start_with(path: &Path, ack_timeout: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_datapipeline-local"))
             .args(["--port", "0", "--long-poll-wait", "200ms"])
-            .args(["--ack-timeout", "2m", "--report-progress-timeout", "2m"])
+            .args([
+                "--ack-timeout",
+                ack_timeout,
+                "--report-progress-timeout",
+                "2m",
+            ])
             .arg("--state")
             .arg(path)
             .env("RUST_LOG", "warn")
@@ -522,4 +532,177 @@ fn the_binary_exits_non_zero_naming_a_bad_state_file() {
         stderr.contains(&garbage.display().to_string()) && stderr.contains("state file"),
         "{stderr}"
     );
+}
+
+/// What the clients of [`kills_under_load_lose_no_answered_call`] were told.
+#[derive(Debug, Default)]
+struct Told {
+    /// Tasks whose PollForTask answered and whose SetTaskStatus has not.
+    held: Vec<Task>,
+    /// Attempt ids whose SetTaskStatus FINISHED answered.
+    finished: Vec<String>,
+    /// Calls answered in this life.
+    answered: usize,
+}
+
+/// One client's loop: poll, acknowledge, finish, until the service is gone
+/// or, with `until_empty`, a poll finds the queue empty.
+async fn cycle(client: Client, told: std::sync::Arc<std::sync::Mutex<Told>>, until_empty: bool) {
+    let lock = || told.lock().expect("the record");
+    loop {
+        let Ok(output) = client
+            .poll_for_task()
+            .worker_group("load")
+            .hostname("load")
+            .send()
+            .await
+        else {
+            return;
+        };
+        let Some(task) = output.task_object else {
+            if until_empty {
+                return;
+            }
+            continue;
+        };
+        let task = Task {
+            task_id: task.task_id.expect("taskId"),
+            pipeline_id: task.pipeline_id.expect("pipelineId"),
+            attempt_id: task.attempt_id.clone().expect("attemptId"),
+            attempt: task
+                .objects
+                .as_ref()
+                .and_then(|objects| objects.get(task.attempt_id.as_deref()?).cloned())
+                .expect("the attempt object"),
+            objects: task.objects.unwrap_or_default(),
+        };
+        {
+            let mut told = lock();
+            told.held.push(task.clone());
+            told.answered += 1;
+        }
+        // A refusal (the lease lapsed on a slow machine) drops the task: it
+        // is handed out again. No answer at all (the service was killed)
+        // keeps it held for the next life.
+        match client
+            .report_task_progress()
+            .task_id(&task.task_id)
+            .send()
+            .await
+        {
+            Ok(_) => lock().answered += 1,
+            Err(error) if error.as_service_error().is_some() => {
+                lock().held.retain(|held| held.task_id != task.task_id);
+                continue;
+            }
+            Err(_) => return,
+        }
+        match client
+            .set_task_status()
+            .task_id(&task.task_id)
+            .task_status(TaskStatus::Finished)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(error) if error.as_service_error().is_some() => {
+                lock().held.retain(|held| held.task_id != task.task_id);
+                continue;
+            }
+            Err(_) => return,
+        }
+        let mut told = lock();
+        told.answered += 1;
+        told.held.retain(|held| held.task_id != task.task_id);
+        told.finished.push(task.attempt_id);
+    }
+}
+
+#[tokio::test]
+async fn kills_under_load_lose_no_answered_call() {
+    const TASKS: usize = 24;
+    const CLIENTS: usize = 4;
+    const LIVES: usize = 4;
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let path = directory.path().join("state.db");
+    let mut objects = vec![on_demand_default("load")];
+    objects.extend((0..TASKS).map(|index| shell(&format!("Task{index:02}"), "true", vec![])));
+    let pipeline = life(&path, |client| async move {
+        activate(&client, "load", objects).await
+    })
+    .await;
+
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Told::default()));
+    for life_number in 0..LIVES {
+        // A short acknowledgement timeout: a poll whose answer the kill
+        // swallowed leaves a lease no client knows of, which must lapse.
+        let binary = Binary::start_with(&path, "1s");
+        let client = client(&binary.endpoint);
+        // The tasks held when the last life was killed keep their taskIds.
+        let held = std::mem::take(&mut told.lock().expect("the record").held);
+        for task in held {
+            // An error means its SetTaskStatus was committed but the kill
+            // swallowed the answer, or, on a slow machine, its
+            // unacknowledged lease lapsed before the kill: either way the
+            // lease is over, and the end of the test checks that every
+            // attempt finished.
+            let ended = client
+                .set_task_status()
+                .task_id(&task.task_id)
+                .task_status(TaskStatus::Finished)
+                .send()
+                .await;
+            if ended.is_ok() {
+                told.lock()
+                    .expect("the record")
+                    .finished
+                    .push(task.attempt_id);
+            }
+        }
+        if life_number + 1 == LIVES {
+            binary.kill();
+            break;
+        }
+        told.lock().expect("the record").answered = 0;
+        let loops: Vec<_> = (0..CLIENTS)
+            .map(|_| tokio::spawn(cycle(client.clone(), told.clone(), false)))
+            .collect();
+        // Kill while calls are in flight, after a few answers.
+        let threshold = 6 + life_number * 6;
+        eventually("answers before the kill", Duration::from_secs(30), || {
+            let answered = told.lock().expect("the record").answered;
+            async move { (answered >= threshold).then_some(()) }
+        })
+        .await;
+        binary.kill();
+        for handle in loops {
+            handle.await.expect("a client loop");
+        }
+    }
+
+    // The last life: finish everything left, then check the books.
+    let binary = Binary::start_with(&path, "1s");
+    let client = client(&binary.endpoint);
+    let finished_before: Vec<String> = told.lock().expect("the record").finished.clone();
+    for attempt in &finished_before {
+        assert_eq!(
+            status_of(&client, &pipeline, attempt).await,
+            "FINISHED",
+            "{attempt}: its SetTaskStatus answered, then was lost"
+        );
+    }
+    let rest_told = std::sync::Arc::new(std::sync::Mutex::new(Told::default()));
+    eventually("every task finished", Duration::from_secs(60), || {
+        let client = client.clone();
+        let pipeline = pipeline.clone();
+        let rest_told = rest_told.clone();
+        async move {
+            cycle(client.clone(), rest_told, true).await;
+            let instances = statuses(&client, &pipeline, "INSTANCE").await;
+            (instances.len() == TASKS && instances.iter().all(|(_, status)| status == "FINISHED"))
+                .then_some(())
+        }
+    })
+    .await;
+    binary.kill();
 }
