@@ -509,6 +509,15 @@ async fn a_second_service_cannot_share_a_state_file() {
     let error = start_error(&path).await;
     assert!(matches!(error, StateError::InUse { .. }), "{error}");
     service.shutdown().await;
+    // Also once the file exists (in WAL mode) and after a write.
+    written_state_file(&path).await;
+    let service = start(durable_config(&path)).await.expect("restart");
+    let client = client(&service.endpoint_url());
+    activate(&client, "second", three_activities("second")).await;
+    let error = start_error(&path).await;
+    assert!(matches!(error, StateError::InUse { .. }), "{error}");
+    drop(client);
+    service.shutdown().await;
 }
 
 #[test]

@@ -89,6 +89,10 @@ pub(super) fn open(path: &Path) -> Result<Connection, StateError> {
 /// test service needs the first, and the fsync per call would cost more
 /// than the call.
 fn settle(connection: &Connection) -> rusqlite::Result<()> {
+    // A file another process holds is refused at once (StateError::InUse)
+    // rather than after rusqlite's default five-second wait; the service is
+    // the file's only user, so nothing else ever waits.
+    connection.busy_timeout(std::time::Duration::ZERO)?;
     connection.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
     let _mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     connection.pragma_update(None, "synchronous", "NORMAL")?;
