@@ -242,7 +242,7 @@ async fn no_task_is_lost_among_bad_answers() {
     let running = Running::start(runner);
     wait_until(
         "every usable task is reported",
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         || {
             let done = ["t-good", "t-wide", "t-big", "t-bare"]
                 .iter()
