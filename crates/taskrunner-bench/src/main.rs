@@ -15,6 +15,7 @@
 mod counting;
 mod measure;
 mod pipelines;
+mod proxy;
 mod report;
 mod service;
 mod suite;
@@ -22,6 +23,7 @@ mod suites;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use anyhow::bail;
 use clap::{CommandFactory as _, FromArgMatches as _, Parser};
@@ -34,7 +36,8 @@ use crate::suite::{Options, Suite};
 #[derive(Debug, Parser)]
 #[command(name = "bench", about, long_about = None)]
 struct Arguments {
-    /// The suites to run, in order; all implemented suites when none is given.
+    /// The suites to run, in order; every implemented suite but the long
+    /// `soak` when none is given.
     #[arg(value_name = "SUITE")]
     suites: Vec<String>,
 
@@ -58,6 +61,11 @@ struct Arguments {
     /// the bench.
     #[arg(long, value_name = "PATH")]
     service_bin: Option<PathBuf>,
+
+    /// Measure this `taskrunner` binary (footprint) instead of the one next
+    /// to the bench executable (e.g. target/release/taskrunner).
+    #[arg(long, value_name = "PATH")]
+    taskrunner_bin: Option<PathBuf>,
 
     /// Skip the raw-HTTP (no SDK, no SigV4) measurements.
     #[arg(long)]
@@ -115,7 +123,9 @@ fn run(arguments: &Arguments) -> anyhow::Result<Table> {
         tasks: arguments.tasks.map(|tasks| tasks as usize),
         service_binary: arguments.service_bin.clone(),
         skip_raw: arguments.no_raw,
+        taskrunner_binary: arguments.taskrunner_bin.clone(),
     };
+    let began = Instant::now();
     let mut table = Table::default();
     let mut notes = Vec::new();
     for suite in selected {
@@ -130,14 +140,19 @@ fn run(arguments: &Arguments) -> anyhow::Result<Table> {
     for note in notes {
         println!("\n* {note}");
     }
+    println!(
+        "\nbench: {} in {:.0} s (wall).",
+        if arguments.quick { "quick run" } else { "run" },
+        began.elapsed().as_secs_f64()
+    );
     Ok(table)
 }
 
-/// The suites named by `names`, in that order; every implemented suite when
-/// `names` is empty.
+/// The suites named by `names`, in that order; those of the default run
+/// (every implemented suite but the long ones) when `names` is empty.
 fn select(names: &[String]) -> anyhow::Result<Vec<Box<dyn Suite>>> {
     if names.is_empty() {
-        return Ok(suites::available());
+        return Ok(suites::default_run());
     }
     let mut selected = Vec::new();
     for name in names {

@@ -44,11 +44,27 @@ pub(crate) fn sdk_client(endpoint: &str) -> Client {
 /// Activation queues the activities at once (they depend on nothing), so
 /// every task waits for a runner when this returns.
 pub(crate) async fn queue_tasks(client: &Client, tasks: usize) -> anyhow::Result<()> {
+    queue_commands(client, tasks, "true", "bench")
+        .await
+        .map(drop)
+}
+
+/// Queues `tasks` tasks as [`queue_tasks`] does, each running `command`,
+/// in pipelines whose names and unique ids start with `prefix` (so that a
+/// suite may queue several batches on one service). Answers the pipeline
+/// ids.
+pub(crate) async fn queue_commands(
+    client: &Client,
+    tasks: usize,
+    command: &str,
+    prefix: &str,
+) -> anyhow::Result<Vec<String>> {
+    let mut ids = Vec::new();
     let mut pipeline = 0;
     let mut queued = 0;
     while queued < tasks {
         let activities = ACTIVITIES_PER_PIPELINE.min(tasks - queued);
-        let name = format!("bench-{pipeline}");
+        let name = format!("{prefix}-{pipeline}");
         let id = client
             .create_pipeline()
             .name(&name)
@@ -60,7 +76,7 @@ pub(crate) async fn queue_tasks(client: &Client, tasks: usize) -> anyhow::Result
         let put = client
             .put_pipeline_definition()
             .pipeline_id(&id)
-            .set_pipeline_objects(Some(definition(activities)?))
+            .set_pipeline_objects(Some(definition(activities, command)?))
             .send()
             .await
             .with_context(|| format!("PutPipelineDefinition {id}"))?;
@@ -77,13 +93,14 @@ pub(crate) async fn queue_tasks(client: &Client, tasks: usize) -> anyhow::Result
             .with_context(|| format!("ActivatePipeline {id}"))?;
         queued += activities;
         pipeline += 1;
+        ids.push(id);
     }
-    Ok(())
+    Ok(ids)
 }
 
 /// `Default` (on demand, worker group [`WORKER_GROUP`]) and `activities`
-/// shell activities that depend on nothing.
-fn definition(activities: usize) -> anyhow::Result<Vec<PipelineObject>> {
+/// shell activities running `command` that depend on nothing.
+fn definition(activities: usize, command: &str) -> anyhow::Result<Vec<PipelineObject>> {
     let mut objects = Vec::with_capacity(activities + 1);
     objects.push(object(
         "Default",
@@ -98,7 +115,7 @@ fn definition(activities: usize) -> anyhow::Result<Vec<PipelineObject>> {
             &format!("Activity{index}"),
             vec![
                 field("type", "ShellCommandActivity")?,
-                field("command", "true")?,
+                field("command", command)?,
             ],
         )?);
     }

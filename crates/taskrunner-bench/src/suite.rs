@@ -26,6 +26,9 @@ pub(crate) struct Options {
     pub(crate) service_binary: Option<PathBuf>,
     /// Skip the measurements that take the SDK out of the loop.
     pub(crate) skip_raw: bool,
+    /// The `taskrunner` binary to measure instead of the one next to the
+    /// bench executable.
+    pub(crate) taskrunner_binary: Option<PathBuf>,
 }
 
 /// What a suite measured.

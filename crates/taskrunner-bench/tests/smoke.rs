@@ -1,4 +1,5 @@
-//! The `bench` binary end to end, at a size that takes well under a second.
+//! The `bench` binary end to end: every suite in a short form (a few
+//! seconds each; the compressed-time suites about 20 s).
 
 use std::process::Command;
 
@@ -76,18 +77,118 @@ fn leases_holds_every_lease_without_missing_a_deadline() {
     assert!(missed.trim_end().ends_with("pass"), "{missed}");
 }
 
+/// Runs `arguments`, checks that the run succeeded and printed one table
+/// with every figure of `figures`, and answers stdout.
+fn table_with(arguments: &[&str], figures: &[&str]) -> String {
+    let output = bench(arguments);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|line| line.starts_with("suite "))
+            .count(),
+        1,
+        "{stdout}"
+    );
+    for figure in figures {
+        assert!(stdout.contains(figure), "no {figure:?} in:\n{stdout}");
+    }
+    stdout
+}
+
 #[test]
-fn planned_and_unknown_suites_are_refused_by_name() {
-    let planned = bench(&["footprint"]);
-    assert!(!planned.status.success());
-    assert!(String::from_utf8_lossy(&planned.stderr).contains("planned"));
+fn shell_throughput_compares_the_shell_activity_with_a_bare_loop() {
+    table_with(
+        &["shell-throughput", "--tasks", "20", "--clients", "2"],
+        &[
+            "bare loop: commands/s (median of 2)",
+            "shell activity: tasks/s (median of 2)",
+            "shell activity / bare loop",
+        ],
+    );
+}
+
+#[test]
+fn footprint_times_the_binary_to_its_first_poll() {
+    // The debug taskrunner binary sits next to the debug bench when the
+    // workspace's binaries are built (tests/run.sh builds them first).
+    let binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_bench")).with_file_name("taskrunner");
+    if !binary.is_file() {
+        eprintln!(
+            "skipped: no {} (run `cargo build --bins` first, as tests/run.sh does)",
+            binary.display()
+        );
+        let output = bench(&["footprint", "--quick"]);
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("cargo build"));
+        return;
+    }
+    table_with(
+        &["footprint", "--quick"],
+        &[
+            "spawn -> first PollForTask (median of 2)",
+            "idle RSS (median of 2)",
+        ],
+    );
+}
+
+#[test]
+fn latency_measures_acknowledgements_and_cancellations() {
+    let stdout = table_with(
+        &["latency", "--quick"],
+        &[
+            "poll -> ack sent, p50",
+            "cancel answered -> token tripped, p99",
+            "cancel answered -> child gone, p99",
+        ],
+    );
+    let samples = stdout
+        .lines()
+        .find(|line| line.contains(" samples "))
+        .unwrap_or_else(|| panic!("no samples in:\n{stdout}"));
+    assert!(samples.contains(" 20 "), "{samples}");
+}
+
+#[test]
+fn quota_scale_compares_the_schedule_with_a_fixed_cadence() {
+    // Compressed time: no verdict is asserted (a loaded machine may delay
+    // a compressed acknowledgement past its deadline), only the figures.
+    table_with(
+        &["quota-scale", "--quick", "--tasks", "100"],
+        &[
+            "framework: leases kept alive, 0 lost",
+            "fixed 60 s cadence: leases kept on cadence",
+            "framework / fixed cadence, leases",
+        ],
+    );
+}
+
+#[test]
+fn soak_samples_memory_over_compressed_time() {
+    table_with(
+        &["soak", "--quick", "--tasks", "40"],
+        &[
+            "missed deadlines (runner lost + service expired)",
+            "RSS slope, second half",
+            "RSS at 0 production min",
+        ],
+    );
+}
+
+#[test]
+fn unknown_suites_are_refused_by_name() {
     let unknown = bench(&["no-such-suite"]);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("local-service"));
 }
 
 #[test]
-fn help_lists_the_planned_suites() {
+fn help_lists_every_suite() {
     let help = bench(&["--help"]);
     let text = String::from_utf8_lossy(&help.stdout);
     assert!(help.status.success());
@@ -99,7 +200,9 @@ fn help_lists_the_planned_suites() {
         "footprint",
         "latency",
         "quota-scale",
+        "soak",
     ] {
         assert!(text.contains(suite), "no {suite} in --help:\n{text}");
     }
+    assert!(text.contains("only when named"), "{text}");
 }

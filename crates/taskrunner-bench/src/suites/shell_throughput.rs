@@ -1,0 +1,340 @@
+//! `shell-throughput`: the framework running `true` as a
+//! ShellCommandActivity, against a bare loop that spawns `sh -c true` the
+//! same number of times at the same concurrency.
+//!
+//! - **bare loop**: N tokio tasks, each `sh -c true` with
+//!   `tokio::process::Command`, one after the other: what running a
+//!   command costs with nothing around it.
+//! - **shell activity**: a `Runner` (the `taskrunner` binary's parts, in
+//!   this process) with `taskrunner-shell`'s `ShellCommandActivity`, N
+//!   slots and N pollers and no call budget, draining tasks whose `command`
+//!   is `true` from the embedded service (child process), until the service
+//!   has accepted the last FINISHED. Each task is a poll, an
+//!   acknowledgement, a scratch directory, a process group running
+//!   `/bin/sh -c true`, and a SetTaskStatus.
+//!
+//! Passes alternate (bare, shell, bare, shell) as in `framework-overhead`,
+//! and the ratio is that of the medians.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context as _};
+use taskrunner::{CallBudget, Runner};
+use taskrunner_shell::{ShellCommandActivity, ShellConfig};
+use tokio::sync::oneshot;
+
+use crate::counting::{CallCounts, CountingService};
+use crate::measure::{self, median, MachineCpu};
+use crate::pipelines::{self, WORKER_GROUP};
+use crate::report::{Figure, Target};
+use crate::service::{ServiceProcess, ServiceTiming};
+use crate::suite::{Options, Suite, SuiteReport};
+
+/// Commands each pass runs in a full run.
+const FULL_TASKS: usize = 2_000;
+
+/// With `--quick`.
+const QUICK_TASKS: usize = 200;
+
+/// Rounds of (bare, shell).
+const ROUNDS: usize = 2;
+
+/// The project's target: the shell activity's commands/s over the bare loop's.
+const TARGET_RATIO: f64 = 0.9;
+
+/// The most one pass may take.
+const PASS_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The `shell-throughput` suite.
+#[derive(Debug)]
+pub(crate) struct ShellThroughput;
+
+/// Who runs the commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Contender {
+    /// `sh -c true` from a bare loop.
+    Bare,
+    /// `true` as a ShellCommandActivity through the runner.
+    Shell,
+}
+
+impl Contender {
+    /// How the figures name it.
+    fn label(self) -> &'static str {
+        match self {
+            Self::Bare => "bare sh -c true loop",
+            Self::Shell => "shell activity",
+        }
+    }
+}
+
+/// What one pass measured.
+#[derive(Debug, Clone, Copy)]
+struct Pass {
+    /// Who ran the commands.
+    contender: Contender,
+    /// Commands per second.
+    rate: f64,
+    /// This process's CPU per command (the runner's, or the bare loop's;
+    /// the commands' own CPU is their children's), in µs.
+    client_cpu_us: f64,
+    /// Share of the machine's CPU taken by other processes, in percent.
+    others_percent: f64,
+}
+
+impl Suite for ShellThroughput {
+    fn name(&self) -> &'static str {
+        "shell-throughput"
+    }
+
+    fn summary(&self) -> &'static str {
+        "`true` as a ShellCommandActivity against a bare `sh -c true` loop (target >= 0.9)"
+    }
+
+    fn run(&self, options: &Options) -> anyhow::Result<SuiteReport> {
+        let tasks = options.tasks.unwrap_or(if options.quick {
+            QUICK_TASKS
+        } else {
+            FULL_TASKS
+        });
+        ensure!(tasks > 0, "--tasks must be at least 1");
+        let concurrency = options.clients.max(1);
+        let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
+        let scratch = std::env::temp_dir().join(format!("bench-shell-{}", std::process::id()));
+        let mut passes = Vec::new();
+        for round in 1..=ROUNDS {
+            for contender in [Contender::Bare, Contender::Shell] {
+                eprintln!(
+                    "shell-throughput: round {round}/{ROUNDS}, {}: {tasks} commands, concurrency {concurrency}",
+                    contender.label()
+                );
+                let pass = runtime.block_on(pass(contender, tasks, concurrency, &scratch));
+                passes.push(pass?);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&scratch);
+        let of = |contender: Contender, value: fn(&Pass) -> f64| -> f64 {
+            median(
+                &passes
+                    .iter()
+                    .filter(|pass| pass.contender == contender)
+                    .map(value)
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let bare = of(Contender::Bare, |pass| pass.rate);
+        let shell = of(Contender::Shell, |pass| pass.rate);
+        let ratio = shell / bare.max(f64::EPSILON);
+        let full_size = tasks >= FULL_TASKS;
+        let mut figures = vec![
+            Figure::info(
+                format!("bare loop: commands/s (median of {ROUNDS})"),
+                bare,
+                "cmds/s",
+            ),
+            Figure::info(
+                format!("shell activity: tasks/s (median of {ROUNDS})"),
+                shell,
+                "tasks/s",
+            ),
+            if full_size {
+                Figure::with_target(
+                    "shell activity / bare loop",
+                    ratio,
+                    "ratio",
+                    Target::AtLeast(TARGET_RATIO),
+                )
+            } else {
+                Figure::info("shell activity / bare loop", ratio, "ratio")
+            },
+            Figure::info(
+                "bare loop: bench CPU per command",
+                of(Contender::Bare, |pass| pass.client_cpu_us),
+                "us",
+            ),
+            Figure::info(
+                "shell activity: runner CPU per task",
+                of(Contender::Shell, |pass| pass.client_cpu_us),
+                "us",
+            ),
+        ];
+        for (index, pass) in passes.iter().enumerate() {
+            figures.push(Figure::info(
+                format!(
+                    "pass {} ({}): other processes' CPU",
+                    index + 1,
+                    pass.contender.label()
+                ),
+                pass.others_percent,
+                "%",
+            ));
+        }
+        let mut notes = vec![format!(
+            "shell-throughput measures the framework in this process (Runner + taskrunner-shell's \
+             ShellCommandActivity with ShellConfig::default(), {concurrency} slots and pollers, \
+             CallBudget::unlimited(), tasks from the embedded service), not the taskrunner binary, whose default \
+             budget caps SetTaskStatus at 10/s. Each pass runs {tasks} commands; passes alternate, {ROUNDS} rounds; \
+             the ratio is that of the medians. The shell activity's rate includes its three service calls per task \
+             (poll, acknowledgement, SetTaskStatus) on the same 2 cores as the commands."
+        )];
+        if !full_size {
+            notes.push(format!(
+                "shell-throughput: the >= {TARGET_RATIO} target is stated for {FULL_TASKS} commands a pass; this run \
+                 ran {tasks}, so it is reported without a verdict."
+            ));
+        }
+        Ok(SuiteReport { figures, notes })
+    }
+}
+
+/// One pass: the commands, timed, with the clocks read around them.
+async fn pass(
+    contender: Contender,
+    tasks: usize,
+    concurrency: usize,
+    scratch: &std::path::Path,
+) -> anyhow::Result<Pass> {
+    let service = match contender {
+        Contender::Bare => None,
+        Contender::Shell => {
+            let service = ServiceProcess::start_embedded(ServiceTiming {
+                long_poll_wait: Duration::from_secs(1),
+                ..ServiceTiming::default()
+            })?;
+            let client = pipelines::sdk_client(service.endpoint_url());
+            pipelines::queue_tasks(&client, tasks)
+                .await
+                .context("cannot queue the tasks")?;
+            Some((service, client))
+        }
+    };
+    let client_before = measure::cpu_time(std::process::id())?;
+    let machine_before = MachineCpu::now()?;
+    let service_before = match &service {
+        Some((service, _)) => service.cpu_time()?,
+        None => Duration::ZERO,
+    };
+    let began = Instant::now();
+    let stop = match &service {
+        None => {
+            tokio::time::timeout(PASS_TIMEOUT, bare_loop(tasks, concurrency))
+                .await
+                .context("the bare loop took too long")??;
+            None
+        }
+        Some((_, client)) => Some(shell_runner(client.clone(), tasks, concurrency, scratch).await?),
+    };
+    let wall = began.elapsed();
+    let machine = MachineCpu::now()?.since(machine_before);
+    let client_cpu = measure::cpu_time(std::process::id())?.saturating_sub(client_before);
+    let service_cpu = match &service {
+        Some((service, _)) => service.cpu_time()?.saturating_sub(service_before),
+        None => Duration::ZERO,
+    };
+    if let Some(stop) = stop {
+        stop.finish(tasks).await?;
+    }
+    // The commands are this process's children: their CPU is "ours" too,
+    // but /proc/PID/stat counts it only once they are reaped (cutime), so
+    // "other processes" here includes them; it is a warning, not a figure.
+    let others = machine
+        .busy
+        .saturating_sub(client_cpu + service_cpu)
+        .as_secs_f64()
+        / machine.total.as_secs_f64().max(f64::EPSILON);
+    let pass = Pass {
+        contender,
+        rate: tasks as f64 / wall.as_secs_f64().max(f64::EPSILON),
+        client_cpu_us: client_cpu.as_secs_f64() * 1e6 / tasks as f64,
+        others_percent: 100.0 * others,
+    };
+    eprintln!(
+        "shell-throughput: {}: {tasks} in {wall:.2?} ({:.0}/s)",
+        contender.label(),
+        pass.rate
+    );
+    Ok(pass)
+}
+
+/// Spawns `sh -c true` `tasks` times from `concurrency` loops.
+async fn bare_loop(tasks: usize, concurrency: usize) -> anyhow::Result<()> {
+    let claimed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut loops = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let claimed = claimed.clone();
+        loops.spawn(async move {
+            while claimed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < tasks {
+                let status = tokio::process::Command::new("sh")
+                    .args(["-c", "true"])
+                    .stdin(std::process::Stdio::null())
+                    .status()
+                    .await
+                    .context("cannot run sh -c true")?;
+                ensure!(status.success(), "sh -c true answered {status}");
+            }
+            anyhow::Ok(())
+        });
+    }
+    while let Some(joined) = loops.join_next().await {
+        joined.context("a bare loop panicked")??;
+    }
+    Ok(())
+}
+
+/// A runner still running after its measured work.
+struct RunningRunner {
+    /// Resolves the runner's shutdown signal.
+    stop: oneshot::Sender<()>,
+    /// The runner's task.
+    run: tokio::task::JoinHandle<taskrunner::RunSummary>,
+}
+
+impl RunningRunner {
+    /// Stops the runner and checks that every task finished.
+    async fn finish(self, tasks: usize) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        let summary = self.run.await.context("the runner panicked")?;
+        ensure!(
+            summary.finished == tasks as u64 && summary.failed == 0 && summary.lost == 0,
+            "the runner should have finished {tasks} commands and nothing else: {summary:?}"
+        );
+        Ok(())
+    }
+}
+
+/// Runs the shell activity on `tasks` queued tasks; answers once the
+/// service has accepted the last FINISHED.
+async fn shell_runner(
+    client: aws_sdk_datapipeline::Client,
+    tasks: usize,
+    concurrency: usize,
+    scratch: &std::path::Path,
+) -> anyhow::Result<RunningRunner> {
+    let counts = CallCounts::new(tasks as u64);
+    let runner = Runner::builder(CountingService::new(client, counts.clone()))
+        .worker_group(WORKER_GROUP)
+        .concurrency(concurrency)
+        .pollers(concurrency)
+        .activity(
+            "ShellCommandActivity",
+            ShellCommandActivity::new(ShellConfig::default()),
+        )
+        .budget(CallBudget::unlimited())
+        .scratch_root(scratch)
+        .hostname("bench-shell")
+        .build()
+        .context("cannot build the runner")?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let run = tokio::spawn(runner.run_until(async {
+        let _ = stopped.await;
+    }));
+    tokio::time::timeout(PASS_TIMEOUT, counts.statuses_reached())
+        .await
+        .with_context(|| {
+            format!(
+                "the runner finished only {} of {tasks} commands in {PASS_TIMEOUT:?}",
+                counts.statuses()
+            )
+        })?;
+    Ok(RunningRunner { stop, run })
+}
