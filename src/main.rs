@@ -62,6 +62,7 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
+        signals::listen();
         if let Some(directory) = &cli.logging.output {
             log_files::spawn_compressor(directory.clone());
         }

@@ -163,6 +163,10 @@ pub(crate) async fn run(
         canceled = summary.canceled,
         lost = summary.lost,
         shut_down = summary.shut_down,
+        precondition_false = summary.precondition_false,
+        abandoned = summary.abandoned,
+        status_failures = summary.status_failures,
+        statuses_unconfirmed = summary.statuses_unconfirmed,
         "taskrunner stopped"
     );
     if let Some(uploads) = log_uploads {

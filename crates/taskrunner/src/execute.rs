@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use crate::status::{StatusSender, TaskIds};
+use crate::status::{Delivery, StatusSender, TaskIds};
 use crate::summary::Counters;
 
 /// The errorId of an attempt stopped by its `attemptTimeout`.
@@ -128,15 +128,15 @@ impl Executor {
                 return;
             }
             let status = report.status;
-            if self.status.send(&ids, report).await {
-                Counters::add(match status {
+            Counters::add(match self.status.send(&ids, report).await {
+                Delivery::Accepted => match status {
                     TaskStatus::Finished => &self.counters.finished,
                     TaskStatus::Failed => &self.counters.failed,
                     TaskStatus::False => &self.counters.precondition_false,
-                });
-            } else {
-                Counters::add(&self.counters.status_failures);
-            }
+                },
+                Delivery::Unconfirmed => &self.counters.statuses_unconfirmed,
+                Delivery::Failed => &self.counters.status_failures,
+            });
         }
         .instrument(instrument)
     }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use taskrunner_api::{Operation, StatusReport, Task, TaskId, TaskService};
+use taskrunner_api::{ErrorClass, Operation, StatusReport, Task, TaskId, TaskService};
 use taskrunner_lease::CallBudget;
 use taskrunner_poller::Backoff;
 
@@ -25,6 +25,19 @@ impl TaskIds {
     }
 }
 
+/// How a SetTaskStatus ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// The service answered that it accepted the status.
+    Accepted,
+    /// A call failed in a way that may have reached the service (its answer
+    /// was lost), and the retry found the task gone: the first call most
+    /// likely took effect, but nothing confirms it.
+    Unconfirmed,
+    /// The status was refused, or every call failed.
+    Failed,
+}
+
 /// Sends the final status of tasks.
 #[derive(Clone)]
 pub(crate) struct StatusSender {
@@ -38,21 +51,36 @@ pub(crate) struct StatusSender {
 
 impl StatusSender {
     /// Sends `report` for `task`, retrying transient and throttled failures.
-    /// Answers whether the service accepted it; a final failure is logged
-    /// with the task's ids.
-    pub(crate) async fn send(&self, task: &TaskIds, report: StatusReport) -> bool {
+    /// Answers how it ended; a final failure is logged with the task's ids.
+    pub(crate) async fn send(&self, task: &TaskIds, report: StatusReport) -> Delivery {
         let report = report.sanitize();
         let mut failures = 0_u32;
+        // Set once a call failed after it may have reached the service (a
+        // transient error: a dropped connection, a 500); a throttled call
+        // was refused before it did anything.
+        let mut maybe_applied = false;
         loop {
             self.budget.acquire(Operation::SetTaskStatus).await;
             match self.service.set_task_status(&task.task_id, &report).await {
                 Ok(()) => {
                     metrics::counter!("taskrunner_outcomes_total", "status" => report.status.as_str()).increment(1);
-                    return true;
+                    return Delivery::Accepted;
                 }
                 Err(error) => {
                     failures += 1;
                     metrics::counter!("taskrunner_api_errors_total", "operation" => "SetTaskStatus", "class" => format!("{:?}", error.class())).increment(1);
+                    if maybe_applied && matches!(error.class(), ErrorClass::LeaseGone(_)) {
+                        tracing::info!(
+                            pipeline_id = %task.pipeline_id,
+                            attempt_id = %task.attempt_id,
+                            task_id = %task.task_id,
+                            status = report.status.as_str(),
+                            %error,
+                            "the answer to SetTaskStatus was lost and its retry found the task gone: the first call most likely took effect",
+                        );
+                        return Delivery::Unconfirmed;
+                    }
+                    maybe_applied |= error.class() == ErrorClass::Transient;
                     if !error.is_retryable() || failures >= self.attempts {
                         tracing::error!(
                             pipeline_id = %task.pipeline_id,
@@ -63,7 +91,7 @@ impl StatusSender {
                             failures,
                             "SetTaskStatus failed for good: the service will time the attempt out and retry it",
                         );
-                        return false;
+                        return Delivery::Failed;
                     }
                     let delay = self.backoff.delay(failures, error.class());
                     tracing::warn!(task_id = %task.task_id, %error, failures, "SetTaskStatus failed; retrying");

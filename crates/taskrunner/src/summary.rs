@@ -26,6 +26,10 @@ pub struct RunSummary {
     pub abandoned: u64,
     /// SetTaskStatus calls that failed for good after their retries.
     pub status_failures: u64,
+    /// Statuses whose answer was lost (a dropped connection, a 500) and
+    /// whose retry found the task gone: most likely accepted, not confirmed.
+    /// Not counted in `finished`, `failed` or `precondition_false`.
+    pub statuses_unconfirmed: u64,
 }
 
 /// The live counters behind a [`RunSummary`].
@@ -40,6 +44,7 @@ pub(crate) struct Counters {
     pub(crate) shut_down: AtomicU64,
     pub(crate) abandoned: AtomicU64,
     pub(crate) status_failures: AtomicU64,
+    pub(crate) statuses_unconfirmed: AtomicU64,
 }
 
 impl Counters {
@@ -59,6 +64,7 @@ impl Counters {
             shut_down: read(&self.shut_down),
             abandoned: read(&self.abandoned),
             status_failures: read(&self.status_failures),
+            statuses_unconfirmed: read(&self.statuses_unconfirmed),
         }
     }
 }

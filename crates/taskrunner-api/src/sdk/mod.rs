@@ -253,6 +253,15 @@ impl TaskService for Client {
             .set_error_id(report.error_id)
             .set_error_message(report.error_message)
             .set_error_stack_trace(report.error_stack_trace)
+            // One call per attempt: the caller retries, and only it can
+            // tell a retry answered TaskNotFound after a call whose answer
+            // was lost (the status most likely went through) from a status
+            // refused outright. The SDK's own retries would hide that.
+            .customize()
+            .config_override(
+                aws_sdk_datapipeline::Config::builder()
+                    .retry_config(aws_sdk_datapipeline::config::retry::RetryConfig::disabled()),
+            )
             .send()
             .await
             .map_err(|error| classify(Operation::SetTaskStatus, error))?;
