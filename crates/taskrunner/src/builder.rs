@@ -84,7 +84,7 @@ impl RunnerBuilder {
             cancel_grace: Duration::from_secs(30),
             scratch_root: std::env::temp_dir().join("taskrunner"),
             backoff: Backoff::default(),
-            status_attempts: 8,
+            status_attempts: 10,
         }
     }
 
@@ -254,6 +254,14 @@ impl RunnerBuilder {
     /// The delays between retries of failed calls.
     pub fn backoff(mut self, backoff: Backoff) -> Self {
         self.backoff = backoff;
+        self
+    }
+
+    /// How many SetTaskStatus calls a status may take, the first included,
+    /// when they fail transiently or are throttled (default 10: with the
+    /// default backoff, about three minutes). At least 1.
+    pub fn status_attempts(mut self, attempts: u32) -> Self {
+        self.status_attempts = attempts.max(1);
         self
     }
 

@@ -48,6 +48,9 @@ async fn every_task_finishes_exactly_once_despite_errors_and_throttling() {
         runner_for(&runner_client, "chaos")
             .concurrency(3)
             .activity_for_field("myActivity", "work", work)
+            // 40 % of calls fail here: ten tries leave a status a 1-in-10,000
+            // chance of failing for good; twenty make it negligible.
+            .status_attempts(20)
             .build()
             .unwrap(),
     );
