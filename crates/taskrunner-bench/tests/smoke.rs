@@ -151,7 +151,7 @@ fn latency_measures_acknowledgements_and_cancellations() {
         .lines()
         .find(|line| line.contains(" samples "))
         .unwrap_or_else(|| panic!("no samples in:\n{stdout}"));
-    assert!(samples.contains(" 20 "), "{samples}");
+    assert!(samples.contains(" 40.0 "), "{samples}");
 }
 
 #[test]
@@ -204,5 +204,6 @@ fn help_lists_every_suite() {
     ] {
         assert!(text.contains(suite), "no {suite} in --help:\n{text}");
     }
-    assert!(text.contains("only when named"), "{text}");
+    assert!(text.contains("(only when named)"), "{text}");
+    assert!(text.contains("but soak runs"), "{text}");
 }

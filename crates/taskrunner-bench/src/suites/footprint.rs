@@ -54,7 +54,7 @@ impl Suite for Footprint {
     }
 
     fn summary(&self) -> &'static str {
-        "the taskrunner binary: idle RSS (< 15 MiB) and time to the first PollForTask (< 100 ms)"
+        "taskrunner binary: idle RSS (< 15 MiB), spawn to first poll (< 100 ms)"
     }
 
     fn run(&self, options: &Options) -> anyhow::Result<SuiteReport> {

@@ -88,7 +88,7 @@ impl Suite for ShellThroughput {
     }
 
     fn summary(&self) -> &'static str {
-        "`true` as a ShellCommandActivity against a bare `sh -c true` loop (target >= 0.9)"
+        "`true` as a ShellCommandActivity vs a bare `sh -c true` loop (>= 0.9)"
     }
 
     fn run(&self, options: &Options) -> anyhow::Result<SuiteReport> {
