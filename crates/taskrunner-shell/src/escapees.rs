@@ -41,6 +41,8 @@ use nix::errno::Errno;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
+use crate::recent_pids::StartedAfter;
+
 /// The variable that marks every process of an attempt.
 pub(crate) const TOKEN_VARIABLE: &str = "TASKRUNNER_ATTEMPT_TOKEN";
 
@@ -93,7 +95,7 @@ impl AttemptToken {
 /// still be dying); returns how many it killed. Blocking (it reads
 /// `/proc` and waits for stops): call it off the async threads. Without a
 /// readable `/proc` it finds nothing.
-pub(crate) fn sweep(token: &AttemptToken, group: Pid) -> usize {
+pub(crate) fn sweep(token: &AttemptToken, group: Pid, since: StartedAfter) -> usize {
     let entry = token.entry();
     let own = Pid::this();
     let mut stopped = BTreeSet::new();
@@ -105,7 +107,7 @@ pub(crate) fn sweep(token: &AttemptToken, group: Pid) -> usize {
                 .map(|(pid, _)| pid)
                 .collect()
         };
-        let (carriers, unclear) = scan(&entry);
+        let (carriers, unclear) = scan(&entry, since);
         let mut found = new(carriers);
         if found.is_empty() {
             found = new(settle(unclear, &entry));
@@ -141,16 +143,9 @@ enum Seen {
 
 /// The processes that carry `entry`, with their groups, and those to look
 /// at again.
-fn scan(entry: &[u8]) -> (Vec<(Pid, Pid)>, Vec<Pid>) {
+fn scan(entry: &[u8], since: StartedAfter) -> (Vec<(Pid, Pid)>, Vec<Pid>) {
     let (mut carriers, mut unclear) = (Vec::new(), Vec::new());
-    let Ok(processes) = std::fs::read_dir("/proc") else {
-        return (carriers, unclear);
-    };
-    let pids = processes.flatten().filter_map(|process| {
-        let pid: i32 = process.file_name().to_str()?.parse().ok()?;
-        Some(Pid::from_raw(pid))
-    });
-    for pid in pids {
+    for pid in since.pids().into_iter().map(Pid::from_raw) {
         match inspect(pid, entry, Look::First) {
             Seen::Carrier(group) => carriers.push((pid, group)),
             Seen::Unclear => unclear.push(pid),
@@ -308,19 +303,21 @@ mod tests {
         let mut theirs = spawn(&other);
         // Wait until the exec has happened and the environment is visible.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while scan(&token.entry()).0.is_empty() && std::time::Instant::now() < deadline {
+        while scan(&token.entry(), StartedAfter::any()).0.is_empty()
+            && std::time::Instant::now() < deadline
+        {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         let nobody = Pid::from_raw(i32::MAX);
-        assert_eq!(sweep(&token, nobody), 1);
+        assert_eq!(sweep(&token, nobody, StartedAfter::any()), 1);
         let status = ours.wait().expect("waits");
         assert_eq!(
             std::os::unix::process::ExitStatusExt::signal(&status),
             Some(9)
         );
         assert_eq!(theirs.try_wait().expect("polls"), None);
-        assert_eq!(sweep(&other, nobody), 1);
+        assert_eq!(sweep(&other, nobody, StartedAfter::any()), 1);
         theirs.wait().expect("waits");
-        assert_eq!(sweep(&token, nobody), 0);
+        assert_eq!(sweep(&token, nobody, StartedAfter::any()), 0);
     }
 }

@@ -159,6 +159,7 @@ mod execution;
 mod output;
 mod precondition;
 mod process;
+mod recent_pids;
 mod script;
 mod staging;
 mod storage;

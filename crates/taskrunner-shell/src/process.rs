@@ -36,6 +36,7 @@ use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 use tokio::time::{sleep, sleep_until, Instant};
 
 use crate::escapees::{sweep, AttemptToken, TOKEN_VARIABLE};
+use crate::recent_pids::StartedAfter;
 
 /// How often to look whether a terminated group has emptied.
 const GROUP_POLL: Duration = Duration::from_millis(20);
@@ -60,6 +61,8 @@ pub(crate) struct ProcessGroup {
     token: AttemptToken,
     /// How many processes outside the group the sweeps killed.
     escapees_killed: usize,
+    /// The processes the command may have started: where sweeps look.
+    started_after: StartedAfter,
 }
 
 /// The pipes of a started command.
@@ -98,6 +101,7 @@ impl ProcessGroup {
             finished: false,
             token,
             escapees_killed: 0,
+            started_after: StartedAfter::process(pid),
         };
         let stdout = group.child.stdout.take().ok_or_else(missing)?;
         let stderr = group.child.stderr.take().ok_or_else(missing)?;
@@ -193,10 +197,10 @@ impl ProcessGroup {
     /// Kills the processes that left the group. After the group's SIGKILL,
     /// so that nothing in the group can still leave it.
     async fn sweep(&mut self) {
-        let (token, group) = (self.token.clone(), self.pgid);
-        let killed = tokio::task::spawn_blocking(move || sweep(&token, group))
+        let (token, group, since) = (self.token.clone(), self.pgid, self.started_after);
+        let killed = tokio::task::spawn_blocking(move || sweep(&token, group, since))
             .await
-            .unwrap_or_else(|_| sweep(&self.token, self.pgid));
+            .unwrap_or_else(|_| sweep(&self.token, self.pgid, since));
         if killed > 0 {
             tracing::warn!(
                 pid = self.pid(),
@@ -213,8 +217,8 @@ impl ProcessGroup {
     /// asks the kernel, which counts zombies too (so a slow reaper costs
     /// grace time there). A group we may not signal counts as alive.
     async fn group_alive(&self) -> bool {
-        let pgid = self.pgid.as_raw();
-        match tokio::task::spawn_blocking(move || live_process_in_group(pgid)).await {
+        let (pgid, since) = (self.pgid.as_raw(), self.started_after);
+        match tokio::task::spawn_blocking(move || live_process_in_group(pgid, since)).await {
             Ok(Some(alive)) => alive,
             _ => !matches!(killpg(self.pgid, None), Err(Errno::ESRCH)),
         }
@@ -238,10 +242,10 @@ impl Drop for ProcessGroup {
             self.signal(Signal::SIGKILL);
             // Reading /proc blocks, and this may run on an async thread:
             // sweep on a thread of its own. (A finished group was swept.)
-            let (token, group) = (self.token.clone(), self.pgid);
+            let (token, group, since) = (self.token.clone(), self.pgid, self.started_after);
             let spawned = std::thread::Builder::new()
                 .name("taskrunner-shell-sweep".to_owned())
-                .spawn(move || sweep(&token, group));
+                .spawn(move || sweep(&token, group, since));
             if let Err(error) = spawned {
                 tracing::warn!(%error, "could not start a thread to kill what the dropped command left outside its group");
             }
@@ -251,18 +255,12 @@ impl Drop for ProcessGroup {
 
 /// Whether `/proc` lists a process in group `pgid` that is not a zombie;
 /// `None` without a readable `/proc`.
-fn live_process_in_group(pgid: i32) -> Option<bool> {
-    let entries = std::fs::read_dir("/proc").ok()?;
-    let alive = entries.flatten().any(|entry| {
-        let is_pid = entry
-            .file_name()
-            .as_encoded_bytes()
-            .iter()
-            .all(u8::is_ascii_digit);
+fn live_process_in_group(pgid: i32, since: StartedAfter) -> Option<bool> {
+    // Every member of the group was started after its leader.
+    std::fs::metadata("/proc/self/stat").ok()?;
+    let alive = since.pids().into_iter().any(|pid| {
         // A process that exits meanwhile has no stat: not alive.
-        let stat = is_pid
-            .then(|| std::fs::read_to_string(entry.path().join("stat")).ok())
-            .flatten();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
         // `pid (comm) state ppid pgrp …`; comm may hold spaces and parens.
         let fields = stat
             .as_deref()
@@ -321,8 +319,11 @@ mod tests {
     #[test]
     fn finds_live_processes_by_group() {
         let ours = nix::unistd::getpgrp().as_raw();
-        assert_eq!(live_process_in_group(ours), Some(true));
-        assert_eq!(live_process_in_group(i32::MAX), Some(false));
+        assert_eq!(live_process_in_group(ours, StartedAfter::any()), Some(true));
+        assert_eq!(
+            live_process_in_group(i32::MAX, StartedAfter::any()),
+            Some(false)
+        );
     }
 
     #[tokio::test]
