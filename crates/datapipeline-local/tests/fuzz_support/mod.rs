@@ -4,7 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use proptest::prelude::*;
-use proptest::test_runner::Config as ProptestConfig;
+use proptest::test_runner::{Config as ProptestConfig, RngSeed};
 use serde_json::{Map, Value};
 
 /// The number of cases for a suite: `FUZZ_CASES` when set, else `default`
@@ -22,10 +22,21 @@ pub fn cases(default: u32) -> u32 {
 pub fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
         cases,
+        rng_seed: seed(),
         failure_persistence: None,
         max_shrink_iters: 2_000,
         ..ProptestConfig::default()
     }
+}
+
+/// The seed: `PROPTEST_RNG_SEED` when set, else a fixed one (proptest's
+/// own default is a random seed per run).
+pub fn seed() -> RngSeed {
+    let seed = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(0x5eed_f022);
+    RngSeed::Fixed(seed)
 }
 
 /// Text that stresses parsers: empty, ASCII, non-ASCII, control
@@ -105,6 +116,11 @@ pub fn mutation(known: &'static [&'static str]) -> impl Strategy<Value = Mutatio
         1 => (index, large(1_024, 300_000)).prop_map(|(at, length)| Mutation::Lengthen(at, length)),
     ]
 }
+
+/// The most bytes a mutated document may take: large enough for 10,000
+/// members and 5 MB values, small enough that no case takes seconds to
+/// build.
+const MAX_DOCUMENT_BYTES: usize = 8 * 1024 * 1024;
 
 /// A change to the serialized bytes after the mutations.
 #[derive(Debug, Clone)]
@@ -234,13 +250,18 @@ fn apply(document: &mut Value, mutation: &Mutation) {
                     Value::Array(elements) => elements.first().cloned().unwrap_or(Value::Null),
                     other => other.clone(),
                 };
-                *node = Value::Array(vec![element; *times]);
+                // Repeating something already repeated or stretched would
+                // build documents of gigabytes: keep each under ~8 MB.
+                let size = element.to_string().len().max(1);
+                let times = (*times).min(MAX_DOCUMENT_BYTES / size);
+                *node = Value::Array(vec![element; times]);
             }
         }
         Mutation::Lengthen(at, length) => {
+            let room = MAX_DOCUMENT_BYTES.saturating_sub(document.to_string().len());
             if let Some(Value::String(text)) = nth(document, &mut (at % count)) {
                 let unit = text.chars().next().unwrap_or('é');
-                *text = std::iter::repeat_n(unit, *length).collect();
+                *text = std::iter::repeat_n(unit, (*length).min(room / 4)).collect();
             }
         }
     }
