@@ -16,7 +16,7 @@ use datapipeline_local::definition::{
     ObjectKind,
 };
 use datapipeline_local::{start_on, Config, Timing};
-use taskrunner::Runner;
+use taskrunner::{Runner, SdkTaskService};
 use tokio_util::sync::CancellationToken;
 
 use crate::activities;
@@ -155,7 +155,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         .join("taskrunner-local")
         .join(&pipeline);
     arguments.tuning.attempt_log_uri = Some(logs.display().to_string());
-    let mut builder = Runner::builder(client.clone())
+    let mut builder = Runner::builder(SdkTaskService::new(client.clone()))
         .concurrency(usize::from(arguments.tasks))
         .heartbeat_interval(Duration::from_secs(60));
     for group in &worker_groups {

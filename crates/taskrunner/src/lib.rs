@@ -84,7 +84,7 @@ pub use taskrunner_activity::{
 pub use taskrunner_api::{
     ApiError, CancelReason, Cancellation, ErrorClass, Field, FieldValue, HeartbeatRequest,
     HeartbeatResponse, InstanceIdentity, LeaseGone, Operation, PollRequest, ProgressResponse,
-    ProgressSink, StatusReport, Task, TaskId, TaskObject, TaskService, TaskStatus,
+    ProgressSink, SdkTaskService, StatusReport, Task, TaskId, TaskObject, TaskService, TaskStatus,
 };
 pub use taskrunner_lease::{CallBudget, LeaseConfig, Quota};
 pub use taskrunner_poller::{Backoff, PollerConfig};

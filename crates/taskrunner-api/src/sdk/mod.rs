@@ -3,7 +3,10 @@
 //! Requests are built from this crate's types, answers converted back, and
 //! every `SdkError` classified into an [`ApiError`](crate::ApiError). The SDK's
 //! own retry policy stays in force (it retries 5xx and throttling a bounded
-//! number of times); the caller's backoff sits on top of it.
+//! number of times); the caller's backoff sits on top of it. The exception
+//! is SetTaskStatus through [`SdkTaskService`], the service runners should
+//! use: one call per attempt, so that the runner can tell a status whose
+//! answer was lost from one refused.
 //!
 //! The client's inherent builder methods (`client.poll_for_task()`) shadow
 //! the trait's; call the trait's with `TaskService::poll_for_task(&client, …)`
@@ -55,22 +58,37 @@ fn poll_timeouts(attempt: Duration, operation: Duration) -> TimeoutConfig {
 /// (a local one), or a test of what a poll that never finishes does: the
 /// attempt timeout covers the whole answer, body included, so a service
 /// that trickles its answer (slow loris) is cut off after it.
+///
+/// It also sends SetTaskStatus without the SDK's own retries: the caller
+/// (the runner) retries, and only then can it tell a retry answered
+/// TaskNotFound after a call whose answer was lost — the status most likely
+/// went through — from a status refused outright. Both variants of the
+/// client are built once: per-call configuration overrides cost CPU on
+/// every call.
 #[derive(Debug, Clone)]
 pub struct SdkTaskService {
+    /// For ReportTaskProgress and the heartbeat: the client as given.
     client: Client,
-    /// Bounds one PollForTask attempt, from sending to the last byte read.
-    poll_attempt_timeout: Duration,
-    /// Bounds a whole PollForTask call, the SDK's own retries included.
-    poll_operation_timeout: Duration,
+    /// The client with the PollForTask timeouts.
+    poll_client: Client,
+    /// The client without retries, for SetTaskStatus.
+    status_client: Client,
 }
 
 impl SdkTaskService {
     /// The client with the default PollForTask timeouts.
     pub fn new(client: Client) -> Self {
+        let status_client = Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .retry_config(aws_sdk_datapipeline::config::retry::RetryConfig::disabled())
+                .build(),
+        );
         Self {
+            poll_client: with_poll_timeouts(&client, POLL_ATTEMPT_TIMEOUT, POLL_OPERATION_TIMEOUT),
+            status_client,
             client,
-            poll_attempt_timeout: POLL_ATTEMPT_TIMEOUT,
-            poll_operation_timeout: POLL_OPERATION_TIMEOUT,
         }
     }
 
@@ -79,21 +97,26 @@ impl SdkTaskService {
     /// retries included.
     #[must_use]
     pub fn poll_timeouts(mut self, attempt: Duration, operation: Duration) -> Self {
-        self.poll_attempt_timeout = attempt;
-        self.poll_operation_timeout = operation;
+        self.poll_client = with_poll_timeouts(&self.client, attempt, operation);
         self
     }
+}
+
+/// `client` with PollForTask's timeouts.
+fn with_poll_timeouts(client: &Client, attempt: Duration, operation: Duration) -> Client {
+    Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .timeout_config(poll_timeouts(attempt, operation))
+            .build(),
+    )
 }
 
 #[async_trait]
 impl TaskService for SdkTaskService {
     async fn poll_for_task(&self, request: &PollRequest) -> Result<Option<Task>, ApiError> {
-        poll(
-            &self.client,
-            request,
-            poll_timeouts(self.poll_attempt_timeout, self.poll_operation_timeout),
-        )
-        .await
+        poll(&self.poll_client, request, None).await
     }
 
     async fn report_task_progress(
@@ -116,26 +139,32 @@ impl TaskService for SdkTaskService {
         task_id: &TaskId,
         report: &StatusReport,
     ) -> Result<(), ApiError> {
-        TaskService::set_task_status(&self.client, task_id, report).await
+        TaskService::set_task_status(&self.status_client, task_id, report).await
     }
 }
 
-/// PollForTask through `client` with `timeouts`.
+/// PollForTask through `client`, with `timeouts` laid over the client's
+/// own when given (`None`: the client has them already).
 async fn poll(
     client: &Client,
     request: &PollRequest,
-    timeouts: TimeoutConfig,
+    timeouts: Option<TimeoutConfig>,
 ) -> Result<Option<Task>, ApiError> {
     let operation = Operation::PollForTask;
-    let output = client
+    let call = client
         .poll_for_task()
         .worker_group(request.worker_group.clone())
         .set_hostname(request.hostname.clone())
-        .set_instance_identity(request.instance_identity.as_ref().map(identity_to_sdk))
-        .customize()
-        .config_override(aws_sdk_datapipeline::Config::builder().timeout_config(timeouts))
-        .send()
-        .await;
+        .set_instance_identity(request.instance_identity.as_ref().map(identity_to_sdk));
+    let output = match timeouts {
+        Some(timeouts) => {
+            call.customize()
+                .config_override(aws_sdk_datapipeline::Config::builder().timeout_config(timeouts))
+                .send()
+                .await
+        }
+        None => call.send().await,
+    };
     let output = match output {
         Ok(output) => output,
         Err(error) => {
@@ -189,7 +218,7 @@ impl TaskService for Client {
         poll(
             self,
             request,
-            poll_timeouts(POLL_ATTEMPT_TIMEOUT, POLL_OPERATION_TIMEOUT),
+            Some(poll_timeouts(POLL_ATTEMPT_TIMEOUT, POLL_OPERATION_TIMEOUT)),
         )
         .await
     }
@@ -253,15 +282,6 @@ impl TaskService for Client {
             .set_error_id(report.error_id)
             .set_error_message(report.error_message)
             .set_error_stack_trace(report.error_stack_trace)
-            // One call per attempt: the caller retries, and only it can
-            // tell a retry answered TaskNotFound after a call whose answer
-            // was lost (the status most likely went through) from a status
-            // refused outright. The SDK's own retries would hide that.
-            .customize()
-            .config_override(
-                aws_sdk_datapipeline::Config::builder()
-                    .retry_config(aws_sdk_datapipeline::config::retry::RetryConfig::disabled()),
-            )
             .send()
             .await
             .map_err(|error| classify(Operation::SetTaskStatus, error))?;

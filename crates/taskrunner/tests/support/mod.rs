@@ -197,9 +197,10 @@ pub fn fast_backoff() -> Backoff {
 }
 
 /// A runner builder for `worker_group` with test timing: fast lease
-/// reports, fast backoff, no call budget, a 1 s cancel grace.
+/// reports, fast backoff, no call budget, a 1 s cancel grace. The client is
+/// used as the binary uses it, through `SdkTaskService`.
 pub fn runner_for(client: &Client, worker_group: &str) -> RunnerBuilder {
-    Runner::builder(client.clone())
+    Runner::builder(taskrunner_api::SdkTaskService::new(client.clone()))
         .worker_group(worker_group)
         .lease_config(fast_lease())
         .budget(CallBudget::unlimited())
