@@ -148,10 +148,16 @@ impl Activity for ObservedShell {
                 moments.token_tripped = Some(at);
             });
         });
+        let tripped = ctx.clone();
         let outcome = self.shell.run(ctx).await;
-        // Let the watcher note a trip that raced the shell's return.
-        tokio::task::yield_now().await;
-        watcher.abort();
+        if tripped.is_cancelled() {
+            // The watcher wakes (or woke) on the trip: wait for its note
+            // rather than race it; on a loaded machine it may not have
+            // been scheduled yet.
+            let _noted = watcher.await;
+        } else {
+            watcher.abort();
+        }
         outcome
     }
 }
