@@ -31,6 +31,19 @@ pub(crate) struct Options {
     pub(crate) taskrunner_binary: Option<PathBuf>,
 }
 
+impl Options {
+    /// How many tasks (or leases) a suite works on: `--tasks` when given,
+    /// else `quick` or `full` as `--quick` says.
+    ///
+    /// # Errors
+    /// `--tasks 0`.
+    pub(crate) fn tasks_or(&self, quick: usize, full: usize) -> anyhow::Result<usize> {
+        let tasks = self.tasks.unwrap_or(if self.quick { quick } else { full });
+        anyhow::ensure!(tasks > 0, "--tasks must be at least 1");
+        Ok(tasks)
+    }
+}
+
 /// What a suite measured.
 #[derive(Debug, Default)]
 pub(crate) struct SuiteReport {

@@ -57,12 +57,7 @@ impl Suite for FrameworkOverhead {
     }
 
     fn run(&self, options: &Options) -> anyhow::Result<SuiteReport> {
-        let tasks = options.tasks.unwrap_or(if options.quick {
-            QUICK_TASKS
-        } else {
-            FULL_TASKS
-        });
-        anyhow::ensure!(tasks > 0, "--tasks must be at least 1");
+        let tasks = options.tasks_or(QUICK_TASKS, FULL_TASKS)?;
         let concurrency = options.clients.max(1);
         let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
         let mut passes = Vec::new();

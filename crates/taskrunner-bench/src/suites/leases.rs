@@ -70,12 +70,7 @@ impl Suite for Leases {
     }
 
     fn run(&self, options: &Options) -> anyhow::Result<SuiteReport> {
-        let leases = options.tasks.unwrap_or(if options.quick {
-            QUICK_LEASES
-        } else {
-            FULL_LEASES
-        });
-        anyhow::ensure!(leases > 0, "--tasks must be at least 1");
+        let leases = options.tasks_or(QUICK_LEASES, FULL_LEASES)?;
         let hold = if options.quick { QUICK_HOLD } else { FULL_HOLD };
         let service = ServiceProcess::start_embedded(ServiceTiming {
             long_poll_wait: Duration::from_secs(1),

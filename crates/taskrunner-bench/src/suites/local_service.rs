@@ -51,12 +51,7 @@ impl Suite for LocalService {
     }
 
     fn run(&self, options: &Options) -> anyhow::Result<SuiteReport> {
-        let tasks = options.tasks.unwrap_or(if options.quick {
-            QUICK_TASKS
-        } else {
-            FULL_TASKS
-        });
-        anyhow::ensure!(tasks > 0, "--tasks must be at least 1");
+        let tasks = options.tasks_or(QUICK_TASKS, FULL_TASKS)?;
         let clients = options.clients.max(1);
         // The clients' runtime: one worker per core, like a runner's.
         let runtime =

@@ -23,7 +23,7 @@ mod fixed;
 
 use std::time::Duration;
 
-use anyhow::{ensure, Context as _};
+use anyhow::Context as _;
 
 use super::compressed::{self, HoldPlan, TIME_SCALE};
 use crate::measure::mebibytes;
@@ -69,12 +69,7 @@ impl Suite for QuotaScale {
     }
 
     fn run(&self, options: &Options) -> anyhow::Result<SuiteReport> {
-        let tasks = options.tasks.unwrap_or(if options.quick {
-            QUICK_TASKS
-        } else {
-            FULL_TASKS
-        });
-        ensure!(tasks > 0, "--tasks must be at least 1");
+        let tasks = options.tasks_or(QUICK_TASKS, FULL_TASKS)?;
         let hold = compressed::compressed(if options.quick { QUICK_HOLD } else { FULL_HOLD });
         let fixed_tasks = if options.quick {
             FIXED_TASKS.min(tasks.max(100) * 2)

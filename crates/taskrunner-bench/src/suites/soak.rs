@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use anyhow::{ensure, Context as _};
+use anyhow::Context as _;
 
 use super::compressed::{self, HoldPlan, TIME_SCALE};
 use crate::measure::mebibytes;
@@ -54,12 +54,7 @@ impl Suite for Soak {
     }
 
     fn run(&self, options: &Options) -> anyhow::Result<SuiteReport> {
-        let leases = options.tasks.unwrap_or(if options.quick {
-            QUICK_LEASES
-        } else {
-            FULL_LEASES
-        });
-        ensure!(leases > 0, "--tasks must be at least 1");
+        let leases = options.tasks_or(QUICK_LEASES, FULL_LEASES)?;
         let production = if options.quick {
             Duration::from_secs(QUICK_MINUTES * 60)
         } else {
