@@ -233,12 +233,12 @@ fn wait_until_stopped(pids: &[Pid]) {
     }
 }
 
-/// The fields of `/proc/PID/stat` a sweep needs.
-struct Stat {
+/// The fields of `/proc/PID/stat` a sweep (and the group check) needs.
+pub(crate) struct Stat {
     /// `R`, `S`, `D`, `T` (stopped), `t` (traced), `Z` (zombie), …
-    state: char,
+    pub(crate) state: char,
     /// The process group.
-    group: Pid,
+    pub(crate) group: Pid,
     /// Whether it is a kernel thread (`PF_KTHREAD`), never ours.
     kernel_thread: bool,
 }
@@ -246,7 +246,8 @@ struct Stat {
 /// `PF_KTHREAD` in the flags of `/proc/PID/stat`.
 const KERNEL_THREAD_FLAG: u64 = 0x0020_0000;
 
-fn stat(pid: Pid) -> Option<Stat> {
+/// What `/proc/PID/stat` says of `pid`; `None` once it is gone.
+pub(crate) fn stat(pid: Pid) -> Option<Stat> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // `pid (comm) state ppid pgrp session tty_nr tpgid flags …`; comm may
     // hold spaces and parentheses.

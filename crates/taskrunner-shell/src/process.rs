@@ -35,7 +35,7 @@ use nix::unistd::Pid;
 use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 use tokio::time::{sleep, sleep_until, Instant};
 
-use crate::escapees::{sweep, AttemptToken, TOKEN_VARIABLE};
+use crate::escapees::{stat, sweep, AttemptToken, TOKEN_VARIABLE};
 use crate::recent_pids::StartedAfter;
 
 /// How often to look whether a terminated group has emptied.
@@ -260,17 +260,8 @@ fn live_process_in_group(pgid: i32, since: StartedAfter) -> Option<bool> {
     std::fs::metadata("/proc/self/stat").ok()?;
     let alive = since.pids().into_iter().any(|pid| {
         // A process that exits meanwhile has no stat: not alive.
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
-        // `pid (comm) state ppid pgrp …`; comm may hold spaces and parens.
-        let fields = stat
-            .as_deref()
-            .and_then(|stat| stat.rsplit_once(')'))
-            .map(|(_, rest)| {
-                let mut fields = rest.split_whitespace();
-                (fields.next(), fields.nth(1))
-            });
-        matches!(fields, Some((Some(state), Some(pgrp)))
-            if !matches!(state, "Z" | "X") && pgrp.parse() == Ok(pgid))
+        stat(Pid::from_raw(pid))
+            .is_some_and(|stat| !matches!(stat.state, 'Z' | 'X') && stat.group.as_raw() == pgid)
     });
     Some(alive)
 }
