@@ -5,6 +5,7 @@ use std::sync::Arc;
 use taskrunner_activity::{async_trait, Activity, ActivityError, Outcome, TaskContext};
 
 use crate::execution::execute;
+use crate::spare_dirs::SpareDirs;
 use crate::ShellConfig;
 
 /// The `ShellCommandActivity` object type: runs `command` or `scriptUri`
@@ -24,6 +25,8 @@ use crate::ShellConfig;
 #[derive(Debug, Clone, Default)]
 pub struct ShellCommandActivity {
     config: Arc<ShellConfig>,
+    /// Emptied working directories for the next attempts, shared by clones.
+    spares: Arc<SpareDirs>,
 }
 
 impl ShellCommandActivity {
@@ -34,6 +37,7 @@ impl ShellCommandActivity {
     pub fn new(config: impl Into<Arc<ShellConfig>>) -> Self {
         Self {
             config: config.into(),
+            spares: Arc::default(),
         }
     }
 
@@ -46,7 +50,7 @@ impl ShellCommandActivity {
 #[async_trait]
 impl Activity for ShellCommandActivity {
     async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
-        let completion = execute(&ctx, &self.config).await?;
+        let completion = execute(&ctx, &self.config, &self.spares).await?;
         Ok(if completion.succeeded() {
             Outcome::Finished
         } else {

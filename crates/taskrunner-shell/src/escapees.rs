@@ -107,7 +107,7 @@ pub(crate) fn sweep(token: &AttemptToken, group: Pid, since: StartedAfter) -> us
                 .map(|(pid, _)| pid)
                 .collect()
         };
-        let (carriers, unclear) = scan(&entry, since);
+        let (carriers, unclear) = scan(&entry, since.pids());
         let mut found = new(carriers);
         if found.is_empty() {
             found = new(settle(unclear, &entry));
@@ -141,11 +141,11 @@ enum Seen {
     Other,
 }
 
-/// The processes that carry `entry`, with their groups, and those to look
-/// at again.
-fn scan(entry: &[u8], since: StartedAfter) -> (Vec<(Pid, Pid)>, Vec<Pid>) {
+/// The processes among `pids` that carry `entry`, with their groups, and
+/// those to look at again.
+fn scan(entry: &[u8], pids: Vec<i32>) -> (Vec<(Pid, Pid)>, Vec<Pid>) {
     let (mut carriers, mut unclear) = (Vec::new(), Vec::new());
-    for pid in since.pids().into_iter().map(Pid::from_raw) {
+    for pid in pids.into_iter().map(Pid::from_raw) {
         match inspect(pid, entry, Look::First) {
             Seen::Carrier(group) => carriers.push((pid, group)),
             Seen::Unclear => unclear.push(pid),
@@ -201,6 +201,11 @@ fn inspect(pid: Pid, entry: &[u8], look: Look) -> Seen {
         .split(|&byte| byte == 0)
         .any(|variable| variable == entry)
     {
+        // A probed pid may be one of a carrier's threads, which shows the
+        // same environment: count the process once, by its own pid.
+        if !leads_its_thread_group(pid) {
+            return Seen::Other;
+        }
         return stat(pid).map_or(Seen::Other, |stat| Seen::Carrier(stat.group));
     }
     if !environ.is_empty() {
@@ -263,6 +268,19 @@ pub(crate) fn stat(pid: Pid) -> Option<Stat> {
     })
 }
 
+/// Whether `pid` is a process, not one of a process's other threads
+/// (`/proc` answers for thread ids too, though it does not list them).
+fn leads_its_thread_group(pid: Pid) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Tgid:"))
+        .and_then(|tgid| tgid.trim().parse::<i32>().ok())
+        == Some(pid.as_raw())
+}
+
 fn signal(pid: Pid, signal: Signal) {
     match kill(pid, signal) {
         Ok(()) | Err(Errno::ESRCH) => {}
@@ -304,7 +322,9 @@ mod tests {
         let mut theirs = spawn(&other);
         // Wait until the exec has happened and the environment is visible.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while scan(&token.entry(), StartedAfter::any()).0.is_empty()
+        while scan(&token.entry(), StartedAfter::any().pids())
+            .0
+            .is_empty()
             && std::time::Instant::now() < deadline
         {
             std::thread::sleep(std::time::Duration::from_millis(5));
@@ -320,5 +340,46 @@ mod tests {
         assert_eq!(sweep(&other, nobody, StartedAfter::any()), 1);
         theirs.wait().expect("waits");
         assert_eq!(sweep(&token, nobody, StartedAfter::any()), 0);
+    }
+
+    #[test]
+    fn a_carrier_with_threads_is_killed_and_counted_once() {
+        let token = AttemptToken::new();
+        // Three threads besides the main one, all sleeping.
+        let script = "import threading, time\n\
+                      for _ in range(3): threading.Thread(target=time.sleep, args=(300,), daemon=True).start()\n\
+                      print('ready', flush=True)\n\
+                      time.sleep(300)";
+        let mut carrier = std::process::Command::new("python3")
+            .args(["-c", script])
+            .env(TOKEN_VARIABLE, token.value())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 starts");
+        let pid = i32::try_from(carrier.id()).expect("a pid fits");
+        let mut ready = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(carrier.stdout.take().expect("piped")),
+            &mut ready,
+        )
+        .expect("reads");
+        assert_eq!(ready.trim(), "ready");
+        let ids: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .expect("its threads")
+            .flatten()
+            .filter_map(|thread| thread.file_name().to_str()?.parse().ok())
+            .collect();
+        assert_eq!(ids.len(), 4);
+        // Probed, the threads' ids show the carrier's environment too.
+        let (carriers, _) = scan(&token.entry(), ids);
+        let carriers: Vec<Pid> = carriers.into_iter().map(|(pid, _)| pid).collect();
+        assert_eq!(carriers, vec![Pid::from_raw(pid)]);
+        let nobody = Pid::from_raw(i32::MAX);
+        assert_eq!(sweep(&token, nobody, StartedAfter::process(pid)), 1);
+        let status = carrier.wait().expect("waits");
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(9)
+        );
     }
 }

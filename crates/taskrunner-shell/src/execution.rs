@@ -5,6 +5,7 @@
 //! in what they make of the [`Completion`].
 
 use std::process::ExitStatus;
+use std::sync::Arc;
 use std::time::Duration;
 
 use taskrunner_activity::{ActivityError, Outcome, TaskContext};
@@ -19,6 +20,7 @@ use crate::environment::child_environment;
 use crate::error::{chain, ShellError};
 use crate::output::{capture, Captured, Output};
 use crate::process::{describe_exit, ProcessGroup};
+use crate::spare_dirs::SpareDirs;
 use crate::staging::Staging;
 use crate::storage::FieldUri;
 use crate::tail::{last_chars, Tail};
@@ -97,12 +99,13 @@ impl Completion {
 pub(crate) async fn execute(
     ctx: &TaskContext,
     config: &ShellConfig,
+    spares: &Arc<SpareDirs>,
 ) -> Result<Completion, ActivityError> {
     let spec = CommandSpec::from_context(ctx, config)?;
-    let workdir = WorkingDir::create(ctx).await?;
+    let workdir = WorkingDir::create(ctx, spares).await?;
     let result = run(ctx, config, &spec, &workdir).await;
     if !config.keep_working_dir {
-        if let Err(error) = workdir.remove().await {
+        if let Err(error) = workdir.remove(spares).await {
             tracing::warn!(dir = %workdir.path().display(), %error, "could not remove the working directory");
         }
     }

@@ -161,6 +161,7 @@ mod precondition;
 mod process;
 mod recent_pids;
 mod script;
+mod spare_dirs;
 mod staging;
 mod storage;
 mod tail;

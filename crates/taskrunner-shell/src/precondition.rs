@@ -7,6 +7,7 @@ use std::sync::Arc;
 use taskrunner_activity::{async_trait, Activity, ActivityError, Outcome, TaskContext};
 
 use crate::execution::execute;
+use crate::spare_dirs::SpareDirs;
 use crate::ShellConfig;
 
 /// The `ShellCommandPrecondition` object type: runs the same command fields
@@ -24,6 +25,8 @@ use crate::ShellConfig;
 #[derive(Debug, Clone, Default)]
 pub struct ShellCommandPrecondition {
     config: Arc<ShellConfig>,
+    /// Emptied working directories for the next attempts, shared by clones.
+    spares: Arc<SpareDirs>,
 }
 
 impl ShellCommandPrecondition {
@@ -34,6 +37,7 @@ impl ShellCommandPrecondition {
     pub fn new(config: impl Into<Arc<ShellConfig>>) -> Self {
         Self {
             config: config.into(),
+            spares: Arc::default(),
         }
     }
 
@@ -46,7 +50,7 @@ impl ShellCommandPrecondition {
 #[async_trait]
 impl Activity for ShellCommandPrecondition {
     async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
-        let completion = execute(&ctx, &self.config).await?;
+        let completion = execute(&ctx, &self.config, &self.spares).await?;
         Ok(if completion.succeeded() {
             Outcome::Finished
         } else if completion.status.signal().is_some() {

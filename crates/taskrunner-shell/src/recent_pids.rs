@@ -10,8 +10,16 @@
 //! the pids wrapped meanwhile. Shortly after the start (well under the
 //! time it takes to fork `pid_max` processes), with the last pid handed
 //! out still above the command's, no wrap can have happened, and only pids
-//! above the command's need a look. Otherwise every process is looked at.
+//! from the command's to the last one handed out need a look. Otherwise
+//! every process is looked at.
+//!
+//! When that range is short (the usual case: a command that started
+//! nothing, on a machine that forked little meanwhile), its pids are
+//! probed one by one: a pid that is gone costs one failed `open`, cheaper
+//! than listing `/proc`, which costs a directory read per hundred
+//! processes on the machine.
 
+use std::ops::RangeInclusive;
 use std::time::{Duration, Instant};
 
 /// How long after the start only newer pids are looked at. Wrapping back
@@ -21,6 +29,9 @@ const NEWER_PIDS_WINDOW: Duration = Duration::from_millis(200);
 
 /// The kernel's last pid handed out (in this pid namespace).
 const LAST_PID: &str = "/proc/sys/kernel/ns_last_pid";
+
+/// The longest range of pids probed one by one instead of listing `/proc`.
+const MAX_PROBED_PIDS: i32 = 128;
 
 /// The processes started at or after one process was.
 #[derive(Debug, Clone, Copy)]
@@ -49,27 +60,31 @@ impl StartedAfter {
         }
     }
 
-    /// The pid below which no process can be one of them: the first pid
-    /// while no wrap-around can have happened, else 0 (look at all).
-    pub(crate) fn lowest_pid(&self) -> i32 {
-        let Some(first) = self.first else {
-            return 0;
-        };
+    /// The pids that can be one of them, from the first to the last pid
+    /// handed out, while no wrap-around can have happened; `None` (look at
+    /// every process) otherwise.
+    fn newer_pids(&self) -> Option<RangeInclusive<i32>> {
+        let first = self.first?;
         if self.started.elapsed() >= NEWER_PIDS_WINDOW {
-            return 0;
+            return None;
         }
         let last = std::fs::read_to_string(LAST_PID)
             .ok()
-            .and_then(|text| text.trim().parse::<i32>().ok());
-        match last {
-            Some(last) if last >= first => first,
-            _ => 0,
-        }
+            .and_then(|text| text.trim().parse::<i32>().ok())?;
+        (last >= first).then_some(first..=last)
     }
 
-    /// The pids in `/proc` that may be one of them.
+    /// The pids that may be one of them: probed from a short range of new
+    /// pids, else listed from `/proc`. Some may be gone by the time they
+    /// are read, and a probed pid may name a thread rather than a process.
     pub(crate) fn pids(&self) -> Vec<i32> {
-        let lowest = self.lowest_pid();
+        let newer = self.newer_pids();
+        if let Some(range) = &newer {
+            if range.end() - range.start() < MAX_PROBED_PIDS {
+                return range.clone().collect();
+            }
+        }
+        let lowest = newer.map_or(0, |range| *range.start());
         let Ok(entries) = std::fs::read_dir("/proc") else {
             return Vec::new();
         };
@@ -107,15 +122,36 @@ mod tests {
             first: Some(i32::MAX),
             started: Instant::now() - NEWER_PIDS_WINDOW,
         };
-        assert_eq!(since.lowest_pid(), 0);
+        assert_eq!(since.newer_pids(), None);
         assert!(since.pids().contains(&1));
-        assert_eq!(StartedAfter::any().lowest_pid(), 0);
+        assert_eq!(StartedAfter::any().newer_pids(), None);
+    }
+
+    #[test]
+    fn a_short_range_is_probed_and_a_long_one_listed() {
+        let child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .expect("sleep starts");
+        let pid = i32::try_from(child.id()).expect("a pid fits");
+        let probed = StartedAfter::process(pid).pids();
+        assert_eq!(probed.first(), Some(&pid), "probed from the command's pid");
+        assert!(probed.len() <= MAX_PROBED_PIDS as usize);
+        // From pid 2 the range is long (pids past boot are in the
+        // hundreds at least): listed, so it skips pids no process has.
+        let listed = StartedAfter::process(2).pids();
+        assert!(listed.contains(&pid));
+        assert!(listed.iter().all(|&listed| listed >= 2));
+        assert!(listed.len() < usize::try_from(pid).expect("positive"));
+        let mut child = child;
+        child.kill().expect("sleep is killed");
+        child.wait().expect("sleep is reaped");
     }
 
     #[test]
     fn a_pid_above_the_last_handed_out_means_a_wrap() {
         // The last pid handed out is below i32::MAX: as after a wrap.
         let since = StartedAfter::process(i32::MAX);
-        assert_eq!(since.lowest_pid(), 0);
+        assert_eq!(since.newer_pids(), None);
     }
 }

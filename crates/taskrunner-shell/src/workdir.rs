@@ -1,7 +1,7 @@
 //! [`WorkingDir`]: the layout of an attempt's working directory.
 //!
 //! ```text
-//! <scratch dir>/                 the command's cwd (TaskContext::ensure_scratch_dir)
+//! <scratch dir>/                 the command's cwd (TaskContext::scratch_dir)
 //!   staging/input1/ …            ${INPUT1_STAGING_DIR}, … (stage = true)
 //!   staging/output1/ …           ${OUTPUT1_STAGING_DIR}, …
 //!   .taskrunner/script/NAME      the fetched scriptUri
@@ -10,10 +10,12 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use taskrunner_activity::TaskContext;
 
 use crate::error::ShellError;
+use crate::spare_dirs::SpareDirs;
 
 /// The runner's own files, kept apart from what the command writes.
 const RUNNER_DIR: &str = ".taskrunner";
@@ -25,15 +27,21 @@ pub(crate) struct WorkingDir {
 }
 
 impl WorkingDir {
-    /// Creates the task's scratch directory.
-    pub(crate) async fn create(ctx: &TaskContext) -> Result<Self, ShellError> {
-        let root =
-            ctx.ensure_scratch_dir()
-                .await
-                .map_err(|source| ShellError::WorkingDirectory {
-                    path: ctx.scratch_dir(),
-                    source,
-                })?;
+    /// Makes the task's scratch directory, from `spares` when it has one.
+    pub(crate) async fn create(
+        ctx: &TaskContext,
+        spares: &Arc<SpareDirs>,
+    ) -> Result<Self, ShellError> {
+        let root = ctx.scratch_dir();
+        let (path, spares) = (root.clone(), Arc::clone(spares));
+        tokio::task::spawn_blocking(move || spares.provide(&path))
+            .await
+            .map_err(io::Error::other)
+            .and_then(|provided| provided)
+            .map_err(|source| ShellError::WorkingDirectory {
+                path: root.clone(),
+                source,
+            })?;
         Ok(Self { root })
     }
 
@@ -71,26 +79,39 @@ impl WorkingDir {
         self.root.join(RUNNER_DIR).join(stream)
     }
 
-    /// Removes the directory and everything in it — also when the command
-    /// made parts of it read-only (`chmod -R a-w .`): on a first failure,
-    /// every directory below is made writable again and the removal is
-    /// retried. Symbolic links are removed, never followed.
-    pub(crate) async fn remove(&self) -> io::Result<()> {
-        match tokio::fs::remove_dir_all(&self.root).await {
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(error) => {
-                tracing::debug!(dir = %self.root.display(), %error, "making the working directory writable to remove it");
+    /// Hands the directory to `spares` if it is empty and untouched, or
+    /// removes it and everything in it — also when the command made parts
+    /// of it read-only (`chmod -R a-w .`): on a first failure, every
+    /// directory below is made writable again and the removal is retried.
+    /// Symbolic links are removed, never followed.
+    pub(crate) async fn remove(&self, spares: &Arc<SpareDirs>) -> io::Result<()> {
+        let (root, spares) = (self.root.clone(), Arc::clone(spares));
+        tokio::task::spawn_blocking(move || {
+            if spares.keep(&root) {
+                Ok(())
+            } else {
+                remove_all(&root)
             }
-            Ok(()) => return Ok(()),
+        })
+        .await
+        .map_err(io::Error::other)?
+    }
+}
+
+/// Removes `root` and everything in it, making read-only directories
+/// writable if the first attempt fails.
+fn remove_all(root: &Path) -> io::Result<()> {
+    match std::fs::remove_dir_all(root) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => {
+            tracing::debug!(dir = %root.display(), %error, "making the working directory writable to remove it");
         }
-        let root = self.root.clone();
-        tokio::task::spawn_blocking(move || make_writable(&root))
-            .await
-            .map_err(io::Error::other)?;
-        match tokio::fs::remove_dir_all(&self.root).await {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
-            _ => Ok(()),
-        }
+        Ok(()) => return Ok(()),
+    }
+    make_writable(root);
+    match std::fs::remove_dir_all(root) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
+        _ => Ok(()),
     }
 }
 
@@ -151,7 +172,7 @@ mod tests {
             std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o500)).expect("chmod");
         }
         WorkingDir { root: root.clone() }
-            .remove()
+            .remove(&Arc::default())
             .await
             .expect("removes");
         assert!(!root.exists());

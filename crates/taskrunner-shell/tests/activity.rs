@@ -370,3 +370,55 @@ async fn an_unwritable_output_fails_before_the_command_runs() {
     );
     assert!(!ran.exists());
 }
+
+#[tokio::test]
+async fn working_directories_are_reused_only_when_left_empty_and_gone_with_the_activity() {
+    use taskrunner_activity::TaskContext;
+    let scratch = tempfile::tempdir().expect("scratch root");
+    let outputs = tempfile::tempdir().expect("outputs");
+    let shared = activity();
+    let run_in_scratch = |command: &str, stdout: &Path| {
+        let object = attempt(&[("command", command), ("stdout", path_str(stdout))]);
+        let ctx = TaskContext::builder(task(object, Vec::new()))
+            .scratch_root(scratch.path())
+            .build();
+        let shared = shared.clone();
+        async move { shared.run(ctx).await.expect("runs") }
+    };
+    let entries = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("lists")
+            .flatten()
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+
+    // Every command finds an empty cwd of its own, whatever the one before
+    // it left behind.
+    for (index, command) in [
+        "true",
+        "touch left-behind",
+        "ls -A",
+        "chmod 700 . && chmod 500 .",
+        "ls -A",
+        "true",
+        "ls -A",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let stdout = outputs.path().join(format!("out{index}"));
+        assert_eq!(run_in_scratch(command, &stdout).await, Outcome::Finished);
+        assert_eq!(std::fs::read_to_string(&stdout).expect("stdout"), "");
+    }
+    // What stays between tasks is one empty spare, hidden.
+    let left = entries(scratch.path());
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].starts_with(".spare-"), "{left:?}");
+    assert!(entries(&scratch.path().join(&left[0])).is_empty());
+
+    drop(shared);
+    assert!(entries(scratch.path()).is_empty());
+}

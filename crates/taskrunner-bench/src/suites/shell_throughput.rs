@@ -5,6 +5,10 @@
 //! - **bare loop**: N tokio tasks, each `sh -c true` with
 //!   `tokio::process::Command`, one after the other: what running a
 //!   command costs with nothing around it.
+//! - **activity alone**: `ShellCommandActivity::run` called directly on
+//!   N concurrent contexts, no runner and no service: what the activity
+//!   itself adds to a spawn (scratch directory, process group, pipes,
+//!   the sweep for escaped processes).
 //! - **shell activity**: a `Runner` (the `taskrunner` binary's parts, in
 //!   this process) with `taskrunner-shell`'s `ShellCommandActivity`, N
 //!   slots and N pollers and no call budget, draining tasks whose `command`
@@ -13,13 +17,13 @@
 //!   acknowledgement, a scratch directory, a process group running
 //!   `/bin/sh -c true`, and a SetTaskStatus.
 //!
-//! Passes alternate (bare, shell, bare, shell) as in `framework-overhead`,
-//! and the ratio is that of the medians.
+//! Passes alternate (bare, activity alone, shell, bare, …) as in
+//! `framework-overhead`, and the ratios are those of the medians.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context as _};
-use taskrunner::{CallBudget, Runner};
+use taskrunner::{Activity, CallBudget, Field, Outcome, Runner, Task, TaskContext, TaskObject};
 use taskrunner_shell::{ShellCommandActivity, ShellConfig};
 use tokio::sync::oneshot;
 
@@ -42,6 +46,9 @@ const ROUNDS: usize = 2;
 /// The project's target: the shell activity's commands/s over the bare loop's.
 const TARGET_RATIO: f64 = 0.9;
 
+/// The attempt id of the activity-alone contexts.
+const ATTEMPT_ID: &str = "@Shell_2026-01-01T00:00:00_Attempt=1";
+
 /// The most one pass may take.
 const PASS_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -54,6 +61,8 @@ pub(crate) struct ShellThroughput;
 enum Contender {
     /// `sh -c true` from a bare loop.
     Bare,
+    /// `true` through `ShellCommandActivity::run`, without runner or service.
+    ActivityAlone,
     /// `true` as a ShellCommandActivity through the runner.
     Shell,
 }
@@ -63,6 +72,7 @@ impl Contender {
     fn label(self) -> &'static str {
         match self {
             Self::Bare => "bare sh -c true loop",
+            Self::ActivityAlone => "activity alone",
             Self::Shell => "shell activity",
         }
     }
@@ -98,7 +108,7 @@ impl Suite for ShellThroughput {
         let scratch = std::env::temp_dir().join(format!("bench-shell-{}", std::process::id()));
         let mut passes = Vec::new();
         for round in 1..=ROUNDS {
-            for contender in [Contender::Bare, Contender::Shell] {
+            for contender in [Contender::Bare, Contender::ActivityAlone, Contender::Shell] {
                 eprintln!(
                     "shell-throughput: round {round}/{ROUNDS}, {}: {tasks} commands, concurrency {concurrency}",
                     contender.label()
@@ -118,6 +128,7 @@ impl Suite for ShellThroughput {
             )
         };
         let bare = of(Contender::Bare, |pass| pass.rate);
+        let alone = of(Contender::ActivityAlone, |pass| pass.rate);
         let shell = of(Contender::Shell, |pass| pass.rate);
         let ratio = shell / bare.max(f64::EPSILON);
         let full_size = tasks >= FULL_TASKS;
@@ -128,9 +139,19 @@ impl Suite for ShellThroughput {
                 "cmds/s",
             ),
             Figure::info(
+                format!("activity alone: commands/s (median of {ROUNDS})"),
+                alone,
+                "cmds/s",
+            ),
+            Figure::info(
                 format!("shell activity: tasks/s (median of {ROUNDS})"),
                 shell,
                 "tasks/s",
+            ),
+            Figure::info(
+                "activity alone / bare loop",
+                alone / bare.max(f64::EPSILON),
+                "ratio",
             ),
             if full_size {
                 Figure::with_target(
@@ -145,6 +166,11 @@ impl Suite for ShellThroughput {
             Figure::info(
                 "bare loop: bench CPU per command",
                 of(Contender::Bare, |pass| pass.client_cpu_us),
+                "us",
+            ),
+            Figure::info(
+                "activity alone: bench CPU per command",
+                of(Contender::ActivityAlone, |pass| pass.client_cpu_us),
                 "us",
             ),
             Figure::info(
@@ -190,7 +216,7 @@ async fn pass(
     scratch: &std::path::Path,
 ) -> anyhow::Result<Pass> {
     let service = match contender {
-        Contender::Bare => None,
+        Contender::Bare | Contender::ActivityAlone => None,
         Contender::Shell => {
             let service = ServiceProcess::start_embedded(ServiceTiming {
                 long_poll_wait: Duration::from_secs(1),
@@ -210,14 +236,22 @@ async fn pass(
         None => Duration::ZERO,
     };
     let began = Instant::now();
-    let stop = match &service {
-        None => {
+    let stop = match (&service, contender) {
+        (Some((_, client)), _) => {
+            Some(shell_runner(client.clone(), tasks, concurrency, scratch).await?)
+        }
+        (None, Contender::ActivityAlone) => {
+            tokio::time::timeout(PASS_TIMEOUT, activity_loop(tasks, concurrency, scratch))
+                .await
+                .context("the activity loop took too long")??;
+            None
+        }
+        (None, _) => {
             tokio::time::timeout(PASS_TIMEOUT, bare_loop(tasks, concurrency))
                 .await
                 .context("the bare loop took too long")??;
             None
         }
-        Some((_, client)) => Some(shell_runner(client.clone(), tasks, concurrency, scratch).await?),
     };
     let wall = began.elapsed();
     let machine = MachineCpu::now()?.since(machine_before);
@@ -272,6 +306,48 @@ async fn bare_loop(tasks: usize, concurrency: usize) -> anyhow::Result<()> {
     }
     while let Some(joined) = loops.join_next().await {
         joined.context("a bare loop panicked")??;
+    }
+    Ok(())
+}
+
+/// Runs `true` through `ShellCommandActivity::run` `tasks` times from
+/// `concurrency` loops sharing one activity, each on a fresh context.
+async fn activity_loop(
+    tasks: usize,
+    concurrency: usize,
+    scratch: &std::path::Path,
+) -> anyhow::Result<()> {
+    let activity = ShellCommandActivity::new(ShellConfig::default());
+    let scratch: std::sync::Arc<std::path::Path> = scratch.into();
+    let claimed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut loops = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let (claimed, activity, scratch) = (claimed.clone(), activity.clone(), scratch.clone());
+        loops.spawn(async move {
+            loop {
+                let index = claimed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if index >= tasks {
+                    break;
+                }
+                let attempt = TaskObject::new(ATTEMPT_ID, "Shell")
+                    .with_field(Field::string("type", "ShellCommandActivity"))
+                    .with_field(Field::string("command", "true"));
+                let task = Task::new(format!("bench-{index}"), "df-BENCH", ATTEMPT_ID)
+                    .with_object(attempt);
+                let ctx = TaskContext::builder(task)
+                    .scratch_root(scratch.clone())
+                    .build();
+                let outcome = activity.run(ctx).await;
+                ensure!(
+                    matches!(outcome, Ok(Outcome::Finished)),
+                    "true through the activity answered {outcome:?}"
+                );
+            }
+            anyhow::Ok(())
+        });
+    }
+    while let Some(joined) = loops.join_next().await {
+        joined.context("an activity loop panicked")??;
     }
     Ok(())
 }
