@@ -194,7 +194,7 @@ enum Look {
 /// (`env -i`), one that shows neither is still in its exec.
 fn inspect(pid: Pid, entry: &[u8], look: Look) -> Seen {
     // Gone meanwhile, or another user's: not ours.
-    let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
+    let Ok(environ) = read_proc_file(pid, "environ") else {
         return Seen::Other;
     };
     if environ
@@ -212,8 +212,7 @@ fn inspect(pid: Pid, entry: &[u8], look: Look) -> Seen {
         return Seen::Other;
     }
     let in_exec = look == Look::First
-        || std::fs::read(format!("/proc/{pid}/cmdline"))
-            .is_ok_and(|arguments| arguments.is_empty());
+        || read_proc_file(pid, "cmdline").is_ok_and(|arguments| arguments.is_empty());
     match stat(pid) {
         Some(stat) if in_exec && !stat.kernel_thread && !matches!(stat.state, 'Z' | 'X') => {
             Seen::Unclear
@@ -253,7 +252,7 @@ const KERNEL_THREAD_FLAG: u64 = 0x0020_0000;
 
 /// What `/proc/PID/stat` says of `pid`; `None` once it is gone.
 pub(crate) fn stat(pid: Pid) -> Option<Stat> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let stat = String::from_utf8(read_proc_file(pid, "stat").ok()?).ok()?;
     // `pid (comm) state ppid pgrp session tty_nr tpgid flags …`; comm may
     // hold spaces and parentheses.
     let (_, rest) = stat.rsplit_once(')')?;
@@ -271,7 +270,10 @@ pub(crate) fn stat(pid: Pid) -> Option<Stat> {
 /// Whether `pid` is a process, not one of a process's other threads
 /// (`/proc` answers for thread ids too, though it does not list them).
 fn leads_its_thread_group(pid: Pid) -> bool {
-    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+    let Some(status) = read_proc_file(pid, "status")
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+    else {
         return false;
     };
     status
@@ -279,6 +281,20 @@ fn leads_its_thread_group(pid: Pid) -> bool {
         .find_map(|line| line.strip_prefix("Tgid:"))
         .and_then(|tgid| tgid.trim().parse::<i32>().ok())
         == Some(pid.as_raw())
+}
+
+/// The bytes a `/proc/PID/` file holds most times: enough to read it in one
+/// call. `/proc` files report a size of 0, so `std::fs::read` would read
+/// an environment in seven growing steps, each of which costs the kernel
+/// a walk of the other process's memory.
+const PROC_READ_CAPACITY: usize = 16 * 1024;
+
+/// `/proc/PID/NAME`, read whole in as few calls as its size allows.
+fn read_proc_file(pid: Pid, name: &str) -> std::io::Result<Vec<u8>> {
+    let mut file = std::fs::File::open(format!("/proc/{pid}/{name}"))?;
+    let mut bytes = Vec::with_capacity(PROC_READ_CAPACITY);
+    std::io::Read::read_to_end(&mut file, &mut bytes)?;
+    Ok(bytes)
 }
 
 fn signal(pid: Pid, signal: Signal) {

@@ -170,15 +170,18 @@ async fn run(
         shell: config.shell.clone(),
         source,
     };
-    let (mut group, pipes) = ProcessGroup::spawn(&mut command).map_err(spawn_error)?;
+    let (mut group, pipes) =
+        ProcessGroup::spawn(&mut command, stdout.discarded()).map_err(spawn_error)?;
     tracing::info!(pid = group.pid(), "command started");
 
     // Read both pipes while waiting, or a chatty command blocks on a full
     // pipe. Spawned so they keep going while `terminate` waits out the grace.
     let span = ctx.span().clone();
-    let stdout_capture = AbortOnDropHandle::new(tokio::spawn(
-        capture(pipes.stdout, stdout_file, None, config.max_output_bytes).instrument(span.clone()),
-    ));
+    let stdout_capture = pipes.stdout.map(|pipe| {
+        AbortOnDropHandle::new(tokio::spawn(
+            capture(pipe, stdout_file, None, config.max_output_bytes).instrument(span.clone()),
+        ))
+    });
     let stderr_capture = AbortOnDropHandle::new(tokio::spawn(
         capture(
             pipes.stderr,
@@ -205,7 +208,11 @@ async fn run(
     let status = status.map_err(spawn_error)?;
 
     let (mut out, mut err) = match tokio::time::timeout(PIPE_DRAIN, async {
-        (stdout_capture.await, stderr_capture.await)
+        let out = match stdout_capture {
+            Some(capture) => capture.await,
+            None => Ok(Captured::default()),
+        };
+        (out, stderr_capture.await)
     })
     .await
     {
@@ -241,7 +248,7 @@ async fn run(
     };
     tracing::info!(
         status = %describe_exit(status),
-        stdout_bytes = out.bytes,
+        stdout_bytes = (!stdout.discarded()).then_some(out.bytes),
         stderr_bytes = err.bytes,
         "command ended"
     );

@@ -25,7 +25,10 @@ use crate::storage::{local, FieldUri, Location, Storage, StorageError};
 use crate::tail::Tail;
 use crate::workdir::WorkingDir;
 
-/// Bytes read from a pipe at a time.
+/// Bytes read from a pipe at a time, at first: most commands write little.
+const FIRST_CHUNK: usize = 4 * 1024;
+
+/// Bytes read from a pipe at a time once a read has filled the first chunk.
 const CHUNK: usize = 64 * 1024;
 
 /// Where one output stream of the command goes.
@@ -90,6 +93,12 @@ impl Output {
             }
             other => other,
         }
+    }
+
+    /// Whether the stream goes nowhere: the command may write it straight
+    /// to `/dev/null`, with no pipe to drain.
+    pub(crate) fn discarded(&self) -> bool {
+        matches!(self.destination, Destination::Discard)
     }
 
     /// Opens the file the stream is written to (`None` to discard it).
@@ -191,7 +200,7 @@ pub(crate) async fn capture(
         tail,
         ..Captured::default()
     };
-    let mut buffer = vec![0; CHUNK];
+    let mut buffer = vec![0; FIRST_CHUNK];
     loop {
         let read = match reader.read(&mut buffer).await {
             Ok(0) => break,
@@ -202,6 +211,10 @@ pub(crate) async fn capture(
                 break;
             }
         };
+        if read == buffer.len() && buffer.len() < CHUNK {
+            // A chatty command: read it in larger steps from now on.
+            buffer.resize(CHUNK, 0);
+        }
         let chunk = &buffer[..read];
         captured.bytes += read as u64;
         if let Some(tail) = &mut captured.tail {

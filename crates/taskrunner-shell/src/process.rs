@@ -68,23 +68,30 @@ pub(crate) struct ProcessGroup {
 /// The pipes of a started command.
 #[derive(Debug)]
 pub(crate) struct Pipes {
-    pub(crate) stdout: ChildStdout,
+    /// `None` when stdout goes to `/dev/null`.
+    pub(crate) stdout: Option<ChildStdout>,
     pub(crate) stderr: ChildStderr,
 }
 
 impl ProcessGroup {
     /// Starts `command` as the leader of a new process group, with stdin
-    /// from `/dev/null`, stdout and stderr piped, and a fresh attempt token
-    /// in its environment.
+    /// from `/dev/null`, stderr piped, stdout piped too unless
+    /// `discard_stdout` (then to `/dev/null`), and a fresh attempt token in
+    /// its environment.
     ///
     /// # Errors
     ///
     /// The error from starting the process (e.g. the shell does not exist).
-    pub(crate) fn spawn(command: &mut Command) -> io::Result<(Self, Pipes)> {
+    pub(crate) fn spawn(command: &mut Command, discard_stdout: bool) -> io::Result<(Self, Pipes)> {
+        let stdout = if discard_stdout {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        };
         command
             .process_group(0)
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
+            .stdout(stdout)
             .stderr(Stdio::piped());
         let token = AttemptToken::new();
         command.env(TOKEN_VARIABLE, token.value());
@@ -103,7 +110,10 @@ impl ProcessGroup {
             escapees_killed: 0,
             started_after: StartedAfter::process(pid),
         };
-        let stdout = group.child.stdout.take().ok_or_else(missing)?;
+        let stdout = group.child.stdout.take();
+        if stdout.is_none() && !discard_stdout {
+            return Err(missing());
+        }
         let stderr = group.child.stderr.take().ok_or_else(missing)?;
         Ok((group, Pipes { stdout, stderr }))
     }
@@ -321,7 +331,7 @@ mod tests {
     async fn describes_exits() {
         let mut command = Command::new("/bin/sh");
         command.args(["-c", "exit 3"]);
-        let (mut group, _pipes) = ProcessGroup::spawn(&mut command).expect("spawns");
+        let (mut group, _pipes) = ProcessGroup::spawn(&mut command, false).expect("spawns");
         assert_eq!(
             describe_exit(group.wait().await.expect("waits")),
             "exited with status 3"
@@ -329,7 +339,7 @@ mod tests {
 
         let mut command = Command::new("/bin/sh");
         command.args(["-c", "sleep 100 & kill -SEGV $!; wait $!"]);
-        let (mut group, _pipes) = ProcessGroup::spawn(&mut command).expect("spawns");
+        let (mut group, _pipes) = ProcessGroup::spawn(&mut command, false).expect("spawns");
         assert_eq!(
             describe_exit(group.wait().await.expect("waits")),
             "exited with status 139 (a shell's status for a command killed by signal 11 (SIGSEGV))"
@@ -337,7 +347,7 @@ mod tests {
 
         let mut command = Command::new("/bin/sh");
         command.args(["-c", "kill -KILL $$"]);
-        let (mut group, _pipes) = ProcessGroup::spawn(&mut command).expect("spawns");
+        let (mut group, _pipes) = ProcessGroup::spawn(&mut command, false).expect("spawns");
         assert_eq!(
             describe_exit(group.wait().await.expect("waits")),
             "killed by signal 9 (SIGKILL)"
