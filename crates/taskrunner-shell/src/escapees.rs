@@ -193,7 +193,16 @@ enum Look {
 /// process that shows arguments but still no environment really has none
 /// (`env -i`), one that shows neither is still in its exec.
 fn inspect(pid: Pid, entry: &[u8], look: Look) -> Seen {
-    // Gone meanwhile, or another user's: not ours.
+    // Gone meanwhile: not ours.
+    let Some(stat) = stat(pid) else {
+        return Seen::Other;
+    };
+    // The runner's own children are the shells of its other attempts (and
+    // reading an environment costs more than reading a stat).
+    if stat.parent == Pid::this() && orphans_go_elsewhere() {
+        return Seen::Other;
+    }
+    // Another user's: not ours.
     let Ok(environ) = read_proc_file(pid, "environ") else {
         return Seen::Other;
     };
@@ -203,22 +212,32 @@ fn inspect(pid: Pid, entry: &[u8], look: Look) -> Seen {
     {
         // A probed pid may be one of a carrier's threads, which shows the
         // same environment: count the process once, by its own pid.
-        if !leads_its_thread_group(pid) {
-            return Seen::Other;
-        }
-        return stat(pid).map_or(Seen::Other, |stat| Seen::Carrier(stat.group));
+        return if leads_its_thread_group(pid) {
+            Seen::Carrier(stat.group)
+        } else {
+            Seen::Other
+        };
     }
     if !environ.is_empty() {
         return Seen::Other;
     }
     let in_exec = look == Look::First
         || read_proc_file(pid, "cmdline").is_ok_and(|arguments| arguments.is_empty());
-    match stat(pid) {
-        Some(stat) if in_exec && !stat.kernel_thread && !matches!(stat.state, 'Z' | 'X') => {
-            Seen::Unclear
-        }
-        _ => Seen::Other,
+    if in_exec && !stat.kernel_thread && !matches!(stat.state, 'Z' | 'X') {
+        Seen::Unclear
+    } else {
+        Seen::Other
     }
+}
+
+/// Whether an orphaned process is re-parented to someone other than this
+/// runner: then no escapee can be the runner's child. Not so when the
+/// runner is a container's init (pid 1) or a child subreaper.
+fn orphans_go_elsewhere() -> bool {
+    static ELSEWHERE: OnceLock<bool> = OnceLock::new();
+    *ELSEWHERE.get_or_init(|| {
+        Pid::this().as_raw() != 1 && matches!(nix::sys::prctl::get_child_subreaper(), Ok(false))
+    })
 }
 
 /// Waits, at most [`STOP_WAIT`], until each of `pids` is stopped, dead or
@@ -241,6 +260,8 @@ fn wait_until_stopped(pids: &[Pid]) {
 pub(crate) struct Stat {
     /// `R`, `S`, `D`, `T` (stopped), `t` (traced), `Z` (zombie), …
     pub(crate) state: char,
+    /// The parent process.
+    parent: Pid,
     /// The process group.
     pub(crate) group: Pid,
     /// Whether it is a kernel thread (`PF_KTHREAD`), never ours.
@@ -257,11 +278,12 @@ pub(crate) fn stat(pid: Pid) -> Option<Stat> {
     // hold spaces and parentheses.
     let (_, rest) = stat.rsplit_once(')')?;
     let fields: Vec<&str> = rest.split_whitespace().take(7).collect();
-    let [state, _ppid, group, _session, _tty, _tpgid, flags] = fields.as_slice() else {
+    let [state, parent, group, _session, _tty, _tpgid, flags] = fields.as_slice() else {
         return None;
     };
     Some(Stat {
         state: state.chars().next()?,
+        parent: Pid::from_raw(parent.parse().ok()?),
         group: Pid::from_raw(group.parse().ok()?),
         kernel_thread: flags.parse::<u64>().ok()? & KERNEL_THREAD_FLAG != 0,
     })
@@ -308,6 +330,9 @@ fn signal(pid: Pid, signal: Signal) {
 
 #[cfg(test)]
 mod tests {
+    use std::io::{BufRead, BufReader};
+    use std::process::{ChildStdout, Command, Stdio};
+
     use super::*;
 
     #[test]
@@ -323,38 +348,59 @@ mod tests {
         );
     }
 
+    /// Starts `command` carrying `token` as an orphan, as a daemon is: its
+    /// parent shell exits at once. Its pid, and its stdout.
+    fn orphan(token: &AttemptToken, command: &str) -> (Pid, BufReader<ChildStdout>) {
+        let mut shell = Command::new("sh")
+            .args(["-c", &format!("{command} & echo $!")])
+            .env(TOKEN_VARIABLE, token.value())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("sh starts");
+        let mut stdout = BufReader::new(shell.stdout.take().expect("piped"));
+        let mut pid = String::new();
+        stdout.read_line(&mut pid).expect("reads the pid");
+        shell.wait().expect("sh exits");
+        (Pid::from_raw(pid.trim().parse().expect("a pid")), stdout)
+    }
+
+    /// Waits until `pid` shows `it`, or 10 s.
+    fn until(pid: Pid, it: impl Fn(Option<Stat>) -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if it(stat(pid)) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        false
+    }
+
+    fn gone(stat: Option<Stat>) -> bool {
+        stat.is_none_or(|stat| matches!(stat.state, 'Z' | 'X'))
+    }
+
+    /// Waits until `pid` shows its environment (its exec is done).
+    fn until_exec_done(pid: Pid, token: &AttemptToken) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while scan(&token.entry(), vec![pid.as_raw()]).0.is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     #[test]
     fn a_sweep_kills_only_the_carriers_of_its_token() {
-        let token = AttemptToken::new();
-        let spawn = |token: &AttemptToken| {
-            std::process::Command::new("sleep")
-                .arg("300")
-                .env(TOKEN_VARIABLE, token.value())
-                .spawn()
-                .expect("spawns sleep")
-        };
-        let mut ours = spawn(&token);
-        let other = AttemptToken::new();
-        let mut theirs = spawn(&other);
-        // Wait until the exec has happened and the environment is visible.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while scan(&token.entry(), StartedAfter::any().pids())
-            .0
-            .is_empty()
-            && std::time::Instant::now() < deadline
-        {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        let (token, other) = (AttemptToken::new(), AttemptToken::new());
+        let (ours, _) = orphan(&token, "sleep 300");
+        let (theirs, _) = orphan(&other, "sleep 300");
+        until_exec_done(ours, &token);
+        until_exec_done(theirs, &other);
         let nobody = Pid::from_raw(i32::MAX);
         assert_eq!(sweep(&token, nobody, StartedAfter::any()), 1);
-        let status = ours.wait().expect("waits");
-        assert_eq!(
-            std::os::unix::process::ExitStatusExt::signal(&status),
-            Some(9)
-        );
-        assert_eq!(theirs.try_wait().expect("polls"), None);
+        assert!(until(ours, gone), "killed");
+        assert!(!gone(stat(theirs)), "the other attempt's is left alone");
         assert_eq!(sweep(&other, nobody, StartedAfter::any()), 1);
-        theirs.wait().expect("waits");
+        assert!(until(theirs, gone), "killed");
         assert_eq!(sweep(&token, nobody, StartedAfter::any()), 0);
     }
 
@@ -366,19 +412,9 @@ mod tests {
                       for _ in range(3): threading.Thread(target=time.sleep, args=(300,), daemon=True).start()\n\
                       print('ready', flush=True)\n\
                       time.sleep(300)";
-        let mut carrier = std::process::Command::new("python3")
-            .args(["-c", script])
-            .env(TOKEN_VARIABLE, token.value())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("python3 starts");
-        let pid = i32::try_from(carrier.id()).expect("a pid fits");
+        let (pid, mut stdout) = orphan(&token, &format!("python3 -c \"{script}\""));
         let mut ready = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(carrier.stdout.take().expect("piped")),
-            &mut ready,
-        )
-        .expect("reads");
+        stdout.read_line(&mut ready).expect("reads");
         assert_eq!(ready.trim(), "ready");
         let ids: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/task"))
             .expect("its threads")
@@ -389,13 +425,27 @@ mod tests {
         // Probed, the threads' ids show the carrier's environment too.
         let (carriers, _) = scan(&token.entry(), ids);
         let carriers: Vec<Pid> = carriers.into_iter().map(|(pid, _)| pid).collect();
-        assert_eq!(carriers, vec![Pid::from_raw(pid)]);
+        assert_eq!(carriers, vec![pid]);
         let nobody = Pid::from_raw(i32::MAX);
-        assert_eq!(sweep(&token, nobody, StartedAfter::process(pid)), 1);
-        let status = carrier.wait().expect("waits");
-        assert_eq!(
-            std::os::unix::process::ExitStatusExt::signal(&status),
-            Some(9)
-        );
+        assert_eq!(sweep(&token, nobody, StartedAfter::any()), 1);
+        assert!(until(pid, gone), "killed");
+    }
+
+    #[test]
+    fn the_runner_s_own_children_are_taken_for_other_attempts_shells() {
+        let token = AttemptToken::new();
+        let mut child = Command::new("sleep")
+            .arg("300")
+            .env(TOKEN_VARIABLE, token.value())
+            .spawn()
+            .expect("sleep starts");
+        let pid = Pid::from_raw(i32::try_from(child.id()).expect("a pid fits"));
+        assert!(until(pid, |stat| stat.is_some_and(|stat| stat.state == 'S')));
+        let found = !scan(&token.entry(), vec![pid.as_raw()]).0.is_empty();
+        // Unless orphans come to this process: then its children may be
+        // another attempt's escapees.
+        assert_eq!(found, !orphans_go_elsewhere());
+        child.kill().expect("kills");
+        child.wait().expect("reaps");
     }
 }

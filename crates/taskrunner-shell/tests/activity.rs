@@ -427,7 +427,8 @@ async fn working_directories_are_reused_only_when_left_empty_and_gone_with_the_a
 async fn without_a_stdout_field_the_command_writes_to_dev_null() {
     // The shell's own stdout, read from a subshell (a redirection would
     // move it for the duration of the command).
-    let command = "head -c 1000000 /dev/zero; out=$(readlink /proc/$$/fd/1); echo \"$out\" >&2; exit 1";
+    let command =
+        "head -c 1000000 /dev/zero; out=$(readlink /proc/$$/fd/1); echo \"$out\" >&2; exit 1";
     let (_, message, _) = failed(
         run(&activity(), &[("command", command)])
             .await
