@@ -17,6 +17,7 @@ mod measure;
 mod pipelines;
 mod proxy;
 mod report;
+mod sdk_loop;
 mod service;
 mod suite;
 mod suites;

@@ -107,8 +107,12 @@ fn shell_throughput_compares_the_shell_activity_with_a_bare_loop() {
         &["shell-throughput", "--tasks", "20", "--clients", "2"],
         &[
             "bare loop: commands/s (median of 2)",
+            "activity alone: commands/s (median of 2)",
+            "SDK loop + spawn: tasks/s (median of 2)",
             "shell activity: tasks/s (median of 2)",
             "shell activity / bare loop",
+            "SDK loop + spawn / bare loop (the protocol's ceiling here)",
+            "shell activity / SDK loop + spawn",
         ],
     );
 }

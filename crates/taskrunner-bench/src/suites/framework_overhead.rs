@@ -16,7 +16,6 @@
 //!
 //! [`CountingService`]: crate::counting::CountingService
 
-mod bare;
 mod pass;
 mod runner;
 

@@ -9,6 +9,10 @@
 //!   N concurrent contexts, no runner and no service: what the activity
 //!   itself adds to a spawn (scratch directory, process group, pipes,
 //!   the sweep for escaped processes).
+//! - **SDK loop + spawn**: N loops of PollForTask → ReportTaskProgress →
+//!   `sh -c true` → SetTaskStatus with the bare SDK against the embedded
+//!   service: the least any runner that speaks the protocol does per
+//!   command, so the ceiling for the shell activity's rate on this machine.
 //! - **shell activity**: a `Runner` (the `taskrunner` binary's parts, in
 //!   this process) with `taskrunner-shell`'s `ShellCommandActivity`, N
 //!   slots and N pollers and no call budget, draining tasks whose `command`
@@ -31,6 +35,7 @@ use crate::counting::{CallCounts, CountingService};
 use crate::measure::{self, median, MachineCpu};
 use crate::pipelines::{self, WORKER_GROUP};
 use crate::report::{Figure, Target};
+use crate::sdk_loop::{self, spawn_sh_true, Work};
 use crate::service::{ServiceProcess, ServiceTiming};
 use crate::suite::{Options, Suite, SuiteReport};
 
@@ -63,6 +68,8 @@ enum Contender {
     Bare,
     /// `true` through `ShellCommandActivity::run`, without runner or service.
     ActivityAlone,
+    /// `sh -c true` between the three calls of a bare SDK loop.
+    SdkLoop,
     /// `true` as a ShellCommandActivity through the runner.
     Shell,
 }
@@ -73,6 +80,7 @@ impl Contender {
         match self {
             Self::Bare => "bare sh -c true loop",
             Self::ActivityAlone => "activity alone",
+            Self::SdkLoop => "SDK loop + spawn",
             Self::Shell => "shell activity",
         }
     }
@@ -108,7 +116,12 @@ impl Suite for ShellThroughput {
         let scratch = std::env::temp_dir().join(format!("bench-shell-{}", std::process::id()));
         let mut passes = Vec::new();
         for round in 1..=ROUNDS {
-            for contender in [Contender::Bare, Contender::ActivityAlone, Contender::Shell] {
+            for contender in [
+                Contender::Bare,
+                Contender::ActivityAlone,
+                Contender::SdkLoop,
+                Contender::Shell,
+            ] {
                 eprintln!(
                     "shell-throughput: round {round}/{ROUNDS}, {}: {tasks} commands, concurrency {concurrency}",
                     contender.label()
@@ -129,6 +142,7 @@ impl Suite for ShellThroughput {
         };
         let bare = of(Contender::Bare, |pass| pass.rate);
         let alone = of(Contender::ActivityAlone, |pass| pass.rate);
+        let sdk_loop = of(Contender::SdkLoop, |pass| pass.rate);
         let shell = of(Contender::Shell, |pass| pass.rate);
         let ratio = shell / bare.max(f64::EPSILON);
         let full_size = tasks >= FULL_TASKS;
@@ -144,6 +158,11 @@ impl Suite for ShellThroughput {
                 "cmds/s",
             ),
             Figure::info(
+                format!("SDK loop + spawn: tasks/s (median of {ROUNDS})"),
+                sdk_loop,
+                "tasks/s",
+            ),
+            Figure::info(
                 format!("shell activity: tasks/s (median of {ROUNDS})"),
                 shell,
                 "tasks/s",
@@ -151,6 +170,16 @@ impl Suite for ShellThroughput {
             Figure::info(
                 "activity alone / bare loop",
                 alone / bare.max(f64::EPSILON),
+                "ratio",
+            ),
+            Figure::info(
+                "SDK loop + spawn / bare loop (the protocol's ceiling here)",
+                sdk_loop / bare.max(f64::EPSILON),
+                "ratio",
+            ),
+            Figure::info(
+                "shell activity / SDK loop + spawn",
+                shell / sdk_loop.max(f64::EPSILON),
                 "ratio",
             ),
             if full_size {
@@ -171,6 +200,11 @@ impl Suite for ShellThroughput {
             Figure::info(
                 "activity alone: bench CPU per command",
                 of(Contender::ActivityAlone, |pass| pass.client_cpu_us),
+                "us",
+            ),
+            Figure::info(
+                "SDK loop + spawn: bench CPU per task",
+                of(Contender::SdkLoop, |pass| pass.client_cpu_us),
                 "us",
             ),
             Figure::info(
@@ -195,8 +229,10 @@ impl Suite for ShellThroughput {
              ShellCommandActivity with ShellConfig::default(), {concurrency} slots and pollers, \
              CallBudget::unlimited(), tasks from the embedded service), not the taskrunner binary, whose default \
              budget caps SetTaskStatus at 10/s. Each pass runs {tasks} commands; passes alternate, {ROUNDS} rounds; \
-             the ratio is that of the medians. The shell activity's rate includes its three service calls per task \
-             (poll, acknowledgement, SetTaskStatus) on the same 2 cores as the commands."
+             the ratios are those of the medians. The shell activity's rate includes its three service calls per task \
+             (poll, acknowledgement, SetTaskStatus) on the same cores as the commands; the SDK loop + spawn makes \
+             the same calls with the bare SDK around `sh -c true`, the most any runner speaking the protocol could \
+             reach here. The activity alone is ShellCommandActivity::run without runner or service."
         )];
         if !full_size {
             notes.push(format!(
@@ -217,7 +253,7 @@ async fn pass(
 ) -> anyhow::Result<Pass> {
     let service = match contender {
         Contender::Bare | Contender::ActivityAlone => None,
-        Contender::Shell => {
+        Contender::SdkLoop | Contender::Shell => {
             let service = ServiceProcess::start_embedded(ServiceTiming {
                 long_poll_wait: Duration::from_secs(1),
                 ..ServiceTiming::default()
@@ -237,6 +273,15 @@ async fn pass(
     };
     let began = Instant::now();
     let stop = match (&service, contender) {
+        (Some((_, client)), Contender::SdkLoop) => {
+            tokio::time::timeout(
+                PASS_TIMEOUT,
+                sdk_loop::run(client.clone(), tasks, concurrency, Work::ShTrue),
+            )
+            .await
+            .context("the SDK loop took too long")??;
+            None
+        }
         (Some((_, client)), _) => {
             Some(shell_runner(client.clone(), tasks, concurrency, scratch).await?)
         }
@@ -293,13 +338,7 @@ async fn bare_loop(tasks: usize, concurrency: usize) -> anyhow::Result<()> {
         let claimed = claimed.clone();
         loops.spawn(async move {
             while claimed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < tasks {
-                let status = tokio::process::Command::new("sh")
-                    .args(["-c", "true"])
-                    .stdin(std::process::Stdio::null())
-                    .status()
-                    .await
-                    .context("cannot run sh -c true")?;
-                ensure!(status.success(), "sh -c true answered {status}");
+                spawn_sh_true().await?;
             }
             anyhow::Ok(())
         });

@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use super::{bare, progress, runner};
+use super::{progress, runner};
 use crate::measure::{self, MachineCpu};
 use crate::pipelines;
+use crate::sdk_loop;
 use crate::service::{ServiceProcess, ServiceTiming};
 
 /// Who drains the queue.
@@ -96,7 +97,7 @@ pub(super) async fn pass(
     let began = Instant::now();
     let running = match contender {
         Contender::Bare => {
-            bare::run(client, tasks, concurrency).await?;
+            sdk_loop::run(client, tasks, concurrency, sdk_loop::Work::Nothing).await?;
             None
         }
         Contender::Runner => Some(runner::run(client, tasks, concurrency).await?),

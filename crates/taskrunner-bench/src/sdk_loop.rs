@@ -1,5 +1,6 @@
-//! The baseline: a bare loop of SDK calls, what a task runner does with
-//! nothing around it.
+//! The baselines: a bare loop of SDK calls, what a task runner does with
+//! nothing around it (`framework-overhead`), and the same loop spawning
+//! `sh -c true` between acknowledgement and status (`shell-throughput`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -10,13 +11,28 @@ use aws_sdk_datapipeline::Client;
 
 use crate::pipelines::WORKER_GROUP;
 
-/// Runs `tasks` poll → ReportTaskProgress → SetTaskStatus FINISHED cycles on
-/// `concurrency` tokio tasks sharing `client` (one connection pool, as a
-/// runner shares one), and answers when the last status is accepted.
+/// What a cycle does between the acknowledgement and the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Work {
+    /// Nothing.
+    Nothing,
+    /// Spawns `sh -c true` and waits for it.
+    ShTrue,
+}
+
+/// Runs `tasks` poll → ReportTaskProgress → `work` → SetTaskStatus FINISHED
+/// cycles on `concurrency` tokio tasks sharing `client` (one connection
+/// pool, as a runner shares one), and answers when the last status is
+/// accepted.
 ///
 /// Each loop claims a cycle before it polls, so exactly `tasks` polls go
 /// out and none waits on an empty queue.
-pub(super) async fn run(client: Client, tasks: usize, concurrency: usize) -> anyhow::Result<()> {
+pub(crate) async fn run(
+    client: Client,
+    tasks: usize,
+    concurrency: usize,
+    work: Work,
+) -> anyhow::Result<()> {
     let claimed = Arc::new(AtomicUsize::new(0));
     let mut loops = tokio::task::JoinSet::new();
     for index in 0..concurrency {
@@ -24,7 +40,7 @@ pub(super) async fn run(client: Client, tasks: usize, concurrency: usize) -> any
         let hostname = format!("bench-bare-{index}");
         loops.spawn(async move {
             while claimed.fetch_add(1, Ordering::Relaxed) < tasks {
-                cycle(&client, &hostname).await?;
+                cycle(&client, &hostname, work).await?;
             }
             anyhow::Ok(())
         });
@@ -38,8 +54,8 @@ pub(super) async fn run(client: Client, tasks: usize, concurrency: usize) -> any
     Ok(())
 }
 
-/// One task: polled, acknowledged, reported FINISHED.
-async fn cycle(client: &Client, hostname: &str) -> anyhow::Result<()> {
+/// One task: polled, acknowledged, worked on, reported FINISHED.
+async fn cycle(client: &Client, hostname: &str, work: Work) -> anyhow::Result<()> {
     let task = client
         .poll_for_task()
         .worker_group(WORKER_GROUP)
@@ -62,6 +78,9 @@ async fn cycle(client: &Client, hostname: &str) -> anyhow::Result<()> {
         !acknowledged.canceled,
         "the acknowledgement answered canceled: true"
     );
+    if work == Work::ShTrue {
+        spawn_sh_true().await?;
+    }
     client
         .set_task_status()
         .task_id(&task_id)
@@ -69,5 +88,17 @@ async fn cycle(client: &Client, hostname: &str) -> anyhow::Result<()> {
         .send()
         .await
         .context("SetTaskStatus")?;
+    Ok(())
+}
+
+/// Spawns `sh -c true` and checks that it exited 0.
+pub(crate) async fn spawn_sh_true() -> anyhow::Result<()> {
+    let status = tokio::process::Command::new("sh")
+        .args(["-c", "true"])
+        .stdin(std::process::Stdio::null())
+        .status()
+        .await
+        .context("cannot run sh -c true")?;
+    ensure!(status.success(), "sh -c true answered {status}");
     Ok(())
 }
