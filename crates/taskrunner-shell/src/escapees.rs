@@ -440,7 +440,12 @@ mod tests {
             .spawn()
             .expect("sleep starts");
         let pid = Pid::from_raw(i32::try_from(child.id()).expect("a pid fits"));
-        assert!(until(pid, |stat| stat.is_some_and(|stat| stat.state == 'S')));
+        // Its exec done: its environment shows the token.
+        assert!(until(pid, |_| read_proc_file(pid, "environ").is_ok_and(
+            |environ| environ
+                .split(|&byte| byte == 0)
+                .any(|entry| entry == token.entry())
+        )));
         let found = !scan(&token.entry(), vec![pid.as_raw()]).0.is_empty();
         // Unless orphans come to this process: then its children may be
         // another attempt's escapees.
