@@ -17,6 +17,8 @@
 #[path = "support/mod.rs"]
 mod support;
 
+#[path = "chaos/cancels.rs"]
+mod cancels;
 #[path = "chaos/fleet.rs"]
 mod fleet;
 #[path = "chaos/in_process.rs"]
@@ -35,6 +37,7 @@ use std::time::Duration;
 use datapipeline_local::{Config, FaultPlan, FaultRule, Timing};
 use tokio::time::Instant;
 
+use cancels::Cancels;
 use fleet::Fleet;
 use in_process::InProcess;
 use settings::{Random, Settings};
@@ -138,6 +141,7 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
     let pipelines = workload::submit_all(&control, &plan, scratch.path()).await;
     let in_process = InProcess::start(&endpoint, &scratch.path().join("in-process"));
     let mut fleet = Fleet::start(&endpoint, settings.runners, scratch.path().join("work"));
+    let mut cancels = Cancels::new(&pipelines);
 
     let deadline = Instant::now() + settings.timeout;
     let mut next_kill = Instant::now() + random.around(settings.kill_every);
@@ -150,9 +154,12 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
     loop {
         let now = Instant::now();
         if now >= next_check {
+            cancels.tick(&control).await;
             let states = observe::pipeline_states(&control, &pipelines).await;
             let done = states.values().filter(|state| *state == "FINISHED").count();
-            if done == pipelines.len() {
+            // A canceled attempt's lease ends when it lapses, a few seconds
+            // after its runner stopped reporting: wait for those too.
+            if done == pipelines.len() && cancels.done() && service.ledger_counts().live == 0 {
                 break;
             }
             if now >= deadline {
@@ -220,6 +227,8 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
         runners_killed: fleet.killed,
         runners_frozen: fleet.frozen,
         service_restarts,
+        canceled_while_running: cancels.while_running,
+        canceled_otherwise: cancels.otherwise,
         panics: fleet.panics(),
         unclean_exits,
     };

@@ -1,4 +1,4 @@
-//! The in-process side of a chaos run: a framework [`Runner`] with two
+//! The in-process side of a chaos run: a framework [`Runner`] with three
 //! activities of its own, polling its worker group on the same faulty
 //! service as the `taskrunner` processes.
 
@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use aws_sdk_datapipeline::config::retry::{RetryConfig, RetryPartition, TokenBucket};
 use aws_sdk_datapipeline::Client;
-use taskrunner::{activity_fn, LeaseConfig, Outcome, RunSummary, Runner, TaskContext};
+use taskrunner::{
+    activity_fn, ActivityError, CancelReason, LeaseConfig, Outcome, RunSummary, Runner, TaskContext,
+};
 use tokio_util::sync::CancellationToken;
 
-use super::workload::{IN_PROCESS_GROUP, REFUSE, WORK};
+use super::workload::{HANG, IN_PROCESS_GROUP, REFUSE, WORK};
 
 /// The hostname the in-process runner polls with.
 pub(crate) const HOSTNAME: &str = "chaos-in-process";
@@ -56,6 +58,12 @@ impl InProcess {
                 stack_trace: None,
             })
         });
+        let hang = activity_fn(|context: TaskContext| async move {
+            context.cancelled().await;
+            Err(ActivityError::cancelled(
+                context.cancel_reason().unwrap_or(CancelReason::Shutdown),
+            ))
+        });
         let lease = LeaseConfig {
             progress_interval: Duration::from_millis(500),
             default_report_timeout: Duration::from_secs(4),
@@ -77,6 +85,7 @@ impl InProcess {
             .scratch_root(scratch)
             .activity_for_field("myActivity", WORK, work)
             .activity_for_field("myActivity", REFUSE, refuse)
+            .activity_for_field("myActivity", HANG, hang)
             .build()
             .expect("the in-process runner builds");
         let stop = CancellationToken::new();

@@ -11,7 +11,7 @@ use aws_sdk_datapipeline::Client;
 use super::workload::Submitted;
 
 /// Runs `call` until it succeeds (at most 50 tries).
-async fn retried<T, E, F, Fut>(what: &str, mut call: F) -> T
+pub(crate) async fn retried<T, E, F, Fut>(what: &str, mut call: F) -> T
 where
     E: std::fmt::Debug,
     F: FnMut() -> Fut,
@@ -90,6 +90,15 @@ pub(crate) async fn objects(
             _ => break,
         }
     }
+    describe(client, pipeline, &ids).await
+}
+
+/// The objects `ids` of `pipeline`, by id.
+pub(crate) async fn describe(
+    client: &Client,
+    pipeline: &str,
+    ids: &[String],
+) -> BTreeMap<String, Described> {
     let mut described = BTreeMap::new();
     for chunk in ids.chunks(25) {
         let page = retried("DescribeObjects", || {

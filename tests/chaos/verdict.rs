@@ -11,7 +11,7 @@ use super::observe::Described;
 use super::workload::Submitted;
 
 /// Statuses an instance or attempt ends in.
-const END_STATES: &[&str] = &[
+pub(crate) const END_STATES: &[&str] = &[
     "FINISHED",
     "FAILED",
     "TIMEDOUT",
@@ -31,6 +31,10 @@ pub(crate) struct HarnessFacts {
     pub(crate) runners_frozen: usize,
     /// Times the service was stopped and started again on its state file.
     pub(crate) service_restarts: usize,
+    /// Instances the harness canceled while they ran.
+    pub(crate) canceled_while_running: usize,
+    /// Instances it canceled before or between attempts.
+    pub(crate) canceled_otherwise: usize,
     /// Lines of runner standard error reporting a panic.
     pub(crate) panics: Vec<String>,
     /// Runners that did not exit 0 when stopped at the end.
@@ -153,6 +157,16 @@ impl Verdict {
             counts.reassignments,
             None,
         );
+        verdict.row(
+            "  canceled while held, then lapsed with no status",
+            counts.canceled,
+            None,
+        );
+        verdict.row(
+            "    holders told canceled: true",
+            counts.cancels_delivered,
+            None,
+        );
         verdict.row("tasks lost: leases never ended", counts.live, Some(0));
         verdict.row("tasks lost: lapsed, never requeued", unrequeued, Some(0));
         verdict.row(
@@ -181,6 +195,11 @@ impl Verdict {
             Some(0),
         );
         verdict.row(
+            "statuses sent after a cancel",
+            counts.statuses_after_cancel,
+            Some(0),
+        );
+        verdict.row(
             "finished tasks run again",
             counts.runs_after_finish,
             Some(audit.reruns),
@@ -204,6 +223,16 @@ impl Verdict {
         verdict.row(
             "runner processes frozen 4-8 s (SIGSTOP)",
             facts.runners_frozen as u64,
+            None,
+        );
+        verdict.row(
+            "instances canceled by the harness while running",
+            facts.canceled_while_running as u64,
+            None,
+        );
+        verdict.row(
+            "  canceled before or between attempts",
+            facts.canceled_otherwise as u64,
             None,
         );
         verdict.row(

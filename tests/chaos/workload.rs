@@ -18,6 +18,8 @@ pub(crate) const IN_PROCESS_GROUP: &str = "chaos-in-process";
 pub(crate) const WORK: &str = "work";
 /// The `myActivity` value of in-process work that always fails.
 pub(crate) const REFUSE: &str = "refuse";
+/// The `myActivity` value of in-process work that runs until canceled.
+pub(crate) const HANG: &str = "hang";
 
 /// Components per pipeline: the service takes at most 100 objects per
 /// definition, `Default` included.
@@ -30,7 +32,7 @@ pub(crate) struct Component {
     pub(crate) id: String,
     /// What it is, for the table.
     pub(crate) kind: Kind,
-    /// `FINISHED` or `FAILED`.
+    /// `FINISHED`, `FAILED` or `CANCELED`.
     pub(crate) expected: &'static str,
 }
 
@@ -51,6 +53,19 @@ pub(crate) enum Kind {
     Work,
     /// In-process: fails, retried once, then FAILED.
     Refuse,
+    /// `sleep 30`, canceled by the harness (SetStatus TRY_CANCEL) once
+    /// running, or at the latest a few seconds in: CANCELED.
+    Cancel,
+    /// In-process: waits for its cancellation, which the harness sends as
+    /// for [`Kind::Cancel`]: CANCELED.
+    Hang,
+}
+
+impl Kind {
+    /// Whether the harness cancels it.
+    pub(crate) fn canceled(self) -> bool {
+        matches!(self, Self::Cancel | Self::Hang)
+    }
 }
 
 /// One pipeline of the run.
@@ -74,7 +89,8 @@ pub(crate) struct Submitted {
 }
 
 /// Plans `settings.tasks` components: four fifths shell commands, one fifth
-/// in-process; flaky commands keep their markers under `markers`.
+/// in-process, one in twenty of each canceled; flaky commands keep their
+/// markers under `markers`.
 pub(crate) fn plan(settings: &Settings, random: &mut Random) -> Vec<PlannedPipeline> {
     let in_process = settings.tasks / 5;
     let shell = settings.tasks - in_process;
@@ -88,12 +104,15 @@ pub(crate) fn plan(settings: &Settings, random: &mut Random) -> Vec<PlannedPipel
                 (true, 50..=69) => Kind::Sleep,
                 (true, 70..=74) => Kind::Slow,
                 (true, 75..=84) => Kind::Fail,
-                (true, _) => Kind::Flaky,
-                (false, 0..=84) => Kind::Work,
-                (false, _) => Kind::Refuse,
+                (true, 85..=94) => Kind::Flaky,
+                (true, _) => Kind::Cancel,
+                (false, 0..=79) => Kind::Work,
+                (false, 80..=94) => Kind::Refuse,
+                (false, _) => Kind::Hang,
             };
             let expected = match kind {
                 Kind::Fail | Kind::Refuse => "FAILED",
+                Kind::Cancel | Kind::Hang => "CANCELED",
                 _ => "FINISHED",
             };
             components.push(Component {
@@ -140,8 +159,10 @@ pub(crate) fn definition(pipeline: &PlannedPipeline, markers: &Path) -> Vec<Pipe
                 Some("1"),
                 None,
             ),
+            Kind::Cancel => (Some("sleep 30".to_owned()), None, None),
             Kind::Work => (None, None, Some(WORK)),
             Kind::Refuse => (None, Some("1"), Some(REFUSE)),
+            Kind::Hang => (None, None, Some(HANG)),
         };
         let mut fields = vec![string("type", "ShellCommandActivity")];
         // The in-process runner routes on myActivity; the service still

@@ -20,7 +20,7 @@ use crate::error::ServiceError;
 use crate::persist::StateError;
 use crate::protocol::request::failure;
 use crate::service::{Core, Reply};
-use crate::state::{Audit, Ledger, RunnerRecord};
+use crate::state::{Audit, Ledger, LedgerCounts, RunnerRecord};
 
 /// The largest request body accepted: expressions may be 20 MiB.
 const MAX_BODY: usize = 24 * 1024 * 1024;
@@ -176,6 +176,11 @@ impl ServiceHandle {
     /// and how it ended.
     pub fn ledger(&self) -> Ledger {
         self.core.with_state(|state| state.ledger.clone())
+    }
+
+    /// The lease ledger's totals, without copying the ledger.
+    pub fn ledger_counts(&self) -> LedgerCounts {
+        self.core.with_state(|state| state.ledger.counts())
     }
 
     /// Continues `previous`, the ledger of this service's run before a

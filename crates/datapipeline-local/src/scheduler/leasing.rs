@@ -177,6 +177,7 @@ impl State {
             .map_or(default_timeout, |timeout| timing.work_deadline(timeout));
         let lease = attempt.lease.as_mut().ok_or_else(task_not_found)?;
         if lease.cancel_requested {
+            self.ledger.cancel_delivered(task_id);
             return Ok(true);
         }
         if !lease.acknowledged {
@@ -301,11 +302,12 @@ impl State {
         attempt.lease = None;
         self.leases.remove(task_id);
         self.audit.leases_expired += 1;
-        let requeued = !cancel_requested && pipeline.state == PipelineState::Scheduled;
-        self.ledger.expired(task_id, requeued);
         if cancel_requested {
+            self.ledger.canceled_lapsed(task_id);
             return;
         }
+        let requeued = pipeline.state == PipelineState::Scheduled;
+        self.ledger.expired(task_id, requeued);
         let instance_id = attempt.instance.clone();
         if pipeline.state != PipelineState::Scheduled {
             // Deactivated without cancel: nothing may start until the

@@ -35,6 +35,10 @@ pub enum LeaseEnd {
         /// Whether the attempt was queued again under a new taskId.
         requeued: bool,
     },
+    /// The attempt was canceled (SetStatus TRY_CANCEL, a deactivation)
+    /// while the lease was held, and the lease then lapsed with no status
+    /// from its holder, as the protocol asks of a canceled runner.
+    Canceled,
     /// The pipeline was deleted while the lease was held.
     PipelineDeleted,
 }
@@ -67,6 +71,9 @@ pub struct LeaseRecord {
     /// SetTaskStatus calls accepted for this taskId after the ledger saw the
     /// lease end. A correct service never has one.
     pub statuses_after_loss: u32,
+    /// Whether a ReportTaskProgress for this lease was answered
+    /// `canceled: true`.
+    pub cancel_delivered: bool,
 }
 
 /// Totals over the ledger: what a chaos test prints and checks.
@@ -85,6 +92,16 @@ pub struct LedgerCounts {
     pub expired_and_requeued: u64,
     /// Leases ended by DeletePipeline.
     pub deleted: u64,
+    /// Leases whose attempt was canceled while they were held and that
+    /// then lapsed without a status ([`LeaseEnd::Canceled`]; counted in
+    /// `expired` too).
+    pub canceled: u64,
+    /// Leases whose holder was told `canceled: true` by ReportTaskProgress.
+    pub cancels_delivered: u64,
+    /// Leases ended by a SetTaskStatus that arrived after their attempt was
+    /// canceled ([`LeaseEnd::StatusAfterCancel`]): the holder had not yet
+    /// heard, or did not stop.
+    pub statuses_after_cancel: u64,
     /// Leases still live: granted, never ended.
     pub live: u64,
     /// Grants of an attempt that had lost an earlier lease to expiry.
@@ -124,6 +141,8 @@ enum Event {
     StatusAccepted(Arc<str>, Option<&'static str>),
     StatusFenced(Arc<str>),
     Expired(Arc<str>, bool),
+    CancelDelivered(Arc<str>),
+    CanceledLapsed(Arc<str>),
     PipelineDeleted(Arc<str>),
 }
 
@@ -221,6 +240,13 @@ impl Ledger {
             }
             Event::StatusFenced(task_id) => self.apply_status_fenced(&task_id),
             Event::Expired(task_id, requeued) => self.apply_expired(&task_id, requeued, at),
+            Event::CancelDelivered(task_id) => self.apply_cancel_delivered(&task_id),
+            Event::CanceledLapsed(task_id) => {
+                if self.end(&task_id, LeaseEnd::Canceled, at) {
+                    self.counts.expired += 1;
+                    self.counts.canceled += 1;
+                }
+            }
             Event::PipelineDeleted(task_id) => {
                 if self.end(&task_id, LeaseEnd::PipelineDeleted, at) {
                     self.counts.deleted += 1;
@@ -267,6 +293,16 @@ impl Ledger {
         self.note(Event::Expired(task_id.into(), requeued));
     }
 
+    /// ReportTaskProgress for `task_id` was answered `canceled: true`.
+    pub(crate) fn cancel_delivered(&mut self, task_id: &str) {
+        self.note(Event::CancelDelivered(task_id.into()));
+    }
+
+    /// Lease `task_id`, whose attempt had been canceled, lapsed.
+    pub(crate) fn canceled_lapsed(&mut self, task_id: &str) {
+        self.note(Event::CanceledLapsed(task_id.into()));
+    }
+
     /// Lease `task_id` ended because its pipeline was deleted.
     pub(crate) fn pipeline_deleted(&mut self, task_id: &str) {
         self.note(Event::PipelineDeleted(task_id.into()));
@@ -306,6 +342,7 @@ impl Ledger {
             end: None,
             statuses_fenced: 0,
             statuses_after_loss: 0,
+            cancel_delivered: false,
         });
         self.by_task_id.insert(task_id, index);
     }
@@ -321,12 +358,22 @@ impl Ledger {
         }
     }
 
+    fn apply_cancel_delivered(&mut self, task_id: &str) {
+        if let Some(record) = self.record_mut(task_id) {
+            if !record.cancel_delivered {
+                record.cancel_delivered = true;
+                self.counts.cancels_delivered += 1;
+            }
+        }
+    }
+
     fn apply_status_accepted(&mut self, task_id: &str, status: Option<&'static str>, at: Duration) {
         let end = status.map_or(LeaseEnd::StatusAfterCancel, LeaseEnd::Status);
         if !self.end(task_id, end, at) {
             return;
         }
         self.counts.ended_by_status += 1;
+        self.counts.statuses_after_cancel += u64::from(status.is_none());
         if status == Some("FINISHED") {
             if let Some(record) = self.record_mut(task_id) {
                 let pipeline: Arc<str> = record.pipeline_id.as_str().into();
@@ -344,7 +391,9 @@ impl Ledger {
         };
         record.statuses_fenced += 1;
         match record.end {
-            Some((LeaseEnd::Expired { .. }, _)) => self.counts.statuses_fenced_after_lapse += 1,
+            Some((LeaseEnd::Expired { .. } | LeaseEnd::Canceled, _)) => {
+                self.counts.statuses_fenced_after_lapse += 1;
+            }
             Some((LeaseEnd::Status(_) | LeaseEnd::StatusAfterCancel, _)) => {
                 self.counts.statuses_fenced_after_status += 1;
             }

@@ -111,3 +111,28 @@ fn the_instance_of_an_attempt_drops_the_attempt_suffix() {
     assert_eq!(instance_of(FIRST), "@Work_2026-01-01T00:00:00");
     assert_eq!(instance_of("plain"), "plain");
 }
+
+#[test]
+fn a_canceled_lease_that_lapses_is_canceled_not_lost_and_a_late_status_is_counted() {
+    let mut ledger = Ledger::default();
+    let (obeyed, late): (Arc<str>, Arc<str>) = ("obeyed".into(), "late".into());
+    let second = "@Work_2026-01-01T00:00:00_Attempt=2";
+    ledger.granted(&obeyed, &key(FIRST), "group", Some("runner-1"));
+    ledger.reported(&obeyed);
+    ledger.cancel_delivered(&obeyed);
+    ledger.cancel_delivered(&obeyed);
+    ledger.canceled_lapsed(&obeyed);
+    ledger.granted(&late, &key(second), "group", Some("runner-1"));
+    ledger.status_accepted(&late, None);
+    let counts = ledger.counts();
+    assert_eq!(counts.canceled, 1);
+    assert_eq!(counts.cancels_delivered, 1, "once per lease");
+    assert_eq!(counts.expired, 1, "a canceled lapse is a lapse");
+    assert_eq!(counts.expired_and_requeued, 0);
+    assert_eq!(counts.statuses_after_cancel, 1);
+    assert_eq!(counts.live, 0);
+    let record = &ledger.records()[0];
+    assert!(record.cancel_delivered);
+    assert!(matches!(record.end, Some((LeaseEnd::Canceled, _))));
+    assert!(!ledger.records()[1].cancel_delivered);
+}
