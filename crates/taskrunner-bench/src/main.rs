@@ -12,11 +12,13 @@
 //! `--strict` — 1 as well when a figure missed its target.
 //! docs/PERFORMANCE.md holds the figures of this machine and what they mean.
 
+mod claimed_loops;
 mod counting;
 mod measure;
 mod pipelines;
 mod proxy;
 mod report;
+mod runner_pass;
 mod sdk_loop;
 mod service;
 mod suite;

@@ -2,13 +2,13 @@
 //! nothing around it (`framework-overhead`), and the same loop spawning
 //! `sh -c true` between acknowledgement and status (`shell-throughput`).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use anyhow::{ensure, Context as _};
 use aws_sdk_datapipeline::types::TaskStatus;
 use aws_sdk_datapipeline::Client;
 
+use crate::claimed_loops;
 use crate::pipelines::WORKER_GROUP;
 
 /// What a cycle does between the acknowledgement and the status.
@@ -25,33 +25,22 @@ pub(crate) enum Work {
 /// pool, as a runner shares one), and answers when the last status is
 /// accepted.
 ///
-/// Each loop claims a cycle before it polls, so exactly `tasks` polls go
-/// out and none waits on an empty queue.
+/// Each loop claims a cycle before it polls ([`claimed_loops`]), so exactly
+/// `tasks` polls go out and none waits on an empty queue.
 pub(crate) async fn run(
     client: Client,
     tasks: usize,
     concurrency: usize,
     work: Work,
 ) -> anyhow::Result<()> {
-    let claimed = Arc::new(AtomicUsize::new(0));
-    let mut loops = tokio::task::JoinSet::new();
-    for index in 0..concurrency {
-        let (client, claimed) = (client.clone(), claimed.clone());
-        let hostname = format!("bench-bare-{index}");
-        loops.spawn(async move {
-            while claimed.fetch_add(1, Ordering::Relaxed) < tasks {
-                cycle(&client, &hostname, work).await?;
-            }
-            anyhow::Ok(())
-        });
-    }
-    while let Some(joined) = loops.join_next().await {
-        if let Err(error) = joined.context("a bare loop panicked")? {
-            loops.abort_all();
-            return Err(error.context("a bare-loop cycle failed"));
-        }
-    }
-    Ok(())
+    let hostnames: Arc<[String]> = (0..concurrency)
+        .map(|index| format!("bench-bare-{index}"))
+        .collect();
+    claimed_loops::run(tasks, concurrency, "bare", move |index, _| {
+        let (client, hostnames) = (client.clone(), hostnames.clone());
+        async move { cycle(&client, &hostnames[index], work).await }
+    })
+    .await
 }
 
 /// One task: polled, acknowledged, worked on, reported FINISHED.

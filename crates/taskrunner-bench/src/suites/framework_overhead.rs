@@ -17,7 +17,6 @@
 //! [`CountingService`]: crate::counting::CountingService
 
 mod pass;
-mod runner;
 
 use anyhow::Context as _;
 

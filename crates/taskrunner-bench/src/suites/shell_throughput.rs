@@ -27,14 +27,14 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context as _};
-use taskrunner::{Activity, CallBudget, Field, Outcome, Runner, Task, TaskContext, TaskObject};
+use taskrunner::{Activity, Field, Outcome, Task, TaskContext, TaskObject};
 use taskrunner_shell::{ShellCommandActivity, ShellConfig};
-use tokio::sync::oneshot;
 
-use crate::counting::{CallCounts, CountingService};
+use crate::claimed_loops;
 use crate::measure::{self, median, MachineCpu};
-use crate::pipelines::{self, WORKER_GROUP};
+use crate::pipelines;
 use crate::report::{Figure, Target};
+use crate::runner_pass;
 use crate::sdk_loop::{self, spawn_sh_true, Work};
 use crate::service::{ServiceProcess, ServiceTiming};
 use crate::suite::{Options, Suite, SuiteReport};
@@ -282,9 +282,17 @@ async fn pass(
             .context("the SDK loop took too long")??;
             None
         }
-        (Some((_, client)), _) => {
-            Some(shell_runner(client.clone(), tasks, concurrency, scratch).await?)
-        }
+        (Some((_, client)), _) => Some(
+            runner_pass::run(
+                client.clone(),
+                tasks,
+                concurrency,
+                ShellCommandActivity::new(ShellConfig::default()),
+                "bench-shell",
+                Some(scratch),
+            )
+            .await?,
+        ),
         (None, Contender::ActivityAlone) => {
             tokio::time::timeout(PASS_TIMEOUT, activity_loop(tasks, concurrency, scratch))
                 .await
@@ -292,7 +300,8 @@ async fn pass(
             None
         }
         (None, _) => {
-            tokio::time::timeout(PASS_TIMEOUT, bare_loop(tasks, concurrency))
+            let bare = claimed_loops::run(tasks, concurrency, "bare", |_, _| spawn_sh_true());
+            tokio::time::timeout(PASS_TIMEOUT, bare)
                 .await
                 .context("the bare loop took too long")??;
             None
@@ -306,7 +315,7 @@ async fn pass(
         None => Duration::ZERO,
     };
     if let Some(stop) = stop {
-        stop.finish(tasks).await?;
+        stop.stop().await?;
     }
     // The commands are this process's children: their CPU is "ours" too,
     // but /proc/PID/stat counts it only once they are reaped (cutime), so
@@ -330,25 +339,6 @@ async fn pass(
     Ok(pass)
 }
 
-/// Spawns `sh -c true` `tasks` times from `concurrency` loops.
-async fn bare_loop(tasks: usize, concurrency: usize) -> anyhow::Result<()> {
-    let claimed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let mut loops = tokio::task::JoinSet::new();
-    for _ in 0..concurrency {
-        let claimed = claimed.clone();
-        loops.spawn(async move {
-            while claimed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < tasks {
-                spawn_sh_true().await?;
-            }
-            anyhow::Ok(())
-        });
-    }
-    while let Some(joined) = loops.join_next().await {
-        joined.context("a bare loop panicked")??;
-    }
-    Ok(())
-}
-
 /// Runs `true` through `ShellCommandActivity::run` `tasks` times from
 /// `concurrency` loops sharing one activity, each on a fresh context.
 async fn activity_loop(
@@ -358,93 +348,23 @@ async fn activity_loop(
 ) -> anyhow::Result<()> {
     let activity = ShellCommandActivity::new(ShellConfig::default());
     let scratch: std::sync::Arc<std::path::Path> = scratch.into();
-    let claimed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let mut loops = tokio::task::JoinSet::new();
-    for _ in 0..concurrency {
-        let (claimed, activity, scratch) = (claimed.clone(), activity.clone(), scratch.clone());
-        loops.spawn(async move {
-            loop {
-                let index = claimed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if index >= tasks {
-                    break;
-                }
-                let attempt = TaskObject::new(ATTEMPT_ID, "Shell")
-                    .with_field(Field::string("type", "ShellCommandActivity"))
-                    .with_field(Field::string("command", "true"));
-                let task = Task::new(format!("bench-{index}"), "df-BENCH", ATTEMPT_ID)
-                    .with_object(attempt);
-                let ctx = TaskContext::builder(task)
-                    .scratch_root(scratch.clone())
-                    .build();
-                let outcome = activity.run(ctx).await;
-                ensure!(
-                    matches!(outcome, Ok(Outcome::Finished)),
-                    "true through the activity answered {outcome:?}"
-                );
-            }
-            anyhow::Ok(())
-        });
-    }
-    while let Some(joined) = loops.join_next().await {
-        joined.context("an activity loop panicked")??;
-    }
-    Ok(())
-}
-
-/// A runner still running after its measured work.
-struct RunningRunner {
-    /// Resolves the runner's shutdown signal.
-    stop: oneshot::Sender<()>,
-    /// The runner's task.
-    run: tokio::task::JoinHandle<taskrunner::RunSummary>,
-}
-
-impl RunningRunner {
-    /// Stops the runner and checks that every task finished.
-    async fn finish(self, tasks: usize) -> anyhow::Result<()> {
-        let _ = self.stop.send(());
-        let summary = self.run.await.context("the runner panicked")?;
-        ensure!(
-            summary.finished == tasks as u64 && summary.failed == 0 && summary.lost == 0,
-            "the runner should have finished {tasks} commands and nothing else: {summary:?}"
-        );
-        Ok(())
-    }
-}
-
-/// Runs the shell activity on `tasks` queued tasks; answers once the
-/// service has accepted the last FINISHED.
-async fn shell_runner(
-    client: aws_sdk_datapipeline::Client,
-    tasks: usize,
-    concurrency: usize,
-    scratch: &std::path::Path,
-) -> anyhow::Result<RunningRunner> {
-    let counts = CallCounts::new(tasks as u64);
-    let runner = Runner::builder(CountingService::new(client, counts.clone()))
-        .worker_group(WORKER_GROUP)
-        .concurrency(concurrency)
-        .pollers(concurrency)
-        .activity(
-            "ShellCommandActivity",
-            ShellCommandActivity::new(ShellConfig::default()),
-        )
-        .budget(CallBudget::unlimited())
-        .scratch_root(scratch)
-        .hostname("bench-shell")
-        .build()
-        .context("cannot build the runner")?;
-    let (stop, stopped) = oneshot::channel::<()>();
-    let run = tokio::spawn(runner.run_until(async {
-        let _ = stopped.await;
-    }));
-    tokio::time::timeout(PASS_TIMEOUT, counts.statuses_reached())
-        .await
-        .with_context(|| {
-            format!(
-                "the runner finished only {} of {tasks} commands in {PASS_TIMEOUT:?}",
-                counts.statuses()
-            )
-        })?;
-    Ok(RunningRunner { stop, run })
+    claimed_loops::run(tasks, concurrency, "activity", move |_, index| {
+        let attempt = TaskObject::new(ATTEMPT_ID, "Shell")
+            .with_field(Field::string("type", "ShellCommandActivity"))
+            .with_field(Field::string("command", "true"));
+        let task = Task::new(format!("bench-{index}"), "df-BENCH", ATTEMPT_ID).with_object(attempt);
+        let ctx = TaskContext::builder(task)
+            .scratch_root(scratch.clone())
+            .build();
+        let activity = activity.clone();
+        async move {
+            let outcome = activity.run(ctx).await;
+            ensure!(
+                matches!(outcome, Ok(Outcome::Finished)),
+                "true through the activity answered {outcome:?}"
+            );
+            Ok(())
+        }
+    })
+    .await
 }

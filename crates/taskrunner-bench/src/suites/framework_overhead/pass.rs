@@ -3,11 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
+use anyhow::{ensure, Context as _};
+use taskrunner::{activity_fn, Outcome};
 
-use super::{progress, runner};
+use super::progress;
 use crate::measure::{self, MachineCpu};
 use crate::pipelines;
+use crate::runner_pass;
 use crate::sdk_loop;
 use crate::service::{ServiceProcess, ServiceTiming};
 
@@ -100,14 +102,22 @@ pub(super) async fn pass(
             sdk_loop::run(client, tasks, concurrency, sdk_loop::Work::Nothing).await?;
             None
         }
-        Contender::Runner => Some(runner::run(client, tasks, concurrency).await?),
+        Contender::Runner => {
+            let no_op = activity_fn(|_task| async { Ok(Outcome::Finished) });
+            Some(runner_pass::run(client, tasks, concurrency, no_op, "bench-runner", None).await?)
+        }
     };
     let wall = began.elapsed();
     let machine_cpu = MachineCpu::now()?.since(machine_before);
     let client_cpu = measure::cpu_time(std::process::id())?.saturating_sub(client_before);
     let service_cpu = service.cpu_time()?.saturating_sub(service_before);
     if let Some(running) = running {
-        running.stop().await?;
+        let summary = running.stop().await?;
+        ensure!(
+            summary.status_failures == 0,
+            "the runner failed to report {} statuses: {summary:?}",
+            summary.status_failures
+        );
     }
     let pass = Pass {
         contender,

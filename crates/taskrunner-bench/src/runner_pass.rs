@@ -1,9 +1,12 @@
-//! The contender: a [`Runner`] with a no-op activity.
+//! The runner side of the throughput suites (`framework-overhead`,
+//! `shell-throughput`): a [`Runner`] in this process with one activity, as
+//! many pollers as slots and no call budget, draining a queue of tasks.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _};
-use taskrunner::{activity_fn, CallBudget, Outcome, RunSummary, Runner};
+use taskrunner::{Activity, CallBudget, RunSummary, Runner};
 use tokio::sync::oneshot;
 
 use crate::counting::{CallCounts, CountingService};
@@ -15,7 +18,7 @@ const PASS_TIMEOUT: Duration = Duration::from_secs(300);
 /// A runner that is still running after its measured work: stop it with
 /// [`RunningRunner::stop`].
 #[derive(Debug)]
-pub(super) struct RunningRunner {
+pub(crate) struct RunningRunner {
     /// Resolves the runner's shutdown signal.
     stop: oneshot::Sender<()>,
     /// The runner's task.
@@ -24,29 +27,32 @@ pub(super) struct RunningRunner {
     tasks: usize,
 }
 
-/// Starts a runner on `client` with `concurrency` slots and as many pollers,
-/// no call budget and a no-op activity, and answers once the service has
-/// accepted `tasks` FINISHED statuses. The runner is still running then
-/// (its pollers wait on the empty queue): the caller reads its clocks and
-/// then stops it.
-pub(super) async fn run(
+/// Starts a runner on `client` with `concurrency` slots and as many
+/// pollers, no call budget, `activity` for `ShellCommandActivity` objects,
+/// `hostname`, and `scratch` as its scratch root when given; answers once
+/// the service has accepted `tasks` FINISHED statuses. The runner is still
+/// running then (its pollers wait on the empty queue): the caller reads its
+/// clocks and then stops it.
+pub(crate) async fn run(
     client: aws_sdk_datapipeline::Client,
     tasks: usize,
     concurrency: usize,
+    activity: impl Activity,
+    hostname: &str,
+    scratch: Option<&Path>,
 ) -> anyhow::Result<RunningRunner> {
     let counts = CallCounts::new(tasks as u64);
-    let runner = Runner::builder(CountingService::new(client, counts.clone()))
+    let mut builder = Runner::builder(CountingService::new(client, counts.clone()))
         .worker_group(WORKER_GROUP)
         .concurrency(concurrency)
         .pollers(concurrency)
-        .activity(
-            "ShellCommandActivity",
-            activity_fn(|_task| async { Ok(Outcome::Finished) }),
-        )
+        .activity("ShellCommandActivity", activity)
         .budget(CallBudget::unlimited())
-        .hostname("bench-runner")
-        .build()
-        .context("cannot build the runner")?;
+        .hostname(hostname);
+    if let Some(scratch) = scratch {
+        builder = builder.scratch_root(scratch);
+    }
+    let runner = builder.build().context("cannot build the runner")?;
     let (stop, stopped) = oneshot::channel::<()>();
     let run = tokio::spawn(runner.run_until(async {
         let _ = stopped.await;
@@ -65,15 +71,13 @@ pub(super) async fn run(
 
 impl RunningRunner {
     /// Stops the runner and checks that it finished every task and failed
-    /// none. Stopping waits for its pollers' long polls to return.
-    pub(super) async fn stop(self) -> anyhow::Result<RunSummary> {
+    /// or lost none; answers its summary. Stopping waits for its pollers'
+    /// long polls to return.
+    pub(crate) async fn stop(self) -> anyhow::Result<RunSummary> {
         let _ = self.stop.send(());
         let summary = self.run.await.context("the runner panicked")?;
         ensure!(
-            summary.finished == self.tasks as u64
-                && summary.failed == 0
-                && summary.lost == 0
-                && summary.status_failures == 0,
+            summary.finished == self.tasks as u64 && summary.failed == 0 && summary.lost == 0,
             "the runner should have finished {} tasks and nothing else: {summary:?}",
             self.tasks
         );
