@@ -73,24 +73,25 @@ impl Cancels {
     pub(crate) async fn tick(&mut self, client: &Client) {
         let all = self.started.elapsed() >= CANCEL_ALL_AFTER;
         for pending in &mut self.pending {
-            let instances = match &pending.instances {
-                Some(instances) => instances.clone(),
+            let (instances, described) = match pending.instances.take() {
+                Some(instances) => {
+                    let described = observe::describe(client, &pending.pipeline, &instances).await;
+                    (instances, described)
+                }
                 None => {
                     let listed = observe::objects(client, &pending.pipeline, "INSTANCE").await;
                     let ids: Vec<String> = listed
-                        .into_iter()
+                        .iter()
                         .filter(|(_, described)| pending.components.contains(&described.component))
-                        .map(|(id, _)| id)
+                        .map(|(id, _)| id.clone())
                         .collect();
                     if ids.len() < pending.components.len() {
                         // Not every instance exists yet: list again later.
                         continue;
                     }
-                    pending.instances = Some(ids.clone());
-                    ids
+                    (ids, listed)
                 }
             };
-            let described = observe::describe(client, &pending.pipeline, &instances).await;
             let mut cancel = Vec::new();
             let mut left = Vec::new();
             for id in instances {
