@@ -3,11 +3,16 @@
 //! throttling, latency and dropped connections into every operation, while
 //! the harness SIGKILLs and restarts runners at random moments.
 //!
+//! Meanwhile it acts as an operator would: it cancels instances (SetStatus
+//! TRY_CANCEL), reruns finished ones (RERUN), and deactivates pipelines,
+//! with and without `cancelActive`, and activates them again.
+//!
 //! At the end, from the service's own records (its lease ledger, its audit
 //! and the statuses it describes): every instance and attempt reached an end
 //! state, and the expected one; no task was lost; no lease was held twice at
 //! once; no status was accepted after its lease was lost; no finished task
-//! ran again; no runner panicked. The counts are printed as a table.
+//! ran again but through a RERUN; no runner panicked. The counts are
+//! printed as a table.
 //!
 //! The default is the short form CI runs (300 tasks, about a minute on two
 //! cores). The long form: `CHAOS_TASKS=3000 cargo test --release --test
@@ -19,16 +24,22 @@ mod support;
 
 #[path = "chaos/cancels.rs"]
 mod cancels;
+#[path = "chaos/deactivations.rs"]
+mod deactivations;
 #[path = "chaos/fleet.rs"]
 mod fleet;
 #[path = "chaos/in_process.rs"]
 mod in_process;
 #[path = "chaos/observe.rs"]
 mod observe;
+#[path = "chaos/reruns.rs"]
+mod reruns;
 #[path = "chaos/settings.rs"]
 mod settings;
 #[path = "chaos/verdict.rs"]
 mod verdict;
+#[path = "chaos/watched.rs"]
+mod watched;
 #[path = "chaos/workload.rs"]
 mod workload;
 
@@ -38,8 +49,10 @@ use datapipeline_local::{Config, FaultPlan, FaultRule, Timing};
 use tokio::time::Instant;
 
 use cancels::Cancels;
+use deactivations::Deactivations;
 use fleet::Fleet;
 use in_process::InProcess;
+use reruns::Reruns;
 use settings::{Random, Settings};
 use verdict::{HarnessFacts, ServiceView, Verdict};
 
@@ -142,6 +155,11 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
     let in_process = InProcess::start(&endpoint, &scratch.path().join("in-process"));
     let mut fleet = Fleet::start(&endpoint, settings.runners, scratch.path().join("work"));
     let mut cancels = Cancels::new(&pipelines);
+    let mut reruns = Reruns::new(&pipelines);
+    // Deactivations come while the run is busy: within seconds in the
+    // short form, over the first minute or so in the long one.
+    let spread = Duration::from_millis(settings.tasks as u64 * 10);
+    let mut deactivations = Deactivations::plan(&pipelines, spread, &mut random);
 
     let deadline = Instant::now() + settings.timeout;
     let mut next_kill = Instant::now() + random.around(settings.kill_every);
@@ -154,12 +172,19 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
     loop {
         let now = Instant::now();
         if now >= next_check {
-            cancels.tick(&control).await;
+            deactivations.tick(&control).await;
+            cancels.tick(&control, deactivations.done()).await;
+            reruns.tick(&control).await;
             let states = observe::pipeline_states(&control, &pipelines).await;
             let done = states.values().filter(|state| *state == "FINISHED").count();
             // A canceled attempt's lease ends when it lapses, a few seconds
             // after its runner stopped reporting: wait for those too.
-            if done == pipelines.len() && cancels.done() && service.ledger_counts().live == 0 {
+            if done == pipelines.len()
+                && cancels.done()
+                && reruns.done()
+                && deactivations.done()
+                && service.ledger_counts().live == 0
+            {
                 break;
             }
             if now >= deadline {
@@ -229,6 +254,10 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
         service_restarts,
         canceled_while_running: cancels.while_running,
         canceled_otherwise: cancels.otherwise,
+        reruns_sent: reruns.sent,
+        deactivated_canceling: deactivations.canceling,
+        deactivated_gently: deactivations.gentle,
+        deactivations_too_late: deactivations.too_late,
         panics: fleet.panics(),
         unclean_exits,
     };

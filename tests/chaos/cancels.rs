@@ -3,15 +3,19 @@
 //! harness sees it RUNNING, so that its runner must stop a live attempt
 //! on `canceled: true`; whatever has not run by [`CANCEL_ALL_AFTER`] is
 //! canceled then, before or between attempts.
+//!
+//! A deactivation with `cancelActive` cancels such an instance too, and the
+//! reactivation runs it again: so an instance that ended is let go only
+//! once every deactivation is over.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use aws_sdk_datapipeline::Client;
 use tokio::time::Instant;
 
-use super::observe::{self, retried};
+use super::observe::retried;
 use super::verdict::END_STATES;
+use super::watched::Watched;
 use super::workload::Submitted;
 
 /// When every instance still to cancel is canceled, whatever its state:
@@ -20,91 +24,56 @@ const CANCEL_ALL_AFTER: Duration = Duration::from_secs(8);
 
 /// The instances still to cancel, and what was sent.
 pub(crate) struct Cancels {
-    /// Per pipeline: its id, the components to cancel, and their
-    /// instances once known.
-    pending: Vec<Pending>,
+    pending: Vec<Watched>,
     started: Instant,
-    /// Instances canceled while RUNNING.
+    /// Cancellations sent to RUNNING instances.
     pub(crate) while_running: usize,
-    /// Instances canceled in any other state.
+    /// Cancellations sent to instances in any other state.
     pub(crate) otherwise: usize,
-}
-
-struct Pending {
-    pipeline: String,
-    components: BTreeSet<String>,
-    /// Instance ids still to cancel; `None` until listed.
-    instances: Option<Vec<String>>,
 }
 
 impl Cancels {
     /// The cancellations planned for `pipelines`, counted from now.
     pub(crate) fn new(pipelines: &[Submitted]) -> Self {
-        let pending = pipelines
-            .iter()
-            .map(|pipeline| Pending {
-                pipeline: pipeline.id.clone(),
-                components: pipeline
-                    .plan
-                    .components
-                    .iter()
-                    .filter(|component| component.kind.canceled())
-                    .map(|component| component.id.clone())
-                    .collect(),
-                instances: None,
-            })
-            .filter(|pending| !pending.components.is_empty())
-            .collect();
         Self {
-            pending,
+            pending: Watched::choose(pipelines, |component| component.kind.canceled()),
             started: Instant::now(),
             while_running: 0,
             otherwise: 0,
         }
     }
 
-    /// Whether every planned cancellation was sent.
+    /// Whether every planned cancellation was sent and has held.
     pub(crate) fn done(&self) -> bool {
         self.pending.is_empty()
     }
 
     /// Looks at the instances still to cancel and cancels those RUNNING,
-    /// or all of them once [`CANCEL_ALL_AFTER`] has passed.
-    pub(crate) async fn tick(&mut self, client: &Client) {
+    /// or all of them once [`CANCEL_ALL_AFTER`] has passed. `settled`: no
+    /// deactivation is under way or to come, so an instance that ended
+    /// stays ended.
+    pub(crate) async fn tick(&mut self, client: &Client, settled: bool) {
         let all = self.started.elapsed() >= CANCEL_ALL_AFTER;
-        for pending in &mut self.pending {
-            let (instances, described) = match pending.instances.take() {
-                Some(instances) => {
-                    let described = observe::describe(client, &pending.pipeline, &instances).await;
-                    (instances, described)
-                }
-                None => {
-                    let listed = observe::objects(client, &pending.pipeline, "INSTANCE").await;
-                    let ids: Vec<String> = listed
-                        .iter()
-                        .filter(|(_, described)| pending.components.contains(&described.component))
-                        .map(|(id, _)| id.clone())
-                        .collect();
-                    if ids.len() < pending.components.len() {
-                        // Not every instance exists yet: list again later.
-                        continue;
-                    }
-                    (ids, listed)
-                }
+        for watched in &mut self.pending {
+            let Some((instances, described)) = watched.take(client).await else {
+                continue;
             };
             let mut cancel = Vec::new();
             let mut left = Vec::new();
             for id in instances {
                 let status = described.get(&id).map_or("", |d| d.status.as_str());
                 if END_STATES.contains(&status) {
-                    continue;
-                }
-                if status == "RUNNING" {
+                    if !settled {
+                        left.push(id);
+                    }
+                } else if status == "RUNNING" {
                     self.while_running += 1;
-                    cancel.push(id);
+                    cancel.push(id.clone());
+                    left.push(id);
                 } else if all {
                     self.otherwise += 1;
-                    cancel.push(id);
+                    cancel.push(id.clone());
+                    left.push(id);
                 } else {
                     left.push(id);
                 }
@@ -115,20 +84,15 @@ impl Cancels {
                 retried("SetStatus TRY_CANCEL", || {
                     client
                         .set_status()
-                        .pipeline_id(&pending.pipeline)
+                        .pipeline_id(&watched.pipeline)
                         .set_object_ids(Some(cancel.clone()))
                         .status("TRY_CANCEL")
                         .send()
                 })
                 .await;
             }
-            pending.instances = Some(left);
+            watched.keep(left);
         }
-        self.pending.retain(|pending| {
-            pending
-                .instances
-                .as_ref()
-                .is_none_or(|left| !left.is_empty())
-        });
+        self.pending.retain(|watched| !watched.finished());
     }
 }

@@ -33,13 +33,26 @@ pub(crate) async fn pipeline_states(
     client: &Client,
     pipelines: &[Submitted],
 ) -> BTreeMap<String, String> {
+    let ids: Vec<String> = pipelines
+        .iter()
+        .map(|pipeline| pipeline.id.clone())
+        .collect();
+    states_of(client, &ids).await
+}
+
+/// `@pipelineState` of pipeline `id`.
+pub(crate) async fn pipeline_state(client: &Client, id: &str) -> String {
+    let mut states = states_of(client, &[id.to_owned()]).await;
+    states.remove(id).unwrap_or_default()
+}
+
+async fn states_of(client: &Client, ids: &[String]) -> BTreeMap<String, String> {
     let mut states = BTreeMap::new();
-    for chunk in pipelines.chunks(25) {
-        let ids: Vec<String> = chunk.iter().map(|pipeline| pipeline.id.clone()).collect();
+    for chunk in ids.chunks(25) {
         let described = retried("DescribePipelines", || {
             client
                 .describe_pipelines()
-                .set_pipeline_ids(Some(ids.clone()))
+                .set_pipeline_ids(Some(chunk.to_vec()))
                 .send()
         })
         .await;

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use datapipeline_local::{Audit, LeaseEnd, Ledger};
 
 use super::observe::Described;
-use super::workload::Submitted;
+use super::workload::{Kind, Submitted};
 
 /// Statuses an instance or attempt ends in.
 pub(crate) const END_STATES: &[&str] = &[
@@ -31,10 +31,19 @@ pub(crate) struct HarnessFacts {
     pub(crate) runners_frozen: usize,
     /// Times the service was stopped and started again on its state file.
     pub(crate) service_restarts: usize,
-    /// Instances the harness canceled while they ran.
+    /// TRY_CANCELs the harness sent to RUNNING instances.
     pub(crate) canceled_while_running: usize,
-    /// Instances it canceled before or between attempts.
+    /// TRY_CANCELs it sent to instances before or between attempts.
     pub(crate) canceled_otherwise: usize,
+    /// RERUNs it sent, each of an instance it saw FINISHED.
+    pub(crate) reruns_sent: usize,
+    /// Pipelines it deactivated with `cancelActive`, then activated again.
+    pub(crate) deactivated_canceling: usize,
+    /// Pipelines it deactivated without `cancelActive`, then activated
+    /// again.
+    pub(crate) deactivated_gently: usize,
+    /// Planned deactivations that came after the pipeline had finished.
+    pub(crate) deactivations_too_late: usize,
     /// Lines of runner standard error reporting a panic.
     pub(crate) panics: Vec<String>,
     /// Runners that did not exit 0 when stopped at the end.
@@ -121,6 +130,8 @@ impl Verdict {
             .iter()
             .filter_map(|record| record.holder.as_deref())
             .collect();
+        let (statuses_after_cancel_of_endless, statuses_after_cancel_racing) =
+            statuses_after_cancel(pipelines, ledger);
         let unrequeued = ledger
             .records()
             .iter()
@@ -144,9 +155,9 @@ impl Verdict {
         verdict.row("attempts", attempts, None);
         verdict.row("attempts in an end state", attempts_ended, Some(attempts));
         verdict.row(
-            "attempts FINISHED (audit)",
+            "attempts FINISHED (audit; reruns included)",
             audit.attempts_finished,
-            Some(to_finish),
+            Some(to_finish + counts.reruns_of_finished),
         );
         verdict.row("leases granted", counts.granted, None);
         verdict.row("  acknowledged", counts.acknowledged, None);
@@ -195,14 +206,24 @@ impl Verdict {
             Some(0),
         );
         verdict.row(
-            "statuses sent after a cancel",
-            counts.statuses_after_cancel,
+            "statuses sent after a cancel, for work that never ends by itself",
+            statuses_after_cancel_of_endless,
             Some(0),
         );
         verdict.row(
-            "finished tasks run again",
+            "  for work that ended as the deactivation canceled it",
+            statuses_after_cancel_racing,
+            None,
+        );
+        verdict.row(
+            "reruns of finished instances (ledger)",
+            counts.reruns_of_finished,
+            Some(facts.reruns_sent as u64),
+        );
+        verdict.row(
+            "finished instances run again without a RERUN",
             counts.runs_after_finish,
-            Some(audit.reruns),
+            Some(0),
         );
         verdict.row(
             "ledger and audit disagree on lapses",
@@ -226,13 +247,33 @@ impl Verdict {
             None,
         );
         verdict.row(
-            "instances canceled by the harness while running",
+            "TRY_CANCELs sent by the harness to running instances",
             facts.canceled_while_running as u64,
             None,
         );
         verdict.row(
-            "  canceled before or between attempts",
+            "  to instances before or between attempts",
             facts.canceled_otherwise as u64,
+            None,
+        );
+        verdict.row(
+            "RERUNs sent by the harness (instances seen FINISHED)",
+            facts.reruns_sent as u64,
+            None,
+        );
+        verdict.row(
+            "pipelines deactivated with cancelActive, then activated",
+            facts.deactivated_canceling as u64,
+            None,
+        );
+        verdict.row(
+            "pipelines deactivated without it, then activated",
+            facts.deactivated_gently as u64,
+            None,
+        );
+        verdict.row(
+            "deactivations planned after the pipeline had finished",
+            facts.deactivations_too_late as u64,
             None,
         );
         verdict.row(
@@ -276,4 +317,42 @@ impl Verdict {
         }
         text
     }
+}
+
+/// Statuses the service accepted, with no effect, after the attempt had
+/// been canceled: those of work that cannot end by itself (a canceled kind,
+/// whose runner must stop on `canceled: true` and send nothing), and the
+/// others. The others are a race the protocol allows: work that ended just
+/// as a deactivation canceled it, its status sent before its runner's next
+/// report could hear of the cancel.
+fn statuses_after_cancel(pipelines: &[Submitted], ledger: &Ledger) -> (u64, u64) {
+    let kinds: BTreeMap<(&str, &str), Kind> = pipelines
+        .iter()
+        .flat_map(|pipeline| {
+            pipeline.plan.components.iter().map(move |component| {
+                (
+                    (pipeline.id.as_str(), component.id.as_str()),
+                    component.kind,
+                )
+            })
+        })
+        .collect();
+    let (mut endless, mut racing) = (0, 0);
+    for record in ledger.records() {
+        if !matches!(record.end, Some((LeaseEnd::StatusAfterCancel, _))) {
+            continue;
+        }
+        // `@Component_2026-…_Attempt=1`; component ids have no underscore.
+        let component = record
+            .attempt_id
+            .trim_start_matches('@')
+            .split('_')
+            .next()
+            .unwrap_or_default();
+        match kinds.get(&(record.pipeline_id.as_str(), component)) {
+            Some(kind) if !kind.canceled() => racing += 1,
+            _ => endless += 1,
+        }
+    }
+    (endless, racing)
 }

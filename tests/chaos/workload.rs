@@ -34,6 +34,9 @@ pub(crate) struct Component {
     pub(crate) kind: Kind,
     /// `FINISHED`, `FAILED` or `CANCELED`.
     pub(crate) expected: &'static str,
+    /// Whether the harness reruns its instance once it finished
+    /// (SetStatus RERUN); it must then finish again.
+    pub(crate) rerun: bool,
 }
 
 /// The kinds of work.
@@ -66,7 +69,15 @@ impl Kind {
     pub(crate) fn canceled(self) -> bool {
         matches!(self, Self::Cancel | Self::Hang)
     }
+
+    /// Whether a rerun of a finished instance must finish again.
+    fn reruns_cleanly(self) -> bool {
+        matches!(self, Self::True | Self::Sleep | Self::Slow | Self::Work)
+    }
 }
+
+/// One in this many components of a kind that reruns cleanly is rerun.
+const RERUN_ONE_IN: u64 = 20;
 
 /// One pipeline of the run.
 #[derive(Debug, Clone)]
@@ -89,8 +100,8 @@ pub(crate) struct Submitted {
 }
 
 /// Plans `settings.tasks` components: four fifths shell commands, one fifth
-/// in-process, one in twenty of each canceled; flaky commands keep their
-/// markers under `markers`.
+/// in-process, one in twenty of each canceled, one in twenty of those that
+/// finish rerun.
 pub(crate) fn plan(settings: &Settings, random: &mut Random) -> Vec<PlannedPipeline> {
     let in_process = settings.tasks / 5;
     let shell = settings.tasks - in_process;
@@ -115,10 +126,12 @@ pub(crate) fn plan(settings: &Settings, random: &mut Random) -> Vec<PlannedPipel
                 Kind::Cancel | Kind::Hang => "CANCELED",
                 _ => "FINISHED",
             };
+            let rerun = kind.reruns_cleanly() && random.below(RERUN_ONE_IN) == 0;
             components.push(Component {
                 id: format!("{kind:?}{number}"),
                 kind,
                 expected,
+                rerun,
             });
         }
         for (index, chunk) in components.chunks(PER_PIPELINE).enumerate() {

@@ -115,6 +115,66 @@ async fn deactivating_with_cancel_active_tells_the_holder_to_stop() {
 }
 
 #[tokio::test]
+async fn reactivation_reruns_what_the_deactivation_canceled_but_not_what_an_operator_canceled() {
+    let Bench { service, client } = bench().await;
+    let pipeline = activate(
+        &client,
+        "resume",
+        vec![
+            on_demand_default("resume"),
+            shell("Kept", "sleep 100", vec![]),
+            shell("Resumed", "sleep 100", vec![]),
+        ],
+    )
+    .await;
+    let first = poll(&client, "resume").await.expect("a task");
+    let second = poll(&client, "resume").await.expect("another task");
+    let (kept, resumed) = if first.attempt_id.starts_with("@Kept_") {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    set_status(&client, &pipeline, &instance_of(&kept), "TRY_CANCEL").await;
+    client
+        .deactivate_pipeline()
+        .pipeline_id(&pipeline)
+        .cancel_active(true)
+        .send()
+        .await
+        .expect("deactivate");
+    assert!(ack(&client, &resumed).await, "canceled: true");
+    assert_eq!(
+        instance_status(&client, &pipeline, "Kept").await,
+        "CANCELED"
+    );
+    assert_eq!(
+        instance_status(&client, &pipeline, "Resumed").await,
+        "CANCELED"
+    );
+    client
+        .activate_pipeline()
+        .pipeline_id(&pipeline)
+        .send()
+        .await
+        .expect("activate");
+    let again = poll(&client, "resume").await.expect("the resumed task");
+    assert!(
+        again.attempt_id.starts_with("@Resumed_"),
+        "{}",
+        again.attempt_id
+    );
+    assert!(
+        poll(&client, "resume").await.is_none(),
+        "what TRY_CANCEL canceled stays canceled"
+    );
+    assert_eq!(
+        instance_status(&client, &pipeline, "Kept").await,
+        "CANCELED"
+    );
+    service.shutdown().await;
+}
+
+#[tokio::test]
 async fn try_cancel_tells_the_holder_to_stop() {
     let Bench { service, client } = bench().await;
     let pipeline = activate(

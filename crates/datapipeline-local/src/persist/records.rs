@@ -185,6 +185,9 @@ pub(super) struct InstanceRecord {
     precondition_deadline: Option<String>,
     cascade_failed_on: Option<String>,
     error: Option<ErrorRecord>,
+    /// Absent in state files written before it existed.
+    #[serde(default)]
+    canceled_by_deactivation: bool,
 }
 
 const INSTANCE_KINDS: &[(InstanceKind, &str)] = &[
@@ -215,6 +218,7 @@ impl InstanceRecord {
             precondition_deadline: instance.precondition_deadline.map(time_text),
             cascade_failed_on: instance.cascade_failed_on.clone(),
             error: instance.error.as_ref().map(ErrorRecord::new),
+            canceled_by_deactivation: instance.canceled_by_deactivation,
         }
     }
 
@@ -241,6 +245,7 @@ impl InstanceRecord {
             precondition_deadline: optional_time(self.precondition_deadline.as_deref())?,
             cascade_failed_on: self.cascade_failed_on,
             error: self.error.map(ErrorRecord::fields),
+            canceled_by_deactivation: self.canceled_by_deactivation,
         })
     }
 }

@@ -16,7 +16,8 @@ impl Scheduler<'_> {
     /// Activates the pipeline: puts its latest definition in force with the
     /// given parameter values and starts scheduling. Activating an active
     /// pipeline changes nothing; activating a deactivated one resumes it,
-    /// rerunning what the deactivation canceled. An on-demand pipeline runs
+    /// rerunning what the deactivation canceled (what SetStatus TRY_CANCEL
+    /// canceled stays canceled). An on-demand pipeline runs
     /// once more at every activation.
     ///
     /// # Errors
@@ -63,13 +64,16 @@ impl Scheduler<'_> {
                 .run
                 .instances
                 .values()
-                .filter(|instance| instance.status == Status::Canceled)
+                .filter(|instance| {
+                    instance.status == Status::Canceled && instance.canceled_by_deactivation
+                })
                 .map(|instance| instance.id.clone())
                 .collect();
             for id in canceled {
                 if let Some(instance) = self.pipeline.run.instances.get_mut(&id) {
                     instance.status = Status::WaitingOnDependencies;
                     instance.actual_end = None;
+                    instance.canceled_by_deactivation = false;
                 }
             }
         }
@@ -127,6 +131,9 @@ impl Scheduler<'_> {
         for id in open {
             if cancel_active {
                 self.cancel_instance(&id);
+                if let Some(instance) = self.pipeline.run.instances.get_mut(&id) {
+                    instance.canceled_by_deactivation = true;
+                }
             } else {
                 self.unqueue_instance(&id);
             }

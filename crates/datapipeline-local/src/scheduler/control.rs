@@ -152,11 +152,13 @@ impl Scheduler<'_> {
         };
         if instance.status == Status::Finished {
             self.audit.reruns += 1;
+            self.ledger.rerun(&self.pipeline.id, id);
         }
         instance.status = Status::WaitingOnDependencies;
         instance.actual_end = None;
         instance.error = None;
         instance.precondition_deadline = None;
+        instance.canceled_by_deactivation = false;
         let component = instance.component.clone();
         if let Some(object) = run.components.get(&component) {
             instance.tries_left = super::fields::maximum_retries(&object.fields);
@@ -204,6 +206,7 @@ impl Scheduler<'_> {
         instance.status = Status::Finished;
         instance.actual_end = Some(now);
         instance.error = None::<ErrorFields>;
+        instance.canceled_by_deactivation = false;
         // A pipeline that settled on a failure has work again: the
         // dependents this releases.
         if self.pipeline.state == crate::state::pipeline::PipelineState::Finished {

@@ -215,6 +215,7 @@ impl Scheduler<'_> {
             precondition_deadline: None,
             cascade_failed_on: None,
             error: None,
+            canceled_by_deactivation: false,
         };
         let run = &self.pipeline.run;
         match evaluate_fields(&object, &instance, &run.components, &run.parameters) {

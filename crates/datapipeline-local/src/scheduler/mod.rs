@@ -38,7 +38,7 @@ pub(crate) use leasing::{PolledTask, TaskStatus};
 use crate::clock::Clock;
 use crate::config::{Limits, Timing};
 use crate::error::ServiceResult;
-use crate::state::{Audit, Pipeline, Queues, State, Timers};
+use crate::state::{Audit, Ledger, Pipeline, Queues, State, Timers};
 
 /// The scheduler's view of one pipeline and the shared parts of the state
 /// it changes: borrowed from [`State`] field by field so that the pipeline
@@ -49,6 +49,7 @@ pub(crate) struct Scheduler<'a> {
     pub(crate) queues: &'a mut Queues,
     pub(crate) timers: &'a mut Timers,
     pub(crate) audit: &'a mut Audit,
+    pub(crate) ledger: &'a mut Ledger,
     pub(crate) clock: Clock,
     pub(crate) timing: &'a Timing,
     pub(crate) limits: &'a Limits,
@@ -66,6 +67,7 @@ impl State {
             queues,
             timers,
             audit,
+            ledger,
             clock,
             timing,
             limits,
@@ -79,6 +81,7 @@ impl State {
             queues,
             timers,
             audit,
+            ledger,
             clock: *clock,
             timing,
             limits,

@@ -121,10 +121,13 @@ pub struct LedgerCounts {
     pub statuses_after_loss: u64,
     /// SetTaskStatus calls refused for taskIds the service never granted.
     pub statuses_unknown: u64,
-    /// Grants of an instance after one of its attempts was accepted as
-    /// FINISHED. Only RERUN (counted in [`Audit::reruns`](super::Audit))
-    /// may cause one.
+    /// First grants of an attempt of an instance that finished (one of its
+    /// attempts was accepted as FINISHED) and was not rerun since. Must be
+    /// 0: only SetStatus RERUN may run a finished instance again, and a
+    /// reassignment after a lapse is the same attempt, not a new run.
     pub runs_after_finish: u64,
+    /// SetStatus RERUN of an instance that had finished.
+    pub reruns_of_finished: u64,
 }
 
 /// One thing the ledger was told, kept so that a restarted service can
@@ -144,6 +147,10 @@ enum Event {
     CancelDelivered(Arc<str>),
     CanceledLapsed(Arc<str>),
     PipelineDeleted(Arc<str>),
+    Rerun {
+        pipeline: Arc<str>,
+        instance: String,
+    },
 }
 
 /// The lease ledger. [`ServiceHandle::ledger`](crate::ServiceHandle::ledger)
@@ -252,6 +259,11 @@ impl Ledger {
                     self.counts.deleted += 1;
                 }
             }
+            Event::Rerun { pipeline, instance } => {
+                if self.finished_instances.remove(&(pipeline, instance)) {
+                    self.counts.reruns_of_finished += 1;
+                }
+            }
         }
     }
 
@@ -303,6 +315,15 @@ impl Ledger {
         self.note(Event::CanceledLapsed(task_id.into()));
     }
 
+    /// SetStatus RERUN put `instance` of `pipeline` back to run: a grant
+    /// after this is not a finished instance running again.
+    pub(crate) fn rerun(&mut self, pipeline: &str, instance: &str) {
+        self.note(Event::Rerun {
+            pipeline: pipeline.into(),
+            instance: instance.to_owned(),
+        });
+    }
+
     /// Lease `task_id` ended because its pipeline was deleted.
     pub(crate) fn pipeline_deleted(&mut self, task_id: &str) {
         self.note(Event::PipelineDeleted(task_id.into()));
@@ -324,9 +345,10 @@ impl Ledger {
             self.counts.overlapping_grants += 1;
         }
         let instance = instance_of(&key.attempt).to_owned();
-        if self
-            .finished_instances
-            .contains(&(key.pipeline.clone(), instance))
+        if !reassignment
+            && self
+                .finished_instances
+                .contains(&(key.pipeline.clone(), instance))
         {
             self.counts.runs_after_finish += 1;
         }

@@ -136,3 +136,41 @@ fn a_canceled_lease_that_lapses_is_canceled_not_lost_and_a_late_status_is_counte
     assert!(matches!(record.end, Some((LeaseEnd::Canceled, _))));
     assert!(!ledger.records()[1].cancel_delivered);
 }
+
+#[test]
+fn a_rerun_finished_instance_runs_again_legitimately_once_per_rerun() {
+    let mut ledger = Ledger::default();
+    let second = "@Work_2026-01-01T00:00:00_Attempt=2";
+    let (first_run, rerun, regrant): (Arc<str>, Arc<str>, Arc<str>) =
+        ("a".into(), "b".into(), "c".into());
+    ledger.granted(&first_run, &key(FIRST), "group", None);
+    ledger.status_accepted(&first_run, Some("FINISHED"));
+    ledger.rerun("df-1", "@Work_2026-01-01T00:00:00");
+    // The rerun's attempt lapses and is reassigned: the same run, not
+    // another one.
+    ledger.granted(&rerun, &key(second), "group", None);
+    ledger.expired(&rerun, true);
+    ledger.granted(&regrant, &key(second), "group", None);
+    ledger.status_accepted(&regrant, Some("FINISHED"));
+    let counts = ledger.counts();
+    assert_eq!(counts.reruns_of_finished, 1);
+    assert_eq!(counts.runs_after_finish, 0);
+    assert_eq!(counts.reassignments, 1);
+    // Finished again, and granted again with no rerun: that is a run after
+    // finish.
+    let third: Arc<str> = "d".into();
+    ledger.granted(
+        &third,
+        &key("@Work_2026-01-01T00:00:00_Attempt=3"),
+        "group",
+        None,
+    );
+    assert_eq!(ledger.counts().runs_after_finish, 1);
+}
+
+#[test]
+fn a_rerun_of_an_instance_that_never_finished_is_not_counted() {
+    let mut ledger = Ledger::default();
+    ledger.rerun("df-1", "@Work_2026-01-01T00:00:00");
+    assert_eq!(ledger.counts().reruns_of_finished, 0);
+}

@@ -50,6 +50,10 @@ pub(crate) struct Instance {
     /// The instance whose failure cascaded here (`@cascadeFailedOn`).
     pub(crate) cascade_failed_on: Option<String>,
     pub(crate) error: Option<ErrorFields>,
+    /// Canceled by DeactivatePipeline (`cancelActive`), not by SetStatus:
+    /// the next activation runs it again; an instance an operator canceled
+    /// stays canceled.
+    pub(crate) canceled_by_deactivation: bool,
 }
 
 /// The error fields SetTaskStatus stores, as given.
