@@ -122,6 +122,56 @@ async fn a_restarted_library_service_keeps_pipelines_leases_and_queues() {
 }
 
 #[tokio::test]
+async fn a_deactivation_survives_a_restart_and_the_activation_after_it_resumes() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let path = directory.path().join("state.db");
+
+    let service = start(durable_config(&path)).await.expect("first start");
+    let first = client(&service.endpoint_url());
+    let pipeline = activate(&first, "paused", three_activities("paused")).await;
+    let held = poll(&first, "paused").await.expect("a task");
+    let canceled = held
+        .field("@instanceParent")
+        .expect("@instanceParent")
+        .to_owned();
+    first
+        .set_status()
+        .pipeline_id(&pipeline)
+        .object_ids(&canceled)
+        .status("TRY_CANCEL")
+        .send()
+        .await
+        .expect("cancel one");
+    first
+        .deactivate_pipeline()
+        .pipeline_id(&pipeline)
+        .cancel_active(true)
+        .send()
+        .await
+        .expect("deactivate");
+    drop(first);
+    service.shutdown().await;
+
+    let service = start(durable_config(&path)).await.expect("second start");
+    let second = client(&service.endpoint_url());
+    second
+        .activate_pipeline()
+        .pipeline_id(&pipeline)
+        .send()
+        .await
+        .expect("activate");
+    // The two the deactivation canceled run again; the one canceled by
+    // TRY_CANCEL before it does not.
+    let resumed = drain(&second, "paused").await;
+    assert_eq!(resumed.len(), 2, "{resumed:?}");
+    assert!(resumed
+        .iter()
+        .all(|task| !task.attempt_id.starts_with(&canceled)));
+    assert_eq!(status_of(&second, &pipeline, &canceled).await, "CANCELED");
+    service.shutdown().await;
+}
+
+#[tokio::test]
 async fn an_unacknowledged_lease_still_lapses_after_a_restart() {
     let directory = tempfile::tempdir().expect("a temporary directory");
     let path = directory.path().join("state.db");
