@@ -1,7 +1,9 @@
 //! The chaos suite: several `taskrunner` processes and an in-process
-//! framework runner against one `datapipeline-local` that injects 500s,
-//! throttling, latency and dropped connections into every operation, while
-//! the harness SIGKILLs and restarts runners at random moments.
+//! framework runner against one `datapipeline-local` process that injects
+//! 500s, throttling, latency and dropped connections into every operation,
+//! while the harness SIGKILLs and restarts runners at random moments, and
+//! the service itself a few times (it keeps its state, its lease ledger
+//! included, in a SQLite file).
 //!
 //! Meanwhile it acts as an operator would: it cancels instances (SetStatus
 //! TRY_CANCEL), reruns finished ones (RERUN), and deactivates pipelines,
@@ -34,6 +36,8 @@ mod in_process;
 mod observe;
 #[path = "chaos/reruns.rs"]
 mod reruns;
+#[path = "chaos/service_process.rs"]
+mod service_process;
 #[path = "chaos/settings.rs"]
 mod settings;
 #[path = "chaos/verdict.rs"]
@@ -45,7 +49,10 @@ mod workload;
 
 use std::time::Duration;
 
-use datapipeline_local::{Config, FaultPlan, FaultRule, Timing};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use datapipeline_local::{Config, FaultPlan, FaultRule, ServiceHandle, Timing};
 use tokio::time::Instant;
 
 use cancels::Cancels;
@@ -53,6 +60,7 @@ use deactivations::Deactivations;
 use fleet::Fleet;
 use in_process::InProcess;
 use reruns::Reruns;
+use service_process::ServiceProcess;
 use settings::{Random, Settings};
 use verdict::{HarnessFacts, ServiceView, Verdict};
 
@@ -93,31 +101,73 @@ fn timing() -> Timing {
     }
 }
 
-/// Stops `service` and starts it again on the same port and state file,
-/// the way an operator restarts `datapipeline-local --state`; the lease
-/// ledger, which the state file does not keep, is carried over.
-async fn restart(
-    service: datapipeline_local::ServiceHandle,
-    config: &Config,
-) -> datapipeline_local::ServiceHandle {
-    let address = service.local_addr();
-    let ledger = service.shutdown_for_restart().await;
+/// The service's configuration: compressed timing, the faults seeded with
+/// `seed`, and its state in SQLite at `state`, so that a service process
+/// SIGKILLed mid-run can be started again on the same file.
+fn config(seed: u64, state: PathBuf) -> Config {
+    Config {
+        timing: timing(),
+        faults: FaultPlan {
+            seed,
+            rules: FAULTS
+                .iter()
+                .map(|rule| rule.parse::<FaultRule>().expect("a valid fault rule"))
+                .collect(),
+        },
+        state: Some(state),
+        ..Config::default()
+    }
+}
+
+/// Not a test of its own: the service process of a chaos run (see
+/// `chaos/service_process.rs`). Without its environment it does nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_service_process() {
+    let Some(state) = std::env::var_os(service_process::STATE_VARIABLE) else {
+        return;
+    };
+    let number = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|text| text.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let port = u16::try_from(number(service_process::PORT_VARIABLE)).unwrap_or(0);
+    let seed = number(service_process::SEED_VARIABLE);
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    match datapipeline_local::start_on(address, config(seed, state.into())).await {
+        Ok(service) => {
+            println!("{}{}", service_process::LISTENING, service.local_addr());
+            // Serves until SIGKILLed.
+            std::future::pending::<()>().await;
+        }
+        Err(error) => {
+            // The port or the file is still held by the process just
+            // killed: the harness tries again.
+            eprintln!("chaos service process: {error}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Starts the service in this process on `state` and `address`, once the
+/// killed process has let go of them, to read its ledger and audit at the
+/// end of the run.
+async fn start_in_process(address: SocketAddr, seed: u64, state: &Path) -> ServiceHandle {
     let mut tries = 0;
-    let restarted = loop {
-        match datapipeline_local::start_on(address, config.clone()).await {
-            Ok(restarted) => break restarted,
+    loop {
+        match datapipeline_local::start_on(address, config(seed, state.to_path_buf())).await {
+            Ok(service) => return service,
             Err(error) => {
                 tries += 1;
                 assert!(
                     tries < 100,
-                    "the service does not restart on {address}: {error}"
+                    "the service does not start on {address}: {error}"
                 );
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
-    };
-    restarted.continue_ledger(ledger);
-    restarted
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,26 +178,11 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
         settings.seed
     );
     let mut random = Random::new(settings.seed);
-    let faults = FaultPlan {
-        seed: settings.seed,
-        rules: FAULTS
-            .iter()
-            .map(|rule| rule.parse::<FaultRule>().expect("a valid fault rule"))
-            .collect(),
-    };
     let scratch = tempfile::tempdir().expect("a temp dir");
-    // The service keeps its state in SQLite so that it can be restarted
-    // mid-run on the same file and port.
-    let config = Config {
-        timing: timing(),
-        faults,
-        state: Some(scratch.path().join("service.sqlite")),
-        ..Config::default()
-    };
-    let mut service = datapipeline_local::start(config.clone())
-        .await
-        .expect("the service starts");
-    let endpoint = service.endpoint_url();
+    let state = scratch.path().join("service.sqlite");
+    let mut service = ServiceProcess::start(&state, 0, settings.seed).await;
+    let address = service.address;
+    let endpoint = format!("http://{address}");
     let control = in_process::client(&endpoint, "chaos-control", 10);
 
     let plan = workload::plan(&settings, &mut random);
@@ -177,14 +212,7 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
             reruns.tick(&control).await;
             let states = observe::pipeline_states(&control, &pipelines).await;
             let done = states.values().filter(|state| *state == "FINISHED").count();
-            // A canceled attempt's lease ends when it lapses, a few seconds
-            // after its runner stopped reporting: wait for those too.
-            if done == pipelines.len()
-                && cancels.done()
-                && reruns.done()
-                && deactivations.done()
-                && service.ledger_counts().live == 0
-            {
+            if done == pipelines.len() && cancels.done() && reruns.done() && deactivations.done() {
                 break;
             }
             if now >= deadline {
@@ -216,7 +244,8 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
         }
         thaws.retain(|(_, at)| *at > now);
         if now >= next_service_restart && service_restarts < settings.service_restarts {
-            service = restart(service, &config).await;
+            service.kill().await;
+            service = ServiceProcess::start(&state, address.port(), settings.seed).await;
             service_restarts += 1;
             next_service_restart = Instant::now() + random.around(settings.service_restart_every);
         }
@@ -232,6 +261,16 @@ async fn runners_killed_at_random_against_a_faulty_service_lose_no_task_and_shar
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    // The last SIGKILL: the service goes on in this process, on the same
+    // file and port, to read the ledger and audit the file kept. A
+    // canceled attempt's lease ends when it lapses, a few seconds after
+    // its runner stopped reporting: wait for those too.
+    service.kill().await;
+    let service = start_in_process(address, settings.seed, &state).await;
+    let lapses_due = Instant::now() + Duration::from_secs(30);
+    while service.ledger_counts().live > 0 && Instant::now() < lapses_due {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     for (pid, _) in thaws.drain(..) {
         fleet.thaw(pid);
     }

@@ -7,8 +7,8 @@
 //! | `CHAOS_RUNNERS` | 4 | `taskrunner` processes at once |
 //! | `CHAOS_SEED` | from the clock | seeds the workload, the kills and the faults |
 //! | `CHAOS_KILL_EVERY_MS` | 1000 | mean time between two SIGKILLs |
-//! | `CHAOS_SERVICE_RESTARTS` | 2 | times the service is restarted on its state file |
-//! | `CHAOS_SERVICE_RESTART_EVERY_MS` | 8000 | mean time between two service restarts |
+//! | `CHAOS_SERVICE_RESTARTS` | 2 | times the service process is SIGKILLed and started again on its state file |
+//! | `CHAOS_SERVICE_RESTART_EVERY_MS` | 8000 | mean time between two of those |
 //! | `CHAOS_TIMEOUT_SECS` | 240 + tasks / 5 | give up (and print the state) after this |
 
 use std::time::Duration;
@@ -26,7 +26,8 @@ pub(crate) struct Settings {
     pub(crate) kill_every: Duration,
     /// How long the run may take before it fails.
     pub(crate) timeout: Duration,
-    /// How many times the service is restarted mid-run.
+    /// How many times the service process is SIGKILLed and started again
+    /// mid-run.
     pub(crate) service_restarts: usize,
     /// Mean time between two service restarts.
     pub(crate) service_restart_every: Duration,

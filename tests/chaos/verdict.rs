@@ -29,7 +29,8 @@ pub(crate) struct HarnessFacts {
     pub(crate) runners_killed: usize,
     /// SIGSTOPs sent (each followed by a SIGCONT 4–8 s later).
     pub(crate) runners_frozen: usize,
-    /// Times the service was stopped and started again on its state file.
+    /// Times the service process was SIGKILLed and started again on its
+    /// state file.
     pub(crate) service_restarts: usize,
     /// TRY_CANCELs the harness sent to RUNNING instances.
     pub(crate) canceled_while_running: usize,
@@ -132,7 +133,7 @@ impl Verdict {
             .collect();
         let (statuses_after_cancel_of_endless, statuses_after_cancel_racing) =
             statuses_after_cancel(pipelines, ledger);
-        let unrequeued = ledger
+        let lapsed_while_inactive = ledger
             .records()
             .iter()
             .filter(|r| matches!(r.end, Some((LeaseEnd::Expired { requeued: false }, _))))
@@ -164,6 +165,11 @@ impl Verdict {
         verdict.row("  ended by SetTaskStatus", counts.ended_by_status, None);
         verdict.row("  lapsed and requeued", counts.expired_and_requeued, None);
         verdict.row(
+            "  lapsed while the pipeline was inactive (run again at activation)",
+            lapsed_while_inactive,
+            None,
+        );
+        verdict.row(
             "  reassignments (grants after a lapse)",
             counts.reassignments,
             None,
@@ -179,7 +185,6 @@ impl Verdict {
             None,
         );
         verdict.row("tasks lost: leases never ended", counts.live, Some(0));
-        verdict.row("tasks lost: lapsed, never requeued", unrequeued, Some(0));
         verdict.row(
             "leases held twice at once",
             counts.overlapping_grants,
@@ -277,7 +282,7 @@ impl Verdict {
             None,
         );
         verdict.row(
-            "service restarts (same state file and port)",
+            "service SIGKILLs (started again on its state file and port)",
             facts.service_restarts as u64,
             None,
         );

@@ -173,7 +173,8 @@ impl ServiceHandle {
     }
 
     /// A snapshot of the lease ledger: every lease granted, who held it,
-    /// and how it ended.
+    /// and how it ended. With a state file ([`Config::state`]) it goes on
+    /// across restarts, SIGKILLs included.
     pub fn ledger(&self) -> Ledger {
         self.core.with_state(|state| state.ledger.clone())
     }
@@ -181,15 +182,6 @@ impl ServiceHandle {
     /// The lease ledger's totals, without copying the ledger.
     pub fn ledger_counts(&self) -> LedgerCounts {
         self.core.with_state(|state| state.ledger.counts())
-    }
-
-    /// Continues `previous`, the ledger of this service's run before a
-    /// restart on the same state file (the ledger itself is not stored):
-    /// for harnesses that restart the service in-process. See
-    /// [`Ledger::continue_from`].
-    pub fn continue_ledger(&self, previous: Ledger) {
-        self.core
-            .with_state(|state| state.ledger.continue_from(previous));
     }
 
     /// The runners that sent heartbeats.
@@ -211,14 +203,5 @@ impl ServiceHandle {
         self.core.shutdown.cancel();
         let _ = self.server.await;
         let _ = self.timers.await;
-    }
-
-    /// As [`ServiceHandle::shutdown`], then answers the lease ledger as the
-    /// service left it, for [`ServiceHandle::continue_ledger`] on the
-    /// service that takes over the state file.
-    pub async fn shutdown_for_restart(self) -> Ledger {
-        let core = self.core.clone();
-        self.shutdown().await;
-        core.with_state(|state| state.ledger.clone())
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use aws_sdk_datapipeline::operation::report_task_progress::ReportTaskProgressError;
 use aws_sdk_datapipeline::types::TaskStatus;
 use aws_sdk_datapipeline::Client;
-use datapipeline_local::{start, Config, StartError, StateError, Timing};
+use datapipeline_local::{start, Config, LeaseEnd, StartError, StateError, Timing};
 use support::*;
 
 /// Long deadlines, so that nothing lapses while a test restarts the
@@ -168,6 +168,41 @@ async fn a_deactivation_survives_a_restart_and_the_activation_after_it_resumes()
         .iter()
         .all(|task| !task.attempt_id.starts_with(&canceled)));
     assert_eq!(status_of(&second, &pipeline, &canceled).await, "CANCELED");
+    service.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_state_file_from_before_the_ledger_was_kept_still_opens() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let path = directory.path().join("state.db");
+    let service = start(durable_config(&path)).await.expect("first start");
+    let first = client(&service.endpoint_url());
+    let pipeline = activate(&first, "older", three_activities("older")).await;
+    let held = poll(&first, "older").await.expect("a task");
+    drop(first);
+    service.shutdown().await;
+    // As a file written by a build that kept no ledger.
+    rusqlite::Connection::open(&path)
+        .and_then(|connection| connection.execute_batch("DROP TABLE ledger"))
+        .expect("the ledger table dropped");
+
+    let service = start(durable_config(&path)).await.expect("second start");
+    let second = client(&service.endpoint_url());
+    // The lease the ledger never saw still works; the ledger starts empty
+    // and goes on from here.
+    assert!(!ack(&second, &held).await);
+    finish(&second, &held, TaskStatus::Finished).await;
+    assert_eq!(
+        status_of(&second, &pipeline, &held.attempt_id).await,
+        "FINISHED"
+    );
+    let next = poll(&second, "older").await.expect("another task");
+    finish(&second, &next, TaskStatus::Finished).await;
+    let counts = service.ledger_counts();
+    assert_eq!(
+        (counts.granted, counts.ended_by_status, counts.live),
+        (1, 1, 0)
+    );
     service.shutdown().await;
 }
 
@@ -471,6 +506,43 @@ async fn a_sigkilled_binary_loses_nothing_it_answered() {
         "{instances:?}"
     );
     binary.kill();
+
+    // The lease ledger went on through every SIGKILL: three leases, each
+    // granted once, acknowledged and ended by its status.
+    let service = start(durable_config(&path))
+        .await
+        .expect("the library reads the file");
+    let ledger = service.ledger();
+    let counts = ledger.counts();
+    assert_eq!(
+        (
+            counts.granted,
+            counts.acknowledged,
+            counts.ended_by_status,
+            counts.live
+        ),
+        (3, 2, 3, 0),
+        "{:?}",
+        ledger.records()
+    );
+    assert_eq!(
+        (
+            counts.overlapping_grants,
+            counts.statuses_after_loss,
+            counts.statuses_fenced
+        ),
+        (0, 0, 0)
+    );
+    let attempts: Vec<&str> = ledger
+        .records()
+        .iter()
+        .map(|record| record.attempt_id.as_str())
+        .collect();
+    assert_eq!(
+        attempts[..2],
+        [held.attempt_id.as_str(), second.attempt_id.as_str()]
+    );
+    service.shutdown().await;
 }
 
 /// A state file with one pipeline in it, closed cleanly.
@@ -764,4 +836,23 @@ async fn kills_under_load_lose_no_answered_call() {
     })
     .await;
     binary.kill();
+
+    // The lease ledger the file kept through every kill: no attempt held
+    // twice, no status accepted after its lease ended, and every task
+    // finished once.
+    let service = start(durable_config(&path))
+        .await
+        .expect("the library reads the file");
+    let counts = service.ledger_counts();
+    assert_eq!(counts.overlapping_grants, 0, "{counts:?}");
+    assert_eq!(counts.statuses_after_loss, 0, "{counts:?}");
+    assert_eq!(counts.runs_after_finish, 0, "{counts:?}");
+    let finished = service
+        .ledger()
+        .records()
+        .iter()
+        .filter(|record| matches!(record.end, Some((LeaseEnd::Status("FINISHED"), _))))
+        .count();
+    assert_eq!(finished, TASKS, "{counts:?}");
+    service.shutdown().await;
 }

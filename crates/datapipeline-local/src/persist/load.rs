@@ -97,6 +97,7 @@ pub(super) fn load(
         })
         .collect::<LoadResult<Vec<_>>>()?;
     state.timers = Timers::restored(timers);
+    state.ledger = super::ledger::load(connection, wall)?;
     Ok(state)
 }
 

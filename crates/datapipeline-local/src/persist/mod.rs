@@ -37,7 +37,8 @@
 //!
 //! The live-lease map (taskId → attempt) is not written: each attempt's
 //! row holds its lease, and a load rebuilds the map from them. The lease
-//! ledger is not kept.
+//! ledger is written as a journal of its events (`ledger.rs`), each in the
+//! transaction of the change it came with, and replayed on load.
 //!
 //! # Time across a restart
 //!
@@ -64,6 +65,7 @@
 //! recorded and goes out with the next write that succeeds.
 
 mod error;
+mod ledger;
 mod load;
 mod meta;
 mod records;
@@ -97,6 +99,8 @@ pub(crate) struct Store {
     saved_audit: Audit,
     /// [`runners_fingerprint`] as last written.
     saved_runners: (usize, u64, usize),
+    /// How many of the lease ledger's events are written.
+    saved_ledger: usize,
     /// Each pipeline's header as the file has it, so that a call that
     /// touches a pipeline without changing its header writes nothing for
     /// it. Headers are a few hundred bytes.
@@ -130,6 +134,7 @@ impl Store {
             connection,
             saved_audit: state.audit,
             saved_runners: runners_fingerprint(&state),
+            saved_ledger: state.ledger.log().len(),
             saved_headers: HashMap::new(),
         };
         // This life's pipeline clock starts where the last one's got to.

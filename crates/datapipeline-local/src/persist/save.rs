@@ -21,7 +21,9 @@ impl Store {
         let runners = runners_fingerprint(state);
         let audit_changed = state.audit != self.saved_audit;
         let runners_changed = runners != self.saved_runners;
-        if changes.is_empty() && !audit_changed && !runners_changed {
+        let ledger_length = state.ledger.log().len();
+        let ledger_changed = ledger_length > self.saved_ledger;
+        if changes.is_empty() && !audit_changed && !runners_changed && !ledger_changed {
             return Ok(());
         }
         let wall = WallClock::now();
@@ -29,6 +31,7 @@ impl Store {
             path,
             connection,
             saved_headers,
+            saved_ledger,
             ..
         } = self;
         let mut written_headers = Vec::new();
@@ -52,6 +55,9 @@ impl Store {
             if runners_changed {
                 put_meta(&transaction, "runners", &RunnersRecord::new(state))?;
             }
+            if ledger_changed {
+                super::ledger::write(&transaction, &state.ledger, *saved_ledger, wall)?;
+            }
             Ok(())
         })
         .and_then(|()| transaction.commit().map_err(Failure::from));
@@ -68,13 +74,14 @@ impl Store {
         }
         self.saved_audit = state.audit;
         self.saved_runners = runners;
+        self.saved_ledger = ledger_length;
         Ok(())
     }
 }
 
 /// What stopped a write.
 #[derive(Debug)]
-enum Failure {
+pub(super) enum Failure {
     Sqlite(rusqlite::Error),
     Json(serde_json::Error),
 }

@@ -31,6 +31,13 @@ const TABLES: &str = "
                          event TEXT NOT NULL);
 ";
 
+/// Tables added since version 1: created with the others in a new file,
+/// and in a file written before them when it is opened.
+const ADDED_TABLES: &str = "
+    CREATE TABLE IF NOT EXISTS ledger (sequence INTEGER PRIMARY KEY, at_millis INTEGER NOT NULL,
+                                       event TEXT NOT NULL);
+";
+
 /// Opens or creates the state file at `path`, takes it for this process
 /// alone, and checks that it is ours, of a version we read, and intact.
 pub(super) fn open(path: &Path) -> Result<Connection, StateError> {
@@ -77,6 +84,9 @@ pub(super) fn open(path: &Path) -> Result<Connection, StateError> {
         });
     }
     check(path, &connection)?;
+    connection
+        .execute_batch(ADDED_TABLES)
+        .map_err(|error| reading(path, &error))?;
     Ok(connection)
 }
 
@@ -106,7 +116,7 @@ fn settle(connection: &Connection) -> rusqlite::Result<()> {
 
 fn create(connection: &Connection) -> rusqlite::Result<()> {
     connection.execute_batch(&format!(
-        "BEGIN; {TABLES} PRAGMA application_id = {APPLICATION_ID}; \
+        "BEGIN; {TABLES} {ADDED_TABLES} PRAGMA application_id = {APPLICATION_ID}; \
          PRAGMA user_version = {VERSION}; COMMIT;"
     ))
 }

@@ -11,6 +11,10 @@
 //!
 //! The holder of a lease is what PollForTask carried: the `hostname` (one
 //! per runner process when runners set it) and the worker group.
+//!
+//! With a state file the ledger's events are written with the changes they
+//! came with (`persist/ledger.rs`), so a restarted service, a SIGKILLed one
+//! included, replays them and keeps one ledger for the whole run.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -32,7 +36,10 @@ pub enum LeaseEnd {
     /// The lease lapsed (no acknowledgement or report in time). `requeued`
     /// says whether its attempt went back to the queue for another runner.
     Expired {
-        /// Whether the attempt was queued again under a new taskId.
+        /// Whether the attempt was queued again under a new taskId. It is
+        /// not when the pipeline was inactive (deactivated without
+        /// `cancelActive`): the attempt ends, and its instance runs again
+        /// with a new attempt when the pipeline is activated.
         requeued: bool,
     },
     /// The attempt was canceled (SetStatus TRY_CANCEL, a deactivation)
@@ -130,10 +137,12 @@ pub struct LedgerCounts {
     pub reruns_of_finished: u64,
 }
 
-/// One thing the ledger was told, kept so that a restarted service can
-/// continue the ledger of the run before it (see [`Ledger::continue_from`]).
-#[derive(Debug, Clone)]
-enum Event {
+/// One thing the ledger was told. The ledger keeps them in order, and a
+/// service with a state file writes each one with the change it came with,
+/// so a restarted service (a SIGKILLed one included) replays them and goes
+/// on with the same ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Event {
     Granted {
         task_id: Arc<str>,
         key: AttemptKey,
@@ -214,17 +223,33 @@ impl Ledger {
         }
     }
 
-    /// Continues `previous`, the ledger of the service's run before a
-    /// restart on the same state file: its leases stay live (the state
-    /// keeps them), and what this ledger recorded since the service started
-    /// is replayed after it, so statuses for leases granted before the
-    /// restart end them.
-    pub fn continue_from(&mut self, previous: Ledger) {
-        let current = std::mem::replace(self, previous);
-        let shift = current.started.saturating_duration_since(self.started);
-        for (event, at) in current.log {
-            self.apply(event, at + shift);
+    /// The ledger that `log` makes, its times counted from `started`: what
+    /// a service restarted on its state file goes on from.
+    pub(crate) fn replayed(log: Vec<(Event, Duration)>, started: Instant) -> Self {
+        let mut ledger = Self {
+            started,
+            ..Self::default()
+        };
+        for (event, at) in log {
+            ledger.apply(event, at);
         }
+        ledger
+    }
+
+    /// Every event, with when it happened since [`Ledger::started`], in
+    /// order.
+    pub(crate) fn log(&self) -> &[(Event, Duration)] {
+        &self.log
+    }
+
+    /// What the ledger's times are counted from.
+    pub(crate) fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// The index in [`Ledger::records`] of lease `task_id`.
+    pub(crate) fn lease_index(&self, task_id: &str) -> Option<usize> {
+        self.by_task_id.get(task_id).copied()
     }
 
     fn note(&mut self, event: Event) {

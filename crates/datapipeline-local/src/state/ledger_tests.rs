@@ -83,27 +83,21 @@ fn the_ledger_flags_overlaps_statuses_after_loss_and_runs_after_finish() {
 }
 
 #[test]
-fn a_restarted_service_continues_the_ledger_of_the_run_before() {
-    let mut before = Ledger::default();
+fn a_ledger_replayed_from_its_log_is_the_same_ledger() {
+    let mut ledger = Ledger::default();
     let (old, new): (Arc<str>, Arc<str>) = ("old".into(), "new".into());
-    before.granted(&old, &key(FIRST), "group", Some("runner-1"));
-    let mut after = Ledger::default();
-    // Seen by the new run before it was told about the old one.
-    after.status_accepted(&old, Some("FINISHED"));
-    after.granted(
-        &new,
-        &key("@Other_2026-01-01T00:00:00_Attempt=1"),
-        "group",
-        None,
-    );
-    after.continue_from(before);
-    let counts = after.counts();
-    assert_eq!(
-        (counts.granted, counts.ended_by_status, counts.live),
-        (2, 1, 1)
-    );
-    assert_eq!(counts.statuses_after_loss, 0);
-    assert_eq!(after.records()[0].holder.as_deref(), Some("runner-1"));
+    ledger.granted(&old, &key(FIRST), "group", Some("runner-1"));
+    ledger.reported(&old);
+    ledger.expired(&old, true);
+    ledger.granted(&new, &key(FIRST), "group", None);
+    ledger.status_fenced(&old);
+    ledger.status_accepted(&new, Some("FINISHED"));
+    ledger.rerun("df-1", "@Work_2026-01-01T00:00:00");
+    let replayed = Ledger::replayed(ledger.log().to_vec(), ledger.started());
+    assert_eq!(replayed.records(), ledger.records());
+    assert_eq!(replayed.counts(), ledger.counts());
+    assert_eq!(replayed.log(), ledger.log());
+    assert_eq!(replayed.lease_index("new"), Some(1));
 }
 
 #[test]
