@@ -47,10 +47,9 @@ mod watched;
 #[path = "chaos/workload.rs"]
 mod workload;
 
-use std::time::Duration;
-
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use datapipeline_local::{Config, FaultPlan, FaultRule, ServiceHandle, Timing};
 use tokio::time::Instant;
