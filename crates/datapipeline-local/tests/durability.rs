@@ -621,6 +621,29 @@ async fn unusable_state_files_are_refused_with_an_error_naming_them() {
         .expect("another program's database");
     let error = start_error(&foreign).await;
     assert!(matches!(error, StateError::NotAStateFile { .. }), "{error}");
+
+    // Ledger rows that do not read back: not JSON, and a lease never granted.
+    for (name, row) in [
+        ("ledger-garbage.db", "not json"),
+        ("ledger-orphan.db", r#"{"event":"reported","lease":7}"#),
+    ] {
+        let damaged = directory.path().join(name);
+        written_state_file(&damaged).await;
+        rusqlite::Connection::open(&damaged)
+            .and_then(|connection| {
+                connection.execute(
+                    "INSERT INTO ledger (at_millis, event) VALUES (0, ?1)",
+                    [row],
+                )
+            })
+            .expect("a damaged ledger row");
+        let error = start_error(&damaged).await;
+        assert!(
+            matches!(&error, StateError::Corrupt { reason, .. } if reason.contains("ledger")),
+            "{error}"
+        );
+        assert!(error.to_string().contains(name), "{error}");
+    }
 }
 
 #[tokio::test]
