@@ -63,8 +63,9 @@ enum EventRecord {
 
 impl EventRecord {
     /// The record of `event`, or `None` for an event about a lease the
-    /// ledger never saw granted, which changes nothing when replayed (but a
-    /// refused status, which is counted).
+    /// ledger never saw granted: replayed, it would change nothing. A
+    /// refused status is the exception, written with no lease, because the
+    /// ledger counts refusals for unknown taskIds.
     fn new(event: &Event, ledger: &Ledger) -> Option<Self> {
         let lease = |task_id: &str| ledger.lease_index(task_id);
         Some(match event {
