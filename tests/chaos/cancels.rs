@@ -13,7 +13,6 @@ use std::time::Duration;
 use aws_sdk_datapipeline::Client;
 use tokio::time::Instant;
 
-use super::observe::retried;
 use super::verdict::END_STATES;
 use super::watched::Watched;
 use super::workload::Submitted;
@@ -63,33 +62,24 @@ impl Cancels {
             for id in instances {
                 let status = described.get(&id).map_or("", |d| d.status.as_str());
                 if END_STATES.contains(&status) {
-                    if !settled {
-                        left.push(id);
+                    if settled {
+                        continue;
                     }
                 } else if status == "RUNNING" {
                     self.while_running += 1;
                     cancel.push(id.clone());
-                    left.push(id);
                 } else if all {
                     self.otherwise += 1;
                     cancel.push(id.clone());
-                    left.push(id);
-                } else {
-                    left.push(id);
                 }
+                // Watched until it has ended and no deactivation can bring
+                // it back.
+                left.push(id);
             }
             if !cancel.is_empty() {
                 // TRY_CANCEL of an instance that ended meanwhile, or a retry
                 // of one that went through, changes nothing.
-                retried("SetStatus TRY_CANCEL", || {
-                    client
-                        .set_status()
-                        .pipeline_id(&watched.pipeline)
-                        .set_object_ids(Some(cancel.clone()))
-                        .status("TRY_CANCEL")
-                        .send()
-                })
-                .await;
+                watched.set_status(client, &cancel, "TRY_CANCEL").await;
             }
             watched.keep(left);
         }

@@ -6,7 +6,6 @@
 
 use aws_sdk_datapipeline::Client;
 
-use super::observe::retried;
 use super::watched::Watched;
 use super::workload::Submitted;
 
@@ -45,15 +44,7 @@ impl Reruns {
             if !rerun.is_empty() {
                 // Only a RERUN that took effect is answered 200: the
                 // injected faults refuse a call before it changes anything.
-                retried("SetStatus RERUN", || {
-                    client
-                        .set_status()
-                        .pipeline_id(&watched.pipeline)
-                        .set_object_ids(Some(rerun.clone()))
-                        .status("RERUN")
-                        .send()
-                })
-                .await;
+                watched.set_status(client, &rerun, "RERUN").await;
                 self.sent += rerun.len();
             }
             watched.keep(left);

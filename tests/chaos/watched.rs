@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_datapipeline::Client;
 
-use super::observe::{self, Described};
+use super::observe::{self, retried, Described};
 use super::workload::{Component, Submitted};
 
 /// The instances still to act on in one pipeline.
@@ -58,6 +58,20 @@ impl Watched {
             .map(|(id, _)| id.clone())
             .collect();
         (ids.len() >= self.components.len()).then_some((ids, listed))
+    }
+
+    /// Sends SetStatus `status` for instances `ids` of the pipeline, retried
+    /// until it is answered.
+    pub(crate) async fn set_status(&self, client: &Client, ids: &[String], status: &str) {
+        retried(&format!("SetStatus {status}"), || {
+            client
+                .set_status()
+                .pipeline_id(&self.pipeline)
+                .set_object_ids(Some(ids.to_vec()))
+                .status(status)
+                .send()
+        })
+        .await;
     }
 
     /// Keeps `left` to look at again.

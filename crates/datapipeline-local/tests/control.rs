@@ -11,23 +11,6 @@ use aws_sdk_datapipeline::types::TaskStatus;
 use aws_sdk_datapipeline::Client;
 use support::*;
 
-async fn set_status(client: &Client, pipeline: &str, id: &str, status: &str) {
-    client
-        .set_status()
-        .pipeline_id(pipeline)
-        .object_ids(id)
-        .status(status)
-        .send()
-        .await
-        .expect("set status");
-}
-
-fn instance_of(task: &Task) -> String {
-    field(&task.attempt, "@instanceParent")
-        .expect("@instanceParent")
-        .to_owned()
-}
-
 /// The `@status` of the instance of `component`.
 async fn instance_status(client: &Client, pipeline: &str, component: &str) -> String {
     let all = statuses(client, pipeline, "INSTANCE").await;

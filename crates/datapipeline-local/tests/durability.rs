@@ -130,18 +130,8 @@ async fn a_deactivation_survives_a_restart_and_the_activation_after_it_resumes()
     let first = client(&service.endpoint_url());
     let pipeline = activate(&first, "paused", three_activities("paused")).await;
     let held = poll(&first, "paused").await.expect("a task");
-    let canceled = held
-        .field("@instanceParent")
-        .expect("@instanceParent")
-        .to_owned();
-    first
-        .set_status()
-        .pipeline_id(&pipeline)
-        .object_ids(&canceled)
-        .status("TRY_CANCEL")
-        .send()
-        .await
-        .expect("cancel one");
+    let canceled = instance_of(&held);
+    set_status(&first, &pipeline, &canceled, "TRY_CANCEL").await;
     first
         .deactivate_pipeline()
         .pipeline_id(&pipeline)

@@ -100,18 +100,23 @@ impl StartedAfter {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_new_process_is_found_and_older_ones_are_skipped() {
+    /// A `sleep 5` child and its pid.
+    fn sleeping_child() -> (std::process::Child, i32) {
         let child = std::process::Command::new("sleep")
             .arg("5")
             .spawn()
             .expect("sleep starts");
         let pid = i32::try_from(child.id()).expect("a pid fits");
+        (child, pid)
+    }
+
+    #[test]
+    fn a_new_process_is_found_and_older_ones_are_skipped() {
+        let (mut child, pid) = sleeping_child();
         let since = StartedAfter::process(pid);
         let pids = since.pids();
         assert!(pids.contains(&pid));
         assert!(!pids.contains(&1), "init is older than any command");
-        let mut child = child;
         child.kill().expect("sleep is killed");
         child.wait().expect("sleep is reaped");
     }
@@ -129,11 +134,7 @@ mod tests {
 
     #[test]
     fn a_short_range_is_probed_and_a_long_one_listed() {
-        let child = std::process::Command::new("sleep")
-            .arg("5")
-            .spawn()
-            .expect("sleep starts");
-        let pid = i32::try_from(child.id()).expect("a pid fits");
+        let (mut child, pid) = sleeping_child();
         let probed = StartedAfter::process(pid).pids();
         assert_eq!(probed.first(), Some(&pid), "probed from the command's pid");
         assert!(probed.len() <= MAX_PROBED_PIDS as usize);
@@ -143,7 +144,6 @@ mod tests {
         assert!(listed.contains(&pid));
         assert!(listed.iter().all(|&listed| listed >= 2));
         assert!(listed.len() < usize::try_from(pid).expect("positive"));
-        let mut child = child;
         child.kill().expect("sleep is killed");
         child.wait().expect("sleep is reaped");
     }

@@ -173,6 +173,25 @@ impl Task {
     }
 }
 
+/// The id of the instance `task` is an attempt of (`@instanceParent`).
+pub fn instance_of(task: &Task) -> String {
+    task.field("@instanceParent")
+        .expect("@instanceParent")
+        .to_owned()
+}
+
+/// SetStatus `status` (TRY_CANCEL, RERUN, PAUSE, …) for object `id`.
+pub async fn set_status(client: &Client, pipeline: &str, id: &str, status: &str) {
+    client
+        .set_status()
+        .pipeline_id(pipeline)
+        .object_ids(id)
+        .status(status)
+        .send()
+        .await
+        .expect("set status");
+}
+
 /// One PollForTask on `worker_group`: the task, or `None` after the long poll.
 pub async fn poll(client: &Client, worker_group: &str) -> Option<Task> {
     let output = client
