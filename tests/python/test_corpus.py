@@ -1,0 +1,208 @@
+"""The definition corpus (tests/corpus/): every example definition and example
+object of AWS's Developer Guide, put through the AWS CLI against
+`datapipeline-local`.
+
+For each entry: `create-pipeline`, `put-pipeline-definition` with the
+entry's file (and the parameter objects and values its page gives),
+`activate-pipeline`, then `get-pipeline-definition` must give back what was
+put. Entries the Guide itself gets wrong are listed in KNOWN_BAD with the
+reason, and the service must refuse them naming the problem.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from conftest import REPO_ROOT, AwsCli, to_api, unique
+
+CORPUS = REPO_ROOT / "tests" / "corpus"
+INDEX = CORPUS / "index.json"
+
+#: Guide examples AWS itself would refuse, by entry: why, and a piece of the
+#: message the service must answer with (compared case-insensitively).
+KNOWN_BAD: dict[str, tuple[str, str]] = {}
+
+
+def corpus_entries() -> list[dict[str, Any]]:
+    """The entries of index.json; none when it is missing (the freshness
+    test then fails and says so)."""
+    if not INDEX.is_file():
+        return []
+    return json.loads(INDEX.read_text())["entries"]
+
+
+ENTRIES = corpus_entries()
+
+
+def test_corpus_matches_a_fresh_extraction() -> None:
+    """The committed corpus is what extract.py makes of the Guide now, so a
+    change to the Guide or to the script shows up here. A missing Guide is a
+    failure, with the places it was looked for."""
+    completed = subprocess.run(
+        [sys.executable, str(CORPUS / "extract.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, (
+        "tests/corpus differs from a fresh run of tests/corpus/extract.py "
+        f"(run it and commit the result):\n{completed.stderr}{completed.stdout}"
+    )
+    assert ENTRIES, "tests/corpus/index.json holds no entries"
+
+
+def test_known_bad_entries_exist() -> None:
+    """KNOWN_BAD names only entries the corpus has."""
+    names = {entry["name"] for entry in ENTRIES}
+    assert not set(KNOWN_BAD) - names, f"KNOWN_BAD names entries that are not in the corpus: {sorted(set(KNOWN_BAD) - names)}"
+
+
+def read_json(relative: str) -> Any:
+    return json.loads((CORPUS / relative).read_text())
+
+
+def put_arguments(entry: dict[str, Any], pipeline_id: str) -> list[str]:
+    """`put-pipeline-definition`'s arguments for an entry, as its page gives
+    them: a definition file, and parameter objects and values files or
+    command-line values where the page has them."""
+    arguments = ["put-pipeline-definition", "--pipeline-id", pipeline_id]
+    arguments += ["--pipeline-definition", f"file://tests/corpus/{entry['file']}"]
+    if "parameterObjectsFile" in entry:
+        arguments += ["--parameter-objects", f"file://tests/corpus/{entry['parameterObjectsFile']}"]
+    if "parameterValuesFile" in entry:
+        arguments += ["--parameter-values-uri", f"file://tests/corpus/{entry['parameterValuesFile']}"]
+    if entry.get("parameterValues"):
+        arguments += ["--parameter-values", *(f"{key}={value}" for key, value in entry["parameterValues"].items())]
+    return arguments
+
+
+def submitted_definition(entry: dict[str, Any]) -> dict[str, Any]:
+    """Everything the CLI sends for an entry, as one definition-file dict."""
+    definition = copy.deepcopy(read_json(entry["file"]))
+    if "parameterObjectsFile" in entry:
+        definition["parameters"] = read_json(entry["parameterObjectsFile"])["parameters"]
+    values = dict(definition.get("values", {}))
+    if "parameterValuesFile" in entry:
+        values.update(read_json(entry["parameterValuesFile"])["values"])
+    values.update(entry.get("parameterValues", {}))
+    if values:
+        definition["values"] = values
+    return definition
+
+
+def keyed(items: list[dict[str, Any]], list_key: str) -> dict[str, Any]:
+    """Objects or parameters by id, each with its name (for objects) and its
+    fields' values per key in the order given; the order of keys and of
+    objects does not matter, the order of one key's values does."""
+    result: dict[str, Any] = {}
+    for item in items:
+        values: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for field in item[list_key]:
+            kind = "ref" if "refValue" in field else "string"
+            values[field["key"]].append((kind, field.get("refValue", field.get("stringValue"))))
+        result[item["id"]] = {"name": item.get("name"), "fields": dict(values)}
+    return result
+
+
+def values_by_id(values: list[dict[str, str]] | None) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for value in values or []:
+        grouped[value["id"]].append(value["stringValue"])
+    return dict(grouped)
+
+
+def cli_view(definition: dict[str, Any]) -> dict[str, Any]:
+    """What `get-pipeline-definition` prints for a definition, computed with
+    the CLI's own translator (it keeps only the first value of a repeated
+    field, and gives every object a name)."""
+    from awscli.customizations.datapipeline import translator
+
+    api = to_api(definition)
+    response: dict[str, Any] = {"pipelineObjects": api["pipelineObjects"]}
+    if api.get("parameterObjects"):
+        response["parameterObjects"] = api["parameterObjects"]
+    if api.get("parameterValues"):
+        response["parameterValues"] = api["parameterValues"]
+    return normalised_cli_view(translator.api_to_definition(response))
+
+
+def normalised_cli_view(view: dict[str, Any]) -> dict[str, Any]:
+    """A CLI definition with objects and parameters keyed by id."""
+    return {
+        "objects": {item["id"]: item for item in view.get("objects", [])},
+        "parameters": {item["id"]: item for item in view.get("parameters", [])},
+        "values": view.get("values", {}),
+    }
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[entry["name"] for entry in ENTRIES])
+def test_guide_example(entry: dict[str, Any], aws: AwsCli, client: Any) -> None:
+    """One Guide example through the AWS CLI: accepted, activated, and read
+    back unchanged (or, for KNOWN_BAD, refused naming the problem)."""
+    name = unique(entry["name"])
+    pipeline_id = aws.ok("create-pipeline", "--name", name, "--unique-id", name)["pipelineId"]
+    try:
+        put = aws(*put_arguments(entry, pipeline_id))
+        answer = put.json() if put.returncode == 0 else None
+        if entry["name"] in KNOWN_BAD:
+            reason, message = KNOWN_BAD[entry["name"]]
+            refused = put.returncode != 0 or (answer or {}).get("errored") is True
+            assert refused, f"{entry['name']} is listed as wrong in the Guide ({reason}) but was accepted: {answer}"
+            said = (put.stdout + put.stderr).lower()
+            assert message.lower() in said, f"the refusal of {entry['name']} ({reason}) should mention {message!r}; it said: {said}"
+            return
+
+        assert put.returncode == 0, f"put-pipeline-definition of {entry['file']} exited {put.returncode}: {put.stderr}"
+        assert answer["errored"] is False, (
+            f"{entry['file']} (from {entry['page']}) was refused: "
+            f"{json.dumps(answer.get('validationErrors'), indent=1)}"
+        )
+        aws.ok("activate-pipeline", "--pipeline-id", pipeline_id)
+
+        # What the CLI prints: its own translation of the definition.
+        printed = aws.ok("get-pipeline-definition", "--pipeline-id", pipeline_id)
+        assert normalised_cli_view(printed) == cli_view(submitted_definition(entry))
+
+        # What the service stores, exactly: every value of repeated fields,
+        # in order.
+        expected = to_api(submitted_definition(entry))
+        stored = client.get_pipeline_definition(pipelineId=pipeline_id)
+        assert keyed(stored["pipelineObjects"], "fields") == keyed(expected["pipelineObjects"], "fields")
+        assert keyed(stored.get("parameterObjects", []), "attributes") == keyed(expected.get("parameterObjects") or [], "attributes")
+        assert values_by_id(stored.get("parameterValues")) == values_by_id(expected.get("parameterValues"))
+    finally:
+        aws("delete-pipeline", "--pipeline-id", pipeline_id)
+
+
+def test_every_entry_has_its_page() -> None:
+    """Each entry names a page of the Guide and a file that exists."""
+    for entry in ENTRIES:
+        assert entry["page"].endswith(".md"), entry
+        assert (CORPUS / entry["file"]).is_file(), entry
+        assert isinstance(entry["runnableLocally"], bool) and entry["runnableReason"], entry
+
+
+def test_corpus_has_no_non_string_values() -> None:
+    """Every field value is a string, a reference or a list of those: what the
+    CLI's definition format can send."""
+
+    def check(value: Any, where: str) -> None:
+        if isinstance(value, list):
+            for item in value:
+                check(item, where)
+        elif isinstance(value, dict):
+            assert list(value) == ["ref"] and isinstance(value["ref"], str), where
+        else:
+            assert isinstance(value, str), f"{where}: {value!r}"
+
+    for entry in ENTRIES:
+        for item in read_json(entry["file"])["objects"]:
+            for key, value in item.items():
+                check(value, f"{entry['name']}: {item.get('id')}.{key}")
