@@ -70,6 +70,15 @@ LOCAL_TYPES = {
     "Custom",
     "RegEx",
     "ShellScriptConfig",
+    # Proxy settings of the resource the local run stands in for.
+    "HttpProxy",
+}
+
+#: What a local run of a runnable entry needs beyond the definition, by entry.
+RUN_NOTES = {
+    "dp-concepts-staging-1": "stages its input from s3://my_bucket/source/...: put files there in the local store first",
+    "dp-custom-templates-1": "its input defaults to AWS's public sample s3://us-east-1.elasticmapreduce.samples/pig-apache-logs/data: put files there in the local store, or give myS3InputLoc",
+    "dp-pipeline-expressions-6": "its command is the placeholder script /home/userName/xxx.sh: the run fails unless that script exists",
 }
 
 ROLE = "DataPipelineDefaultRole"
@@ -458,7 +467,7 @@ def runnable_locally(definition: dict[str, Any]) -> tuple[bool, str]:
         return False, f"uses {', '.join(foreign)}"
     if "ShellCommandActivity" not in types:
         return False, "no ShellCommandActivity: nothing runs"
-    return True, "shell work with S3 data nodes and S3 preconditions only"
+    return True, f"only {', '.join(sorted(types))}: shell work the local run does itself"
 
 
 def entry_record(entry: Entry) -> dict[str, Any]:
@@ -482,6 +491,8 @@ def entry_record(entry: Entry) -> dict[str, Any]:
     record["stubs"] = entry.stubs
     record["runnableLocally"] = runnable
     record["runnableReason"] = reason
+    if entry.name in RUN_NOTES:
+        record["runNote"] = RUN_NOTES[entry.name]
     return record
 
 
