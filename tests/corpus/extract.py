@@ -180,6 +180,7 @@ def fold_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def has_repeated_keys(pairs: list[tuple[str, Any]]) -> bool:
+    """Whether a JSON object gives some key more than once."""
     keys = [key for key, _ in pairs]
     return len(keys) != len(set(keys))
 
@@ -247,8 +248,8 @@ def parse_lenient(text: str) -> tuple[Any, list[str]]:
     repair("closing braces that close nothing removed", drop_stray_closing_braces(text))
     repair("braces left open by an elision closed", close_open_braces(text))
     repair("trailing commas removed", re.sub(r",(\s*[\]}])", r"\1", text))
-    stripped = text.strip()
-    repair("trailing comma after the last object removed", stripped[:-1] if stripped.endswith(",") else stripped)
+    text = text.strip()
+    repair("trailing comma after the last object removed", text[:-1] if text.endswith(",") else text)
 
     repeated = False
 
@@ -258,31 +259,27 @@ def parse_lenient(text: str) -> tuple[Any, list[str]]:
         return fold_repeated_keys(pairs)
 
     def load(candidate: str) -> Any:
+        # strict=False admits raw line breaks inside strings (a multi-line
+        # script), which strict JSON refuses.
         return json.loads(candidate, strict=False, object_pairs_hook=hook)
 
     try:
         value = load(text)
     except json.JSONDecodeError as single_error:
         try:
-            value = load(f"[{text}]")
+            text = f"[{text}]"
+            value = load(text)
         except json.JSONDecodeError:
             raise Unparseable(str(single_error)) from None
         fixes.append("objects given one after another wrapped in a list")
-    if re.search(r'"[^"\n]*\n[^"]*"', text) and _has_raw_line_break(value):
-        fixes.append("line breaks inside a string kept as they are")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        if "control character" in str(error):
+            fixes.append("line breaks inside a string kept as they are")
     if repeated:
         fixes.append("a field given twice written as a list (the CLI's form of a repeated field)")
     return value, fixes
-
-
-def _has_raw_line_break(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\n" in value
-    if isinstance(value, list):
-        return any(_has_raw_line_break(item) for item in value)
-    if isinstance(value, dict):
-        return any(_has_raw_line_break(item) for item in value.values())
-    return False
 
 
 # --- the object reference's field tables -------------------------------------------
@@ -569,6 +566,7 @@ def build(guide: Path) -> tuple[dict[str, str], dict[str, Any]]:
 
 
 def to_text(value: Any) -> str:
+    """A corpus file's text: two-space indented JSON, non-ASCII kept."""
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
