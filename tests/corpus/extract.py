@@ -438,7 +438,24 @@ def wrap_objects(objects: list[dict[str, Any]], tables: dict[str, TypeFields], e
                 default["workerGroup"] = WORKER_GROUP
                 entry.added.append("Default.workerGroup")
     entry.added = sorted(set(entry.added), key=entry.added.index)
+    stub_ids = {stub["id"] for stub in entry.stubs}
+    for item in pipeline:
+        if item.get("id") in stub_ids:
+            check_stub(item, default, tables)
     return pipeline
+
+
+def check_stub(stub: dict[str, Any], default: dict[str, Any], tables: dict[str, TypeFields]) -> None:
+    """Stops the script when a stub lacks a field its type's page requires:
+    a stub stands in for a real object, so it must be a valid one."""
+    fields = tables.get(stub.get("type", ""))
+    if not fields:
+        return
+    present = set(stub) | set(default)
+    lacking = sorted(fields.required - present)
+    lacking += [" or ".join(sorted(group)) for group in fields.groups if not group & present]
+    if lacking:
+        raise SystemExit(f"the {stub['type']} stub '{stub['id']}' lacks {', '.join(lacking)}: complete it in stub_for")
 
 
 def fill_ids(objects: list[dict[str, Any]], fixes: list[str]) -> list[dict[str, Any]]:
