@@ -132,6 +132,7 @@ def test_known_bad_entries_exist() -> None:
 
 
 def read_json(relative: str) -> Any:
+    """A corpus file, by its path under tests/corpus."""
     return json.loads((CORPUS / relative).read_text())
 
 
@@ -179,6 +180,7 @@ def keyed(items: list[dict[str, Any]], list_key: str) -> dict[str, Any]:
 
 
 def values_by_id(values: list[dict[str, str]] | None) -> dict[str, list[str]]:
+    """Parameter values grouped by parameter id, in the order given."""
     grouped: dict[str, list[str]] = defaultdict(list)
     for value in values or []:
         grouped[value["id"]].append(value["stringValue"])
@@ -213,7 +215,8 @@ def normalised_cli_view(view: dict[str, Any]) -> dict[str, Any]:
 def test_guide_example(entry: dict[str, Any], cli: InProcessAwsCli, client: Any) -> None:
     """One Guide example through the AWS CLI: accepted, activated, and read
     back unchanged (or, for KNOWN_BAD, refused naming the problem). The
-    pipeline is deleted at the end (with boto3), so that no activated example keeps queueing tasks."""
+    pipeline is deleted at the end (with boto3), so that no activated
+    example keeps queueing tasks."""
     name = unique(entry["name"])
     pipeline_id = cli.ok("create-pipeline", "--name", name, "--unique-id", name)["pipelineId"]
     try:
