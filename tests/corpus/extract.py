@@ -46,7 +46,11 @@ SKIPPED = {
     ("emrcluster-example-java.md", 1): "Java SDK code, not JSON",
 }
 
-#: The values a page gives only in prose or on a command line, by entry name.
+#: The parameter values a page gives only in prose or on a command line, by
+#: entry name, passed with `--parameter-values`. Empty: the Guide's only
+#: values are in dp-custom-templates.md's values.json and in the "values"
+#: sections of two definitions (emrcluster-example-ebs.md,
+#: emrcluster-example-private-subnet.md), which the script reads itself.
 HAND_WRITTEN_VALUES: dict[str, dict[str, Any]] = {}
 
 #: Activities that only run on an EMR cluster: a `runsOn` stub for them is

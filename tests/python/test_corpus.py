@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import importlib.util
 import io
 import json
 import logging
@@ -277,3 +278,60 @@ def test_corpus_has_no_non_string_values() -> None:
         for item in read_json(entry["file"])["objects"]:
             for key, value in item.items():
                 check(value, f"{entry['name']}: {item.get('id')}.{key}")
+
+
+def extract_module() -> Any:
+    """tests/corpus/extract.py, imported from its path (once)."""
+    name = "corpus_extract"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, CORPUS / "extract.py")
+        module = importlib.util.module_from_spec(spec)
+        # Registered before it runs: its dataclasses look their module up.
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.mark.parametrize(
+    ("block", "value", "fix"),
+    [
+        ('{\u201cid\u201d: "A", "type": "Schedule"}', {"id": "A", "type": "Schedule"}, "curly quotes"),
+        ('{"id": "A"},\n{"id": "B"},', [{"id": "A"}, {"id": "B"}], "one after another"),
+        ('{"id": "A", "step": "1", "step": "2"}', {"id": "A", "step": ["1", "2"]}, "given twice"),
+        ('{"objects": [\n{"id": "A"},\n...\n]}', {"objects": [{"id": "A"}]}, "elided"),
+        ('{"id": "A", "x": "y"\n  }\n},', {"id": "A", "x": "y"}, "close nothing"),
+        ('{"id": "A",\n...', {"id": "A"}, "left open"),
+        ('{"id": "A", "x": "a\\,b"}', {"id": "A", "x": "a\\,b"}, "literal backslash"),
+    ],
+)
+def test_extract_reads_the_guides_almost_json(block: str, value: Any, fix: str) -> None:
+    """The repairs extract.py makes to the Guide's blocks, each recorded."""
+    parsed, fixes = extract_module().parse_lenient(block)
+    assert parsed == value
+    assert any(fix in recorded for recorded in fixes), fixes
+
+
+def test_extract_wraps_lone_objects_with_stubs_and_a_default() -> None:
+    """A lone activity gets a typed stub per dangling reference, and a
+    Default with the schedule and the worker group its type requires."""
+    extract = extract_module()
+    entry = extract.Entry("example-1", "example.md", [1], "objects", {})
+    tables = extract.field_tables(extract.find_guide())
+    activity = {
+        "id": "Work",
+        "type": "ShellCommandActivity",
+        "command": "true",
+        "schedule": {"ref": "Daily"},
+        "input": {"ref": "In"},
+    }
+    objects = {item["id"]: item for item in extract.wrap_objects([activity], tables, entry)}
+    assert objects["Daily"]["type"] == "Schedule"
+    assert objects["In"]["type"] == "S3DataNode"
+    assert objects["Default"] == {
+        "id": "Default",
+        "name": "Default",
+        "scheduleType": "cron",
+        "schedule": {"ref": "Daily"},
+        "workerGroup": extract.WORKER_GROUP,
+    }
+    assert [stub["id"] for stub in entry.stubs] == ["Daily", "In"]
