@@ -288,7 +288,14 @@ def extract_module() -> Any:
         module = importlib.util.module_from_spec(spec)
         # Registered before it runs: its dataclasses look their module up.
         sys.modules[name] = module
-        spec.loader.exec_module(module)
+        # No __pycache__ left in tests/corpus, which holds only data and
+        # the script.
+        writes_bytecode = sys.dont_write_bytecode
+        sys.dont_write_bytecode = True
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.dont_write_bytecode = writes_bytecode
     return sys.modules[name]
 
 
