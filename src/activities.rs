@@ -15,7 +15,8 @@ use crate::cli::Tuning;
 const LOCAL_DEFAULT_REGION: &str = "us-east-1";
 
 /// Registers ShellCommandActivity and ShellCommandPrecondition, with the
-/// storage in `tuning` (if any) for `s3://` URIs.
+/// storage in `tuning` (if any) for `s3://` URIs, and an answer for the
+/// activity types this runner does not run (see [`crate::not_built_in`]).
 pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder {
     let config = Arc::new(ShellConfig {
         pass_aws_credentials: tuning.pass_aws_credentials,
@@ -27,6 +28,7 @@ pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder
         max_output_bytes: tuning.max_output_bytes,
         ..ShellConfig::default()
     });
+    let builder = crate::not_built_in::register(builder);
     builder
         .activity(
             "ShellCommandActivity",
