@@ -31,14 +31,18 @@ pub(crate) struct BoundedSchedule {
 
 impl std::fmt::Display for BoundedSchedule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let plural = if self.periods == 1 { "" } else { "s" };
+        let (plural, due) = if self.periods == 1 {
+            ("", "it is")
+        } else {
+            ("s", "they are")
+        };
         write!(
             f,
             "Schedule '{}' has no end: running {} period{plural} (--periods N for more)",
             self.id, self.periods
         )?;
         if let Some(start) = &self.backdated_to {
-            write!(f, ", starting at {start} so that they are due at once")?;
+            write!(f, ", starting at {start} so that {due} due at once")?;
         }
         Ok(())
     }
