@@ -53,11 +53,11 @@ pub(crate) enum ParameterInputError {
     Malformed {
         flag: &'static str,
         path: PathBuf,
-        error: DefinitionFileError,
+        error: Box<DefinitionFileError>,
     },
     /// A `--parameter-values` argument is not `myName=value`.
     #[error("--parameter-values: {0}")]
-    Argument(DefinitionFileError),
+    Argument(Box<DefinitionFileError>),
     /// More parameters are declared than AWS allows.
     #[error("{count} parameters are declared; AWS takes at most {MAX_PARAMETERS}")]
     TooMany { count: usize },
@@ -77,8 +77,13 @@ pub(crate) fn apply(
         let flag = "--parameter-objects";
         let path = local_path(uri);
         let text = read(flag, &path, None)?;
-        definition.parameter_objects = parse_parameter_objects_file(&text)
-            .map_err(|error| ParameterInputError::Malformed { flag, path, error })?;
+        definition.parameter_objects = parse_parameter_objects_file(&text).map_err(|error| {
+            ParameterInputError::Malformed {
+                flag,
+                path,
+                error: Box::new(error),
+            }
+        })?;
     }
     if definition.parameter_objects.len() > MAX_PARAMETERS {
         return Err(ParameterInputError::TooMany {
@@ -89,11 +94,16 @@ pub(crate) fn apply(
         let flag = "--parameter-values-uri";
         let path = local_path(uri);
         let text = read(flag, &path, Some(MAX_VALUES_FILE_BYTES))?;
-        let values = parse_parameter_values_file(&text)
-            .map_err(|error| ParameterInputError::Malformed { flag, path, error })?;
+        let values =
+            parse_parameter_values_file(&text).map_err(|error| ParameterInputError::Malformed {
+                flag,
+                path,
+                error: Box::new(error),
+            })?;
         overlay(&mut definition.parameter_values, values);
     }
-    let values = parse_parameter_values(flags.values).map_err(ParameterInputError::Argument)?;
+    let values = parse_parameter_values(flags.values)
+        .map_err(|error| ParameterInputError::Argument(Box::new(error)))?;
     overlay(&mut definition.parameter_values, values);
     Ok(())
 }
