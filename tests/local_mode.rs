@@ -696,3 +696,60 @@ async fn an_encrypted_parameter_reaches_the_command_but_never_the_output() {
         "the canary shows in the output"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_mode_fails_unbuilt_types_with_activity_not_built_in() {
+    let service = service().await;
+    let node = |id: &str| {
+        object(
+            id,
+            vec![
+                string("type", "S3DataNode"),
+                string("directoryPath", &format!("s3://bucket/{id}")),
+            ],
+        )
+    };
+    let pipeline = submit(
+        &service.client,
+        "not-built-in",
+        vec![
+            on_demand_default("emr-work"),
+            object(
+                "Hive",
+                vec![
+                    string("type", "HiveActivity"),
+                    string("hiveScript", "select 1"),
+                    reference("input", "In"),
+                    reference("output", "Out"),
+                ],
+            ),
+            node("In"),
+            node("Out"),
+        ],
+    )
+    .await;
+    let mut runner = Taskrunner::against(&service, "emr-work", &[]);
+    let status = wait_for_status(
+        &service.client,
+        &pipeline,
+        "Hive",
+        &["FAILED", "FINISHED"],
+        RUN_LIMIT,
+    )
+    .await;
+    runner.stop().await;
+    assert_eq!(status, "FAILED", "{}", runner.output());
+    assert_eq!(
+        attempt_field(&service.client, &pipeline, "Hive", "errorId")
+            .await
+            .as_deref(),
+        Some("ActivityNotBuiltIn")
+    );
+    let message = attempt_field(&service.client, &pipeline, "Hive", "errorMessage")
+        .await
+        .unwrap_or_default();
+    assert!(
+        message.starts_with("HiveActivity is not built into this task runner"),
+        "{message}"
+    );
+}
