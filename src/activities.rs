@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use taskrunner::RunnerBuilder;
+use taskrunner::{RunnerBuilder, TaskContext};
 use taskrunner_s3::{aws_sdk_s3, S3Storage};
 use taskrunner_shell::{
     ShellCommandActivity, ShellCommandPrecondition, ShellConfig, DEFAULT_KILL_GRACE,
@@ -28,7 +28,14 @@ pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder
         max_output_bytes: tuning.max_output_bytes,
         ..ShellConfig::default()
     });
-    let builder = crate::not_built_in::register(builder);
+    let builder = crate::not_built_in::register(builder)
+        // In run mode the definition is never seen: the encrypted fields a
+        // task carries are learnt as it starts, so that what is logged
+        // about it from then on is masked.
+        .layer(tower::util::MapRequestLayer::new(|ctx: TaskContext| {
+            crate::secrets::register(crate::secrets::encrypted_task_fields(ctx.task()));
+            ctx
+        }));
     builder
         .activity(
             "ShellCommandActivity",

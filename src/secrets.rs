@@ -10,6 +10,10 @@
 //!
 //! What a command itself writes to its own stdout and stderr files is its
 //! business and is left alone.
+//!
+//! In run mode there is no definition: the `*` fields of each task are
+//! registered as the task starts (see [`encrypted_task_fields`]), so lines
+//! logged before that (the SDK's own trace of the poll) are not masked.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -53,6 +57,19 @@ pub(crate) fn encrypted_values(definition: &Definition) -> Vec<String> {
         .chain(values)
         .chain(defaults)
         .filter(|value| !value.is_empty())
+        .collect()
+}
+
+/// The values of the `*`-prefixed fields of a task's objects.
+pub(crate) fn encrypted_task_fields(task: &taskrunner::Task) -> Vec<String> {
+    task.objects
+        .iter()
+        .flat_map(|object| &object.fields)
+        .filter(|field| field.key.starts_with('*'))
+        .filter_map(|field| match &field.value {
+            taskrunner::FieldValue::String(value) if !value.is_empty() => Some(value.clone()),
+            _ => None,
+        })
         .collect()
 }
 

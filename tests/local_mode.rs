@@ -753,3 +753,42 @@ async fn run_mode_fails_unbuilt_types_with_activity_not_built_in() {
         "{message}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_mode_masks_a_tasks_encrypted_fields_in_its_logs() {
+    let service = service().await;
+    let pipeline = submit(
+        &service.client,
+        "encrypted",
+        vec![
+            on_demand_default("secret-work"),
+            shell(
+                "Leak",
+                &format!("echo {CANARY} >&2; exit 1"),
+                vec![string("*myToken", CANARY)],
+            ),
+        ],
+    )
+    .await;
+    let mut arguments = vec!["--endpoint".to_owned(), service.url()];
+    arguments.extend(
+        [
+            "--workerGroup",
+            "secret-work",
+            "--accessId",
+            "x",
+            "--secretKey",
+            "y",
+            "--region",
+            "us-east-1",
+        ]
+        .map(str::to_owned),
+    );
+    arguments.extend(fast_flags());
+    let mut runner = Taskrunner::start(&arguments, &[("RUST_LOG", "info")]);
+    wait_for_status(&service.client, &pipeline, "Leak", &["FAILED"], RUN_LIMIT).await;
+    runner.stop().await;
+    let output = runner.output();
+    assert!(output.contains("stderr: ********"), "{output}");
+    assert!(!output.contains(CANARY), "the canary shows: {output}");
+}
