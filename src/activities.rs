@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use taskrunner::RunnerBuilder;
+use taskrunner::{RunnerBuilder, TaskContext};
 use taskrunner_s3::{aws_sdk_s3, S3Storage};
 use taskrunner_shell::{
     ShellCommandActivity, ShellCommandPrecondition, ShellConfig, DEFAULT_KILL_GRACE,
@@ -15,7 +15,8 @@ use crate::cli::Tuning;
 const LOCAL_DEFAULT_REGION: &str = "us-east-1";
 
 /// Registers ShellCommandActivity and ShellCommandPrecondition, with the
-/// storage in `tuning` (if any) for `s3://` URIs.
+/// storage in `tuning` (if any) for `s3://` URIs, and an answer for the
+/// activity types this runner does not run (see [`crate::not_built_in`]).
 pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder {
     let config = Arc::new(ShellConfig {
         pass_aws_credentials: tuning.pass_aws_credentials,
@@ -27,6 +28,14 @@ pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder
         max_output_bytes: tuning.max_output_bytes,
         ..ShellConfig::default()
     });
+    let builder = crate::not_built_in::register(builder)
+        // In run mode the definition is never seen: the encrypted fields a
+        // task carries are learnt as it starts, so that what is logged
+        // about it from then on is masked.
+        .layer(tower::util::MapRequestLayer::new(|ctx: TaskContext| {
+            crate::secrets::register(crate::secrets::encrypted_task_fields(ctx.task()));
+            ctx
+        }));
     builder
         .activity(
             "ShellCommandActivity",

@@ -260,9 +260,28 @@ pub(crate) struct LocalArgs {
     #[arg(value_name = "DEFINITION.json")]
     pub(crate) definition: PathBuf,
 
-    /// Parameter values, as the AWS CLI takes them: myName=value. Repeatable.
+    /// Parameter values, as the AWS CLI takes them: myName=value. Repeatable;
+    /// a name given here replaces that parameter's values from the files.
     #[arg(long = "parameter-values", value_name = "NAME=VALUE", num_args = 1..)]
     pub(crate) parameter_values: Vec<String>,
+
+    /// A parameter-values file, {"values": {"myName": "value" or [values]}}
+    /// (file://PATH or PATH, at most 15 KB, as the AWS CLI's
+    /// --parameter-values-uri); its values replace the definition's for the
+    /// names it gives.
+    #[arg(long = "parameter-values-uri", value_name = "FILE")]
+    pub(crate) parameter_values_uri: Option<String>,
+
+    /// A parameter-objects file, {"parameters": [{"id": "myName", …}]}
+    /// (file://PATH or PATH, as the AWS CLI's --parameter-objects): replaces
+    /// the definition's parameter declarations.
+    #[arg(long = "parameter-objects", value_name = "FILE")]
+    pub(crate) parameter_objects: Option<String>,
+
+    /// How many periods a schedule with no end (no endDateTime, no
+    /// occurrences) runs before the local run ends.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) periods: u32,
 
     /// How many tasks run at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]

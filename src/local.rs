@@ -1,7 +1,6 @@
 //! `taskrunner local DEFINITION.json`: a pipeline run end to end on an
 //! embedded `datapipeline-local`, with no AWS account.
 
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -11,17 +10,16 @@ use aws_sdk_datapipeline::types::{
     Field, ParameterAttribute, ParameterObject, ParameterValue, PipelineObject,
 };
 use aws_sdk_datapipeline::Client;
-use datapipeline_local::definition::{
-    effective_objects, kind_of, parse_definition_file, parse_parameter_values, Definition,
-    ObjectKind,
-};
+use datapipeline_local::definition::{parse_definition_file, Definition};
 use datapipeline_local::{start_on, Config, Timing};
 use taskrunner::{Runner, SdkTaskService};
 use tokio_util::sync::CancellationToken;
 
-use crate::activities;
 use crate::cli::LocalArgs;
+use crate::parameter_inputs::{self, ParameterFlags};
+use crate::secrets::mask;
 use crate::view::{Snapshot, View};
+use crate::{activities, endless_schedules, placement, secrets};
 
 /// The exit code when an activity did not finish.
 const SOME_FAILED: u8 = 1;
@@ -41,20 +39,29 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
             arguments.definition.display()
         )
     })?;
-    let definition = match parse_definition_file(&text) {
+    let mut definition = match parse_definition_file(&text) {
         Ok(definition) => definition,
         Err(error) => {
             eprintln!("taskrunner: {}: {error}", arguments.definition.display());
             return Ok(ExitCode::from(INVALID_DEFINITION));
         }
     };
-    let values = match parse_parameter_values(&arguments.parameter_values) {
-        Ok(values) => values,
-        Err(error) => {
-            eprintln!("taskrunner: --parameter-values: {error}");
-            return Ok(ExitCode::from(INVALID_DEFINITION));
-        }
+    let flags = ParameterFlags {
+        values: &arguments.parameter_values,
+        values_file: arguments.parameter_values_uri.as_deref(),
+        objects_file: arguments.parameter_objects.as_deref(),
     };
+    if let Err(error) = parameter_inputs::apply(&mut definition, flags) {
+        eprintln!("taskrunner: {}", mask(&error.to_string()));
+        return Ok(ExitCode::from(INVALID_DEFINITION));
+    }
+    // Before anything is printed or logged about the definition.
+    secrets::register(secrets::encrypted_values(&definition));
+    let bounded = endless_schedules::bound(
+        &mut definition,
+        arguments.periods,
+        chrono::Utc::now().naive_utc(),
+    );
     if !(arguments.time_scale.is_finite() && arguments.time_scale > 0.0) {
         anyhow::bail!(
             "--time-scale must be a positive number, got {}",
@@ -101,13 +108,17 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         .context("PutPipelineDefinition")?;
     for warning in put.validation_warnings() {
         for message in warning.warnings() {
-            eprintln!("warning: {}: {message}", warning.id().unwrap_or("?"));
+            eprintln!(
+                "warning: {}: {}",
+                warning.id().unwrap_or("?"),
+                mask(message)
+            );
         }
     }
     if put.errored {
         for error in put.validation_errors() {
             for message in error.errors() {
-                eprintln!("error: {}: {message}", error.id().unwrap_or("?"));
+                eprintln!("error: {}: {}", error.id().unwrap_or("?"), mask(message));
             }
         }
         eprintln!(
@@ -118,7 +129,8 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
     }
     // After the service's validation, whose messages (an unknown type, a
     // missing field) say more about a definition with no runnable activity.
-    let worker_groups = worker_groups(&definition);
+    let placements = placement::placements(&definition);
+    let worker_groups = placement::worker_groups(&placements);
     if worker_groups.is_empty() {
         eprintln!(
             "taskrunner: {}: no activity names a workerGroup or runsOn, so no runner could take its tasks",
@@ -126,14 +138,18 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(INVALID_DEFINITION));
     }
+    // The values go again with the activation, as the AWS CLI user who
+    // activates with --parameter-values sends them.
     let mut activate = client.activate_pipeline().pipeline_id(&pipeline);
-    if !values.is_empty() {
-        activate = activate.set_parameter_values(Some(parameter_values(&values)?));
+    if !definition.parameter_values.is_empty() {
+        activate =
+            activate.set_parameter_values(Some(parameter_values(&definition.parameter_values)?));
     }
     if let Err(error) = activate.send().await {
+        let error = aws_sdk_datapipeline::error::DisplayErrorContext(&error).to_string();
         eprintln!(
             "taskrunner: ActivatePipeline refused the pipeline: {}",
-            aws_sdk_datapipeline::error::DisplayErrorContext(&error)
+            mask(&error)
         );
         return Ok(ExitCode::from(INVALID_DEFINITION));
     }
@@ -145,6 +161,15 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         worker_groups.iter().cloned().collect::<Vec<_>>().join(", "),
         arguments.time_scale
     );
+    for schedule in &bounded {
+        println!("{schedule}");
+    }
+    for placement in placements
+        .iter()
+        .filter(|placement| placement.worth_telling())
+    {
+        println!("{placement}");
+    }
     // Keep every command's output where the user can read it: the attempt
     // logs, laid out pipeline/component/instance/attempt.
     let logs = arguments
@@ -221,30 +246,6 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
     }
     service.shutdown().await;
     Ok(code)
-}
-
-/// The worker groups a runner must poll for this definition: every
-/// activity's `workerGroup`, or its `runsOn` resource (the local service
-/// queues `runsOn` work under the resource's id).
-fn worker_groups(definition: &Definition) -> BTreeSet<String> {
-    let Ok(objects) = effective_objects(&definition.objects) else {
-        return BTreeSet::new();
-    };
-    objects
-        .values()
-        .filter(|object| {
-            matches!(
-                object.type_name().and_then(kind_of),
-                Some(ObjectKind::Activity | ObjectKind::Precondition)
-            )
-        })
-        .filter_map(|object| {
-            let runs_on = object
-                .values("runsOn")
-                .find_map(|value| value.as_ref_id().map(str::to_owned));
-            runs_on.or_else(|| object.field("workerGroup").map(str::to_owned))
-        })
-        .collect()
 }
 
 /// An SDK client for the embedded service. Credentials are placeholders:

@@ -1,6 +1,7 @@
 //! Logs: text or JSON on standard error, and hourly files under `--output`
 //! as the Java runner writes them.
 
+use std::io::IsTerminal;
 use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
@@ -9,6 +10,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter, Layer};
 
 use crate::cli::LogFormat;
+use crate::secrets::MaskingWriter;
 
 /// Keeps the file writer flushing until the process ends.
 #[derive(Debug)]
@@ -28,15 +30,22 @@ pub(crate) fn install(
 ) -> anyhow::Result<LogGuard> {
     let filter =
         || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    // Colours only on a terminal that wants them (see crate::terminal);
+    // every writer masks the encrypted values of the definition (see
+    // crate::secrets).
+    let ansi = crate::terminal::escape_codes_allowed(std::io::stderr().is_terminal());
+    let stderr = || MaskingWriter(std::io::stderr());
     let stderr = match format {
         LogFormat::Text => fmt::layer()
-            .with_writer(std::io::stderr)
+            .with_writer(stderr)
+            .with_ansi(ansi)
             .with_target(false)
             .with_filter(filter())
             .boxed(),
         LogFormat::Json => fmt::layer()
             .json()
-            .with_writer(std::io::stderr)
+            .with_writer(stderr)
+            .with_ansi(false)
             .with_filter(filter())
             .boxed(),
     };
@@ -52,8 +61,10 @@ pub(crate) fn install(
             let appender =
                 tracing_appender::rolling::hourly(directory, crate::log_files::LOG_PREFIX);
             let (writer, guard) = tracing_appender::non_blocking(appender);
+            let writer = move || MaskingWriter(writer.clone());
             let layer = fmt::layer()
                 .json()
+                .with_ansi(false)
                 .with_writer(writer)
                 .with_filter(filter())
                 .boxed();

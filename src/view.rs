@@ -80,9 +80,14 @@ impl Snapshot {
                     component: field("@componentParent").unwrap_or_else(|| object.id.clone()),
                     status: field("@status").unwrap_or_default(),
                     attempts: field("@attemptCount").unwrap_or_default(),
-                    error: field("errorMessage").map(|message| match field("errorId") {
-                        Some(id) => format!("{id}: {message}"),
-                        None => message,
+                    // The message may quote what a command printed,
+                    // encrypted values included.
+                    error: field("errorMessage").map(|message| {
+                        let message = crate::secrets::mask(&message).into_owned();
+                        match field("errorId") {
+                            Some(id) => format!("{id}: {message}"),
+                            None => message,
+                        }
                     }),
                     id: object.id,
                 });
@@ -100,7 +105,8 @@ impl Snapshot {
 }
 
 /// Draws snapshots: on a terminal, a block of lines redrawn in place; in a
-/// log, a line per change.
+/// pipe, a file or under `NO_COLOR`, a line per change with no escape
+/// codes.
 #[derive(Debug)]
 pub(crate) struct View {
     started: Instant,
@@ -117,7 +123,7 @@ impl View {
     pub(crate) fn new() -> Self {
         Self {
             started: Instant::now(),
-            terminal: std::io::stdout().is_terminal(),
+            terminal: crate::terminal::escape_codes_allowed(std::io::stdout().is_terminal()),
             drawn: 0,
             seen: HashMap::new(),
             timing: HashMap::new(),

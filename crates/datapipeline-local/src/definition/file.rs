@@ -310,6 +310,65 @@ pub fn parse_parameter_values(
         .collect()
 }
 
+/// Parses a parameter-values file, `{"values": {"myX": "v", "myList": ["a", "b"]}}`:
+/// the file the AWS CLI's `put-pipeline-definition --parameter-values-uri`
+/// takes (dp-custom-templates.md). A list gives an array parameter several
+/// values, as in a definition file's `values`.
+///
+/// # Errors
+/// A [`DefinitionFileError`]: JSON syntax, a top level that is not an
+/// object, a `values` member that is missing or not an object, or a value
+/// that is null, an object or a nested list.
+pub fn parse_parameter_values_file(json: &str) -> Result<Vec<ParameterValue>, DefinitionFileError> {
+    let root = file_root(json)?;
+    match root.get("values") {
+        Some(Value::Object(values)) => parse_values(values),
+        other => Err(DefinitionFileError::WrongMemberType {
+            member: "values",
+            expected: "an object",
+            found: other.map_or("nothing", json_type),
+        }),
+    }
+}
+
+/// Parses a parameter-objects file, `{"parameters": [{"id": "myX", "type":
+/// "String", …}]}`: the file the AWS CLI's `put-pipeline-definition
+/// --parameter-objects` takes (dp-custom-templates.md), whose declarations
+/// replace the definition's own.
+///
+/// # Errors
+/// A [`DefinitionFileError`]: JSON syntax, a top level that is not an
+/// object, a `parameters` member that is missing or not a list, or an item
+/// without a string `id` or with a value that is not a string or a list of
+/// strings.
+pub fn parse_parameter_objects_file(
+    json: &str,
+) -> Result<Vec<ParameterObject>, DefinitionFileError> {
+    let root = file_root(json)?;
+    let Some(parameters) = items(&root, "parameters")? else {
+        return Err(DefinitionFileError::WrongMemberType {
+            member: "parameters",
+            expected: "a list",
+            found: "nothing",
+        });
+    };
+    parameters
+        .iter()
+        .enumerate()
+        .map(|(index, item)| parse_parameter(index, item))
+        .collect()
+}
+
+/// The top-level object of a parameter file.
+fn file_root(json: &str) -> Result<Map<String, Value>, DefinitionFileError> {
+    match serde_json::from_str(json)? {
+        Value::Object(root) => Ok(root),
+        other => Err(DefinitionFileError::NotAnObject {
+            found: json_type(&other),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,6 +515,47 @@ mod tests {
         for bad in ["novalue", "=x"] {
             let error = parse_parameter_values(&[bad.to_owned()]).unwrap_err();
             assert!(error.to_string().contains(bad), "{error}");
+        }
+    }
+
+    #[test]
+    fn parameter_files_are_read_as_the_cli_reads_them() {
+        let values =
+            parse_parameter_values_file(r#"{"values": {"myX": "v", "myList": ["a", 2]}}"#).unwrap();
+        assert!(values.contains(&ParameterValue::new("myX", "v")));
+        assert!(values.contains(&ParameterValue::new("myList", "2")));
+        let parameters = parse_parameter_objects_file(
+            r#"{"parameters": [{"id": "myX", "type": "String", "allowedValues": ["a", "b"]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(parameters[0].id, "myX");
+        assert_eq!(
+            parameters[0]
+                .attributes_named("allowedValues")
+                .collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        let bad_values = [
+            ("{}", "\"values\" must be an object, got nothing"),
+            ("{\"values\": []}", "got a list"),
+            ("{\"values\": {\"myX\": null}}", "\"myX\" is null"),
+            ("[]", "got a list"),
+            ("{", "not valid JSON"),
+        ];
+        for (json, expected) in bad_values {
+            let error = parse_parameter_values_file(json).unwrap_err();
+            assert!(error.to_string().contains(expected), "{json}: {error}");
+        }
+        let bad_objects = [
+            ("{}", "\"parameters\" must be a list, got nothing"),
+            (
+                "{\"parameters\": [{\"type\": \"String\"}]}",
+                "parameters[0] has no string \"id\"",
+            ),
+        ];
+        for (json, expected) in bad_objects {
+            let error = parse_parameter_objects_file(json).unwrap_err();
+            assert!(error.to_string().contains(expected), "{json}: {error}");
         }
     }
 }

@@ -40,6 +40,7 @@ mod validate;
 pub use duration::{Period, PeriodUnit};
 pub use error::{DefinitionError, DefinitionFileError};
 pub use file::{parse_definition_file, parse_parameter_values, to_definition_file};
+pub use file::{parse_parameter_objects_file, parse_parameter_values_file};
 pub use inherit::{effective_objects, DEFAULT_ID};
 pub use kinds::{kind_of, requirements, ObjectKind, Requirement};
 pub use model::{Definition, ParameterAttribute, ParameterObject, ParameterValue};
