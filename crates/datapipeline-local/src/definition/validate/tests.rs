@@ -177,7 +177,7 @@ fn schedules_are_checked() {
     assert_error(
         &report,
         "Over",
-        "field 'startAt': 'NOW' is not FIRST_ACTIVATION_DATE_TIME",
+        "field 'startAt': 'NOW' is not one of FIRST_ACTIVATION_DATE_TIME, ONDEMAND_ACTIVATION_TIME (in any case)",
     );
     assert_error(
         &report,
@@ -204,7 +204,7 @@ fn schedule_types_and_on_demand_pipelines() {
     assert_error(
         &report,
         "Odd",
-        "field 'scheduleType': 'hourly' is not one of cron, timeseries, ondemand",
+        "field 'scheduleType': 'hourly' is not one of cron, ondemand, timeseries (in any case)",
     );
     let cron = super::validate(
         &parse_definition_file(
@@ -342,7 +342,12 @@ fn parameters_and_names_in_expressions() {
         "value 'green' is not one of the allowed values red, blue",
     );
     assert_error(&report, "noPrefix", "must start with 'my'");
-    assert_error(&report, "myStray", "not declared");
+    // A value for an undeclared parameter is used, as in AWS; it only warns.
+    assert!(messages(&report.errors, "myStray").is_empty(), "{report:#?}");
+    assert_eq!(
+        messages(&report.warnings, "myStray"),
+        ["no parameter object declares 'myStray'; it is taken as a String"]
+    );
 }
 
 #[test]
