@@ -11,7 +11,7 @@ use aws_sdk_datapipeline::types::{
     ParameterAttribute, ParameterObject, ParameterValue, PipelineObject,
 };
 use aws_sdk_datapipeline::Client;
-use datapipeline_local::definition::SlotType;
+use datapipeline_local::definition::{requirements, Requirement, SlotType};
 use support::*;
 
 fn parameter_value(id: &str, value: &str) -> ParameterValue {
@@ -56,11 +56,14 @@ async fn stored_objects(client: &Client, pipeline: &str) -> Vec<PipelineObject> 
         .send()
         .await
         .expect("get")
-        .pipeline_objects
+        .pipeline_objects()
+        .to_vec()
 }
 
 /// Every warning message of a put answer, prefixed with its object's id.
-fn warnings(put: &aws_sdk_datapipeline::operation::put_pipeline_definition::PutPipelineDefinitionOutput) -> Vec<String> {
+fn warnings(
+    put: &aws_sdk_datapipeline::operation::put_pipeline_definition::PutPipelineDefinitionOutput,
+) -> Vec<String> {
     put.validation_warnings()
         .iter()
         .flat_map(|warning| {
@@ -145,7 +148,10 @@ async fn encrypted_fields_and_parameters_reach_the_runner_unchanged() {
         shell(
             "Work",
             "login #{*myRedshiftPassword}",
-            vec![string("*myToken", "t0ken"), reference("database", "Database")],
+            vec![
+                string("*myToken", "t0ken"),
+                reference("database", "Database"),
+            ],
         ),
     ];
     let put = client
@@ -164,7 +170,7 @@ async fn encrypted_fields_and_parameters_reach_the_runner_unchanged() {
         .send()
         .await
         .expect("get");
-    assert_eq!(definition.pipeline_objects, objects);
+    assert_eq!(definition.pipeline_objects(), objects);
     assert_eq!(definition.parameter_objects()[0].id, "*myRedshiftPassword");
     assert_eq!(definition.parameter_values()[0].string_value, "s3cr3t");
     client
@@ -241,14 +247,19 @@ async fn values_for_undeclared_parameters_are_used_with_a_warning() {
 async fn every_documented_type_is_known_and_undocumented_fields_only_warn() {
     let Bench { service, client } = bench().await;
     let id = create(&client, "types").await;
-    // Every type the Guide documents, as an object with its required fields
-    // filled in, all in one pipeline.
+    // Every type the Guide documents, as an object with the fields its rules
+    // require filled in, all in one pipeline.
     let mut objects = vec![on_demand_default("types")];
     for doc in datapipeline_local::definition::object_types() {
         let mut fields = vec![string("type", doc.name)];
-        let required = doc
-            .required_fields()
-            .chain(doc.groups.iter().filter_map(|group| group.first().copied()));
+        // One field for each rule: the field itself, or the first of a group.
+        let required = requirements(doc.name)
+            .into_iter()
+            .filter_map(|rule| match rule {
+                Requirement::Field(key) => Some(key),
+                Requirement::AnyOf(keys) | Requirement::ExactlyOne(keys) => keys.first().copied(),
+                _ => None,
+            });
         for key in required {
             let is_reference = doc
                 .field(key)
@@ -276,7 +287,10 @@ async fn every_documented_type_is_known_and_undocumented_fields_only_warn() {
     assert!(!put.errored, "{:#?}", put.validation_errors());
     let typo = "Typo: field 'comand' is not a documented field of ShellCommandActivity \
                 (dp-object-shellcommandactivity.md); custom fields start with 'my'";
-    assert!(warnings(&put).iter().any(|warning| warning == typo), "{put:#?}");
+    assert!(
+        warnings(&put).iter().any(|warning| warning == typo),
+        "{put:#?}"
+    );
     service.shutdown().await;
 }
 
@@ -285,6 +299,7 @@ fn required_value(key: &str) -> &'static str {
     match key {
         "period" => "1 day",
         "startAt" => "FIRST_ACTIVATION_DATE_TIME",
+        "startDateTime" => "2024-01-01T00:00:00",
         "insertMode" => "APPEND",
         _ => "value",
     }

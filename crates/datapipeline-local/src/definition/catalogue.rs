@@ -131,7 +131,13 @@ mod tests {
 
     #[test]
     fn every_page_type_is_there_once() {
-        for name in ["HadoopActivity", "ShellScriptConfig", "DynamoDBDataExists", "CSV", "Schedule"] {
+        for name in [
+            "HadoopActivity",
+            "ShellScriptConfig",
+            "DynamoDBDataExists",
+            "CSV",
+            "Schedule",
+        ] {
             assert!(object_type(name).is_some(), "{name}");
         }
         let mut names: Vec<&str> = object_types().iter().map(|doc| doc.name).collect();
@@ -164,7 +170,10 @@ mod tests {
     fn encrypted_keys_match_their_plain_field() {
         let rds = object_type("RdsDatabase").unwrap();
         assert!(rds.required_fields().any(|name| name == "*password"));
-        assert_eq!(rds.field("password").map(|field| field.name), Some("*password"));
+        assert_eq!(
+            rds.field("password").map(|field| field.name),
+            Some("*password")
+        );
         assert!(is_encrypted_key("*password"));
         assert!(!is_encrypted_key("password"));
         assert_eq!(plain_key("*myPassword"), "myPassword");

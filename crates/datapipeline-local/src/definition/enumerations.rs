@@ -64,10 +64,6 @@ const ENUMERATIONS: &[(&str, &[&str], &str)] = &[
     ),
 ];
 
-/// Enumerated fields whose values are open-ended and so not checked: `region`
-/// takes any AWS region code (dp-object-ec2resource.md).
-pub(crate) const OPEN_ENUMERATIONS: &[&str] = &["region"];
-
 /// The values an enumerated field accepts, as the Guide writes them; `None`
 /// for a field that is not a closed enumeration.
 pub fn enumerated_values(field: &str) -> Option<&'static [&'static str]> {
@@ -88,7 +84,10 @@ pub fn matches_enumerated(value: &str, expected: &str) -> bool {
 /// enumeration.
 pub(crate) fn check_enumerated(field: &str, value: &str) -> Option<String> {
     let values = enumerated_values(field)?;
-    if values.iter().any(|allowed| matches_enumerated(value, allowed)) {
+    if values
+        .iter()
+        .any(|allowed| matches_enumerated(value, allowed))
+    {
         return None;
     }
     Some(format!(
@@ -102,11 +101,18 @@ mod tests {
     use super::super::catalogue::{object_types, SlotType};
     use super::*;
 
+    /// Enumerated fields whose values are open-ended and so not checked:
+    /// `region` takes any AWS region code (dp-object-ec2resource.md).
+    const OPEN_ENUMERATIONS: &[&str] = &["region"];
+
     #[test]
     fn values_match_in_any_case() {
         assert_eq!(check_enumerated("scheduleType", "ONDEMAND"), None);
         assert_eq!(check_enumerated("scheduleType", "Cron"), None);
-        assert_eq!(check_enumerated("actionOnResourceFailure", "retryAll"), None);
+        assert_eq!(
+            check_enumerated("actionOnResourceFailure", "retryAll"),
+            None
+        );
         assert_eq!(check_enumerated("region", "anything"), None);
         let message = check_enumerated("failureAndRerunMode", "sometimes").unwrap();
         assert_eq!(
@@ -120,7 +126,11 @@ mod tests {
     #[test]
     fn every_documented_enumeration_is_listed() {
         for doc in object_types() {
-            for field in doc.fields.iter().filter(|field| field.slot == SlotType::Enumeration) {
+            for field in doc
+                .fields
+                .iter()
+                .filter(|field| field.slot == SlotType::Enumeration)
+            {
                 assert!(
                     enumerated_values(field.name).is_some()
                         || OPEN_ENUMERATIONS.contains(&field.name),

@@ -122,8 +122,16 @@ const SCRIPT: Requirement = Requirement::ExactlyOne(&["command", "scriptUri"]);
 /// Rules the pages state in prose, which refine or add to their tables: the
 /// type, the rule, and the page saying so.
 const PROSE_RULES: &[(&str, Requirement, &str)] = &[
-    ("ShellCommandActivity", SCRIPT, "dp-object-shellcommandactivity.md"),
-    ("ShellCommandPrecondition", SCRIPT, "dp-object-shellcommandprecondition.md"),
+    (
+        "ShellCommandActivity",
+        SCRIPT,
+        "dp-object-shellcommandactivity.md",
+    ),
+    (
+        "ShellCommandPrecondition",
+        SCRIPT,
+        "dp-object-shellcommandprecondition.md",
+    ),
     (
         "Schedule",
         Requirement::ExactlyOne(&["startDateTime", "startAt"]),
@@ -141,10 +149,28 @@ const PROSE_RULES: &[(&str, Requirement, &str)] = &[
     ),
 ];
 
-/// Documented required fields that a complete definition in the Guide leaves
-/// out, so AWS accepts objects without them: the type, the field, and a page
-/// whose definition omits it. A missing one is a warning.
-const RELAXED: &[(&str, &str, &str)] = &[];
+/// Documented required fields that the Guide's own examples leave out, so
+/// AWS accepts objects without them: the type, the field, and a page whose
+/// example omits it. A missing one is a warning. (The IAM roles are usually
+/// set on `Default` and inherited, but not always; nothing in this service
+/// uses them.)
+const RELAXED: &[(&str, &str, &str)] = &[
+    (
+        "SnsAlarm",
+        "role",
+        "dp-object-snsalarm.md, dp-pipeline-expressions.md",
+    ),
+    (
+        "Ec2Resource",
+        "role",
+        "dp-object-ec2resource.md, dp-custom-templates.md",
+    ),
+    (
+        "Ec2Resource",
+        "resourceRole",
+        "dp-object-ec2resource.md, dp-custom-templates.md",
+    ),
+];
 
 /// The field rules whose breach makes validation refuse an object of
 /// `type_name`. Unknown types have none.
@@ -158,8 +184,13 @@ pub fn requirements(type_name: &str) -> Vec<Requirement> {
         .map(Requirement::Field)
         .collect();
     for group in doc.groups {
+        if same_keys(group, &WORKER_KEYS) {
+            rules.push(WORKER);
+            continue;
+        }
         let refined = PROSE_RULES.iter().any(|(name, rule, _)| {
-            *name == type_name && matches!(rule, Requirement::ExactlyOne(keys) if same_keys(keys, group))
+            *name == type_name
+                && matches!(rule, Requirement::ExactlyOne(keys) if same_keys(keys, group))
         });
         if !refined {
             rules.push(Requirement::AnyOf(group));
@@ -171,9 +202,10 @@ pub fn requirements(type_name: &str) -> Vec<Requirement> {
             .filter(|(name, _, _)| *name == type_name)
             .map(|(_, rule, _)| *rule),
     );
-    let has_worker_rule = doc.groups.iter().any(|group| {
-        WORKER_KEYS.iter().all(|key| group.contains(key))
-    });
+    let has_worker_rule = doc
+        .groups
+        .iter()
+        .any(|group| WORKER_KEYS.iter().all(|key| group.contains(key)));
     if doc.kind == ObjectKind::Activity && !has_worker_rule {
         rules.push(WORKER);
     }

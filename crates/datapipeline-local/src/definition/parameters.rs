@@ -285,10 +285,22 @@ mod tests {
         );
         let resolution = resolve(&definition, None);
         assert_eq!(resolution.table["*myPassword"], ["hunter2"]);
-        let messages: Vec<String> = resolution.problems.iter().map(ToString::to_string).collect();
+        let messages: Vec<String> = resolution
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(messages.len(), 3, "{messages:?}");
-        assert!(messages.iter().all(|message| !message.contains("secret") && !message.contains("1234")), "{messages:?}");
-        assert!(messages[2].contains("'*notMine' must start with 'my'"), "{messages:?}");
+        assert!(
+            messages
+                .iter()
+                .all(|message| !message.contains("secret") && !message.contains("1234")),
+            "{messages:?}"
+        );
+        assert!(
+            messages[2].contains("'*notMine' must start with 'my'"),
+            "{messages:?}"
+        );
     }
 
     #[test]

@@ -15,11 +15,11 @@ use std::time::Duration;
 use crate::expression::{is_known_function, parse_date_time, template_usages, Usage};
 use crate::model::{FieldValue, PipelineObject};
 
+use super::catalogue::{is_documented_field, object_type, plain_key};
 use super::duration::Period;
+use super::enumerations::{check_enumerated, matches_enumerated};
 use super::error::DefinitionError;
 use super::inherit::{effective_object, index_by_id, DEFAULT_ID};
-use super::catalogue::{is_documented_field, object_type, plain_key};
-use super::enumerations::{check_enumerated, matches_enumerated};
 use super::kinds::{kind_of, relaxed_requirements, requirements, ObjectKind, Requirement};
 use super::model::Definition;
 use super::parameters::resolve;
@@ -201,8 +201,19 @@ fn check_object(
         }
     };
     let type_name = effective.type_name();
+    // An object with no type may hold fields for the objects naming it as
+    // their `parent`, as `Default` does for all (dp-object-schedule.md).
+    let is_parent = || {
+        definition.objects.iter().any(|other| {
+            other
+                .values("parent")
+                .any(|value| value.as_ref_id() == Some(id))
+        })
+    };
     match (type_name, id == DEFAULT_ID) {
-        (None, false) => collector.error(id, "missing required field 'type'".to_owned()),
+        (None, false) if !is_parent() => {
+            collector.error(id, "missing required field 'type'".to_owned());
+        }
         (Some(type_name), _) if kind_of(type_name).is_none() => {
             collector.error(id, format!("field 'type': unknown type '{type_name}'"));
         }

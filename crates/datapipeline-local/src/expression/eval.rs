@@ -94,7 +94,12 @@ impl<'a> Evaluator<'a> {
     /// `error` with every encrypted value read during the evaluation hidden,
     /// so it can be logged and answered safely.
     fn hide_secrets(&self, mut error: ExpressionError) -> ExpressionError {
-        for secret in self.secrets.borrow().iter().filter(|secret| !secret.is_empty()) {
+        for secret in self
+            .secrets
+            .borrow()
+            .iter()
+            .filter(|secret| !secret.is_empty())
+        {
             error.hide(secret);
         }
         error

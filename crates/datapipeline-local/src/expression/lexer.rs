@@ -83,7 +83,9 @@ pub(crate) fn tokenize(
             ')' => TokenKind::CloseParen,
             '*' if expects_operand(&tokens) && starts_name(text, offset + 1) => {
                 // The name's first character, known to start a name.
-                let first = characters.next().map_or(offset + 1, |(at, first)| at + first.len_utf8());
+                let first = characters
+                    .next()
+                    .map_or(offset + 1, |(at, first)| at + first.len_utf8());
                 let end = name_end(&mut characters, first);
                 TokenKind::Identifier(text[offset..end].to_owned())
             }
@@ -155,7 +157,7 @@ pub(crate) fn tokenize(
 /// so `#{*myPassword}` and `#{a * *myFactor}` read as names while `#{a*b}`
 /// stays a product.
 fn expects_operand(tokens: &[Token]) -> bool {
-    tokens.last().map_or(true, |token| {
+    tokens.last().is_none_or(|token| {
         matches!(
             token.kind,
             TokenKind::Operator(_) | TokenKind::OpenParen | TokenKind::Comma | TokenKind::Dot
@@ -250,7 +252,12 @@ mod tests {
         );
         assert_eq!(
             kinds("a*b"),
-            [Identifier("a".into()), Operator('*'), Identifier("b".into()), End]
+            [
+                Identifier("a".into()),
+                Operator('*'),
+                Identifier("b".into()),
+                End
+            ]
         );
         assert_eq!(
             kinds("f(*myA, db.*password) * *myB"),

@@ -124,15 +124,28 @@ fn encrypted_names_resolve_like_any_other() {
     let fixture = Fixture::new();
     assert_eq!(fixture.template("#{*myPassword}").unwrap(), "s3cr3t");
     assert_eq!(
-        fixture.template("login #{ *myPassword } #{input.*password}").unwrap(),
+        fixture
+            .template("login #{ *myPassword } #{input.*password}")
+            .unwrap(),
         "login s3cr3t hunter2"
     );
-    assert_eq!(fixture.value("myCount*2"), fixture.value("6"), "still a product");
+    assert_eq!(
+        fixture.value("myCount*2"),
+        fixture.value("6"),
+        "still a product"
+    );
     // Errors are logged and answered, so they never show an encrypted value.
-    for text in ["#{*myPassword * 2}", "#{-input.*password}", "#{plusDays(*myPassword, 1)}"] {
+    for text in [
+        "#{*myPassword * 2}",
+        "#{-input.*password}",
+        "#{plusDays(*myPassword, 1)}",
+    ] {
         let message = fixture.error(text).to_string();
         assert!(message.contains("(encrypted)"), "{message}");
-        assert!(!message.contains("s3cr3t") && !message.contains("hunter2"), "{message}");
+        assert!(
+            !message.contains("s3cr3t") && !message.contains("hunter2"),
+            "{message}"
+        );
     }
 }
 

@@ -27,7 +27,7 @@ fn assert_error(report: &ValidationReport, id: &str, text: &str) {
 
 const SCHEDULED: &str = r##"{
     "objects": [
-        {"id": "Default", "scheduleType": "cron", "workerGroup": "wg", "schedule": {"ref": "Daily"},
+        {"id": "Default", "scheduleType": "cron", "workerGroup": "wg", "schedule": {"ref": "Daily"}, "role": "R",
          "failureAndRerunMode": "CASCADE", "maximumRetries": "3", "retryDelay": "10 minutes"},
         {"id": "Daily", "type": "Schedule", "period": "1 day", "startDateTime": "2024-01-01T00:00:00",
          "endDateTime": "2024-02-01T00:00:00"},
@@ -57,7 +57,9 @@ fn ids_references_and_types_are_checked() {
             {"id": "A", "type": "Exists"},
             {"id": "B", "type": "ShellCommandActivty"},
             {"id": "C", "workerGroup": "w"},
-            {"id": "D", "type": "Exists", "parent": "A"}
+            {"id": "D", "type": "Exists", "parent": "A"},
+            {"id": "Base", "schedule": {"ref": "A"}},
+            {"id": "E", "type": "Exists", "parent": {"ref": "Base"}}
         ]}"##,
     );
     assert_error(&report, "A", "id 'A' is used by more than one object");
@@ -72,6 +74,10 @@ fn ids_references_and_types_are_checked() {
         "field 'type': unknown type 'ShellCommandActivty'",
     );
     assert_error(&report, "C", "missing required field 'type'");
+    assert!(
+        messages(&report.errors, "Base").is_empty(),
+        "a parent needs no type: {report:#?}"
+    );
     assert_error(&report, "D", "field 'parent' must be a reference");
 }
 
@@ -343,7 +349,10 @@ fn parameters_and_names_in_expressions() {
     );
     assert_error(&report, "noPrefix", "must start with 'my'");
     // A value for an undeclared parameter is used, as in AWS; it only warns.
-    assert!(messages(&report.errors, "myStray").is_empty(), "{report:#?}");
+    assert!(
+        messages(&report.errors, "myStray").is_empty(),
+        "{report:#?}"
+    );
     assert_eq!(
         messages(&report.warnings, "myStray"),
         ["no parameter object declares 'myStray'; it is taken as a String"]
