@@ -182,6 +182,21 @@ async fn encrypted_fields_and_parameters_reach_the_runner_unchanged() {
     let task = poll_until_task(&client, "secrets", Duration::from_secs(10)).await;
     assert_eq!(task.field("command"), Some("login s3cr3t"));
     assert_eq!(task.field("*myToken"), Some("t0ken"));
+    // A refused request is logged with its error, so errors never show an
+    // encrypted value.
+    for expression in ["#{*myRedshiftPassword * 2}", "#{-database.*password}"] {
+        let error = client
+            .evaluate_expression()
+            .pipeline_id(&id)
+            .object_id("Work")
+            .expression(expression)
+            .send()
+            .await
+            .expect_err("the expression fails");
+        let message = format!("{:?}", error.into_service_error());
+        assert!(message.contains("(encrypted)"), "{message}");
+        assert!(!message.contains("s3cr3t"), "{message}");
+    }
     service.shutdown().await;
 }
 

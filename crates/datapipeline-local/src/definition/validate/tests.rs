@@ -382,3 +382,45 @@ fn errors_keep_definition_order_and_group_by_id() {
         .collect();
     assert_eq!(ids, ["Z", "A"]);
 }
+
+#[test]
+fn guide_spellings_encrypted_keys_and_undocumented_fields() {
+    let report = report(
+        r##"{"objects": [
+            {"id": "Default", "scheduleType": "CRON", "failureAndRerunMode": "Cascade", "workerGroup": "w",
+             "schedule": {"ref": "OnDemand"}, "*myShared": "x", "colour": "red"},
+            {"id": "OnDemand", "type": "Schedule", "period": "ONDEMAND_PERIOD", "startAt": "ondemand_activation_time"},
+            {"id": "Cluster", "type": "EmrCluster", "actionOnResourceFailure": "retryAll",
+             "actionOnTaskFailure": "TERMINATE", "region": "eu-west-1"},
+            {"id": "Db", "type": "RdsDatabase", "rdsInstanceId": "db", "username": "u", "password": "p"},
+            {"id": "Copy", "type": "RedshiftCopyActivity", "insertMode": "upsert", "runsOn": {"ref": "Cluster"},
+             "comand": "x", "*myPassword": "#{*myKey}"}
+        ],
+        "parameters": [{"id": "*myKey", "default": "k"}]}"##,
+    );
+    let errors: Vec<&str> = report
+        .errors
+        .iter()
+        .flat_map(|entry| entry.messages.iter().map(String::as_str))
+        .collect();
+    assert_eq!(
+        errors,
+        ["field 'insertMode': 'upsert' is not one of KEEP_EXISTING, OVERWRITE_EXISTING, TRUNCATE, APPEND (in any case)"],
+        "{report:#?}"
+    );
+    assert_eq!(
+        messages(&report.warnings, "Default"),
+        ["field 'colour' is documented by no object type; custom fields start with 'my'"]
+    );
+    assert_eq!(
+        messages(&report.warnings, "Copy"),
+        [
+            "field 'comand' is not a documented field of RedshiftCopyActivity \
+          (dp-object-redshiftcopyactivity.md); custom fields start with 'my'"
+        ]
+    );
+    assert!(
+        messages(&report.warnings, "Db").is_empty(),
+        "'password' meets the documented '*password': {report:#?}"
+    );
+}
