@@ -7,9 +7,9 @@
 //! `scriptUri`"), with three kinds of exceptions, each listed below with
 //! its source:
 //!
-//! - Documented requirements that a complete definition in the Guide leaves
-//!   out: AWS accepts those definitions, so a missing field of this list is
-//!   only a warning ([`relaxed_requirements`]).
+//! - Documented requirements that the Guide's own examples leave out: AWS
+//!   accepts those examples, so a missing field of this list is only a
+//!   warning ([`relaxed_requirements`]).
 //! - Workers: activities must name `workerGroup` or `runsOn` (either may be
 //!   inherited) because no runner could poll them otherwise.
 //!   `ShellCommandPrecondition` may go without, as in AWS, where a
@@ -142,6 +142,9 @@ const PROSE_RULES: &[(&str, Requirement, &str)] = &[
         Requirement::AtMostOne(&["endDateTime", "occurrences"]),
         "dp-object-schedule.md",
     ),
+    // The page asks for `filePath` or `directoryPath`, and documents
+    // `manifestFilePath` as the Redshift alternative; one path must say
+    // where the data is.
     (
         "S3DataNode",
         Requirement::ExactlyOne(&["filePath", "directoryPath", "manifestFilePath"]),
