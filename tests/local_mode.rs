@@ -301,17 +301,15 @@ async fn parameter_values_change_what_runs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_undeclared_parameter_value_is_refused_with_exit_2() {
+async fn an_undeclared_parameter_value_is_accepted() {
+    // AWS takes values for parameters the definition does not declare (its
+    // samples are put with `--parameter-values myLogUri=…` and no
+    // `parameters` section), and so does the service (issue #11).
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/pipelines/parameters.json");
     let mut runner = local(&example, &["--parameter-values", "myUndeclared=x"]).await;
     assert_eq!(
         runner.wait(RUN_LIMIT).await.code(),
-        Some(2),
-        "{}",
-        runner.output()
-    );
-    assert!(
-        runner.stderr().contains("myUndeclared"),
+        Some(0),
         "{}",
         runner.output()
     );
