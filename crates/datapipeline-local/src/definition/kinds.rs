@@ -282,6 +282,23 @@ mod tests {
     }
 
     #[test]
+    fn requirements_come_from_the_guide_with_their_exceptions() {
+        let hadoop = requirements("HadoopActivity");
+        assert!(hadoop.contains(&Requirement::Field("jarUri")), "{hadoop:?}");
+        assert!(hadoop.contains(&WORKER), "{hadoop:?}");
+        let shell = requirements("ShellCommandActivity");
+        assert!(shell.contains(&SCRIPT), "{shell:?}");
+        assert!(!shell.contains(&Requirement::AnyOf(&["command", "scriptUri"])));
+        let ec2 = requirements("Ec2Resource");
+        assert!(!ec2.contains(&Requirement::Field("role")), "{ec2:?}");
+        assert!(relaxed_requirements("Ec2Resource").contains(&Requirement::Field("role")));
+        assert!(requirements("RdsDatabase").contains(&Requirement::Field("*password")));
+        assert_eq!(kind_of("HadoopActivity"), Some(ObjectKind::Activity));
+        assert_eq!(kind_of("ShellScriptConfig"), Some(ObjectKind::Other));
+        assert_eq!(kind_of("HttpProxy"), Some(ObjectKind::Other));
+    }
+
+    #[test]
     fn requirements_name_the_fields() {
         let has = |present: &'static [&'static str]| move |key: &str| present.contains(&key);
         assert_eq!(SCRIPT.check(has(&["command"])), None);
