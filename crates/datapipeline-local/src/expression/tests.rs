@@ -120,6 +120,23 @@ fn names_resolve_to_fields_parameters_and_references() {
 }
 
 #[test]
+fn methods_are_calls_on_the_value_before_the_dot() {
+    let fixture = Fixture::new();
+    assert_eq!(
+        fixture
+            .template("#{@scheduledStartTime.format('YYYY-MM-dd-hh:mm')}")
+            .unwrap(),
+        "2011-05-24-05:10"
+    );
+    assert_eq!(
+        fixture
+            .template("#{@scheduledStartTime.plusDays(1).format('dd')}")
+            .unwrap(),
+        "25"
+    );
+}
+
+#[test]
 fn encrypted_names_resolve_like_any_other() {
     let fixture = Fixture::new();
     assert_eq!(fixture.template("#{*myPassword}").unwrap(), "s3cr3t");
