@@ -35,18 +35,12 @@ pub enum DefinitionError {
         /// The id its `parent` field names.
         parent: String,
     },
-    /// A parameter id does not start with `my`. Rename the parameter and the
-    /// `#{…}` expressions that use it.
-    #[error("parameter id '{id}' must start with 'my'")]
+    /// A parameter id does not start with `my` (after the `*` of an
+    /// encrypted parameter). Rename the parameter and the `#{…}` expressions
+    /// that use it.
+    #[error("parameter id '{id}' must start with 'my' (or '*my' when encrypted)")]
     InvalidParameterId {
         /// The parameter's id.
-        id: String,
-    },
-    /// A value is given for a parameter the definition does not declare.
-    /// Declare it under `parameters` or drop the value.
-    #[error("a value is given for parameter '{id}', which is not declared")]
-    UndeclaredParameter {
-        /// The undeclared id.
         id: String,
     },
     /// A required parameter has neither a value nor a default. Give a value

@@ -1,19 +1,24 @@
-//! The catalogue of object types the service knows, their kinds, and the
-//! fields validation requires of each.
+//! Object kinds and the field rules validation checks, both taken from the
+//! Guide's object reference (see [`catalogue`](super::catalogue)).
 //!
-//! The service only accepts its own object types (custom work is declared as
-//! a known type plus `my…` fields), so an unknown `type` is a validation error.
-//! The required fields are a deliberate subset of AWS's: those this service
-//! or a task runner needs, plus the documented one-of groups. AWS-only fields
-//! such as IAM roles of resources are not demanded, because nothing here
-//! uses them.
+//! An unknown `type` is a validation error, as in AWS. The rules of each
+//! type are its documented "Required Fields" and "Required Group" tables,
+//! refined by what the pages say in prose (e.g. "only one of `command` or
+//! `scriptUri`"), with three kinds of exceptions, each listed below with
+//! its source:
 //!
-//! Workers: activities must name `workerGroup` or `runsOn` (either may be
-//! inherited) because no runner could poll them otherwise.
-//! `ShellCommandPrecondition` may go without, as in AWS, where a precondition
-//! runs on the resource of the activity that checks it; validation only warns
-//! (see [`validate`](super::validate())). The service-run preconditions
-//! (`Exists`, `S3KeyExists`, …) need no worker at all.
+//! - Documented requirements that the Guide's own examples leave out: AWS
+//!   accepts those examples, so a missing field of this list is only a
+//!   warning ([`relaxed_requirements`]).
+//! - Workers: activities must name `workerGroup` or `runsOn` (either may be
+//!   inherited) because no runner could poll them otherwise.
+//!   `ShellCommandPrecondition` may go without, as in AWS, where a
+//!   precondition runs on the resource of the activity that checks it;
+//!   validation only warns (see [`validate`](super::validate())).
+//! - Encrypted keys: a documented `*password` is also satisfied by a plain
+//!   `password`, and the other way round.
+
+use super::catalogue::object_type;
 
 /// What role an object type plays in a pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,37 +61,7 @@ impl ObjectKind {
 /// The kind of a known object type, or `None` for a type the service does
 /// not know. Type names are case-sensitive, as in AWS.
 pub fn kind_of(type_name: &str) -> Option<ObjectKind> {
-    use ObjectKind::{
-        Action, Activity, DataFormat, DataNode, Database, Other, Precondition, Resource, Schedule,
-    };
-    let kind = match type_name {
-        "Schedule" => Schedule,
-        "ShellCommandActivity"
-        | "CopyActivity"
-        | "EmrActivity"
-        | "HiveActivity"
-        | "HiveCopyActivity"
-        | "PigActivity"
-        | "RedshiftCopyActivity"
-        | "SqlActivity" => Activity,
-        "ShellCommandPrecondition"
-        | "Exists"
-        | "S3KeyExists"
-        | "S3PrefixNotEmpty"
-        | "DynamoDBDataExists"
-        | "DynamoDBTableExists" => Precondition,
-        "S3DataNode" | "SqlDataNode" | "MySqlDataNode" | "DynamoDBDataNode"
-        | "RedshiftDataNode" => DataNode,
-        "Ec2Resource" | "EmrCluster" => Resource,
-        "JdbcDatabase" | "RdsDatabase" | "RedshiftDatabase" => Database,
-        "CSV" | "TSV" | "Custom" | "RegEx" | "DynamoDBDataFormat" | "DynamoDBExportDataFormat" => {
-            DataFormat
-        }
-        "SnsAlarm" | "Terminate" => Action,
-        "EmrConfiguration" | "Property" | "HttpProxy" => Other,
-        _ => return None,
-    };
-    Some(kind)
+    object_type(type_name).map(|doc| doc.kind)
 }
 
 /// A rule on the presence of fields, checked on an object's effective fields.
@@ -144,43 +119,125 @@ const WORKER: Requirement = Requirement::AnyOf(&["workerGroup", "runsOn"]);
 /// The two ways to give a script.
 const SCRIPT: Requirement = Requirement::ExactlyOne(&["command", "scriptUri"]);
 
-/// The field rules validation checks for objects of `type_name`. Unknown
-/// types have none.
-pub fn requirements(type_name: &str) -> &'static [Requirement] {
-    use Requirement::{AnyOf, AtMostOne, ExactlyOne, Field};
-    match type_name {
-        "Schedule" => &[
-            Field("period"),
-            ExactlyOne(&["startDateTime", "startAt"]),
-            AtMostOne(&["endDateTime", "occurrences"]),
-        ],
-        "ShellCommandActivity" => &[SCRIPT, WORKER],
-        "ShellCommandPrecondition" => &[SCRIPT],
-        "CopyActivity" | "RedshiftCopyActivity" => &[Field("input"), Field("output"), WORKER],
-        "EmrActivity" => &[Field("step"), WORKER],
-        "HiveActivity" => &[ExactlyOne(&["hiveScript", "scriptUri"]), WORKER],
-        "HiveCopyActivity" => &[Field("input"), Field("output"), WORKER],
-        "PigActivity" => &[ExactlyOne(&["script", "scriptUri"]), WORKER],
-        "SqlActivity" => &[
-            Field("database"),
-            ExactlyOne(&["script", "scriptUri"]),
-            WORKER,
-        ],
-        "S3KeyExists" => &[Field("s3Key")],
-        "S3PrefixNotEmpty" => &[Field("s3Prefix")],
-        "DynamoDBDataExists" | "DynamoDBTableExists" | "DynamoDBDataNode" => &[Field("tableName")],
-        "S3DataNode" => &[ExactlyOne(&[
-            "filePath",
-            "directoryPath",
-            "manifestFilePath",
-        ])],
-        "SqlDataNode" | "MySqlDataNode" => &[Field("table")],
-        "RedshiftDataNode" => &[Field("tableName"), Field("database")],
-        "JdbcDatabase" => &[Field("connectionString"), Field("jdbcDriverClass")],
-        "RedshiftDatabase" => &[AnyOf(&["clusterId", "connectionString"])],
-        "SnsAlarm" => &[Field("topicArn"), Field("subject"), Field("message")],
-        _ => &[],
+/// Rules the pages state in prose, which refine or add to their tables: the
+/// type, the rule, and the page saying so.
+const PROSE_RULES: &[(&str, Requirement, &str)] = &[
+    (
+        "ShellCommandActivity",
+        SCRIPT,
+        "dp-object-shellcommandactivity.md",
+    ),
+    (
+        "ShellCommandPrecondition",
+        SCRIPT,
+        "dp-object-shellcommandprecondition.md",
+    ),
+    (
+        "Schedule",
+        Requirement::ExactlyOne(&["startDateTime", "startAt"]),
+        "dp-object-schedule.md",
+    ),
+    (
+        "Schedule",
+        Requirement::AtMostOne(&["endDateTime", "occurrences"]),
+        "dp-object-schedule.md",
+    ),
+    // The page asks for `filePath` or `directoryPath`, and documents
+    // `manifestFilePath` as the Redshift alternative; one path must say
+    // where the data is.
+    (
+        "S3DataNode",
+        Requirement::ExactlyOne(&["filePath", "directoryPath", "manifestFilePath"]),
+        "dp-object-s3datanode.md",
+    ),
+];
+
+/// Documented required fields that the Guide's own examples leave out, so
+/// AWS accepts objects without them: the type, the field, and a page whose
+/// example omits it. A missing one is a warning. (The IAM roles are usually
+/// set on `Default` and inherited, but not always; nothing in this service
+/// uses them.)
+const RELAXED: &[(&str, &str, &str)] = &[
+    (
+        "SnsAlarm",
+        "role",
+        "dp-object-snsalarm.md, dp-pipeline-expressions.md",
+    ),
+    (
+        "Ec2Resource",
+        "role",
+        "dp-object-ec2resource.md, dp-custom-templates.md",
+    ),
+    (
+        "Ec2Resource",
+        "resourceRole",
+        "dp-object-ec2resource.md, dp-custom-templates.md",
+    ),
+];
+
+/// The field rules whose breach makes validation refuse an object of
+/// `type_name`. Unknown types have none.
+pub fn requirements(type_name: &str) -> Vec<Requirement> {
+    let Some(doc) = object_type(type_name) else {
+        return Vec::new();
+    };
+    let mut rules: Vec<Requirement> = doc
+        .required_fields()
+        .filter(|field| !is_relaxed(type_name, field))
+        .map(Requirement::Field)
+        .collect();
+    for group in doc.groups {
+        if same_keys(group, &WORKER_KEYS) {
+            rules.push(WORKER);
+            continue;
+        }
+        let refined = PROSE_RULES.iter().any(|(name, rule, _)| {
+            *name == type_name
+                && matches!(rule, Requirement::ExactlyOne(keys) if same_keys(keys, group))
+        });
+        if !refined {
+            rules.push(Requirement::AnyOf(group));
+        }
     }
+    rules.extend(
+        PROSE_RULES
+            .iter()
+            .filter(|(name, _, _)| *name == type_name)
+            .map(|(_, rule, _)| *rule),
+    );
+    let has_worker_rule = doc
+        .groups
+        .iter()
+        .any(|group| WORKER_KEYS.iter().all(|key| group.contains(key)));
+    if doc.kind == ObjectKind::Activity && !has_worker_rule {
+        rules.push(WORKER);
+    }
+    rules
+}
+
+/// The documented rules of `type_name` that the Guide's own definitions
+/// break; validation only warns when one does not hold.
+pub fn relaxed_requirements(type_name: &str) -> Vec<Requirement> {
+    RELAXED
+        .iter()
+        .filter(|(name, _, _)| *name == type_name)
+        .map(|(_, field, _)| Requirement::Field(field))
+        .collect()
+}
+
+/// The keys of [`WORKER`].
+const WORKER_KEYS: [&str; 2] = ["workerGroup", "runsOn"];
+
+/// Whether `field` of `type_name` is in [`RELAXED`].
+fn is_relaxed(type_name: &str, field: &str) -> bool {
+    RELAXED
+        .iter()
+        .any(|(name, relaxed, _)| *name == type_name && *relaxed == field)
+}
+
+/// Whether two key lists hold the same keys.
+fn same_keys(left: &[&str], right: &[&str]) -> bool {
+    left.len() == right.len() && left.iter().all(|key| right.contains(key))
 }
 
 #[cfg(test)]
@@ -222,6 +279,23 @@ mod tests {
             assert!(!requirements(type_name).is_empty(), "{type_name}");
         }
         assert!(requirements("Unknown").is_empty());
+    }
+
+    #[test]
+    fn requirements_come_from_the_guide_with_their_exceptions() {
+        let hadoop = requirements("HadoopActivity");
+        assert!(hadoop.contains(&Requirement::Field("jarUri")), "{hadoop:?}");
+        assert!(hadoop.contains(&WORKER), "{hadoop:?}");
+        let shell = requirements("ShellCommandActivity");
+        assert!(shell.contains(&SCRIPT), "{shell:?}");
+        assert!(!shell.contains(&Requirement::AnyOf(&["command", "scriptUri"])));
+        let ec2 = requirements("Ec2Resource");
+        assert!(!ec2.contains(&Requirement::Field("role")), "{ec2:?}");
+        assert!(relaxed_requirements("Ec2Resource").contains(&Requirement::Field("role")));
+        assert!(requirements("RdsDatabase").contains(&Requirement::Field("*password")));
+        assert_eq!(kind_of("HadoopActivity"), Some(ObjectKind::Activity));
+        assert_eq!(kind_of("ShellScriptConfig"), Some(ObjectKind::Other));
+        assert_eq!(kind_of("HttpProxy"), Some(ObjectKind::Other));
     }
 
     #[test]

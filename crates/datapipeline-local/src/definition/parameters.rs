@@ -4,9 +4,18 @@
 //! `parameterValues`) replace the definition's values, which replace the
 //! declaration's `default`. A key replaces whole: an array parameter given
 //! two values at activation takes exactly those two.
+//!
+//! Values for parameters the definition does not declare are used too, as
+//! String values: AWS's sample pipelines are put with
+//! `--parameter-values myLogUri=…` and no `parameters` section, and
+//! `#{myLogUri}` then reads the value. Validation warns about them.
+//!
+//! Encrypted parameters (`*myPassword`, dp-pipeline-characters.md) resolve
+//! like any other, but no message shows their values.
 
 use std::collections::BTreeMap;
 
+use super::catalogue::{is_encrypted_key, plain_key};
 use super::error::DefinitionError;
 use super::model::{values_named, Definition, ParameterObject, ParameterValue};
 
@@ -21,9 +30,7 @@ const TYPES: [&str; 4] = ["String", "Integer", "Double", "AWS::S3::ObjectKey"];
 /// [`DefinitionError::InvalidParameterId`], [`DefinitionError::UnknownParameterType`],
 /// [`DefinitionError::MissingParameterValue`], [`DefinitionError::NotAnArray`],
 /// [`DefinitionError::InvalidParameterValue`] or
-/// [`DefinitionError::ParameterValueNotAllowed`]; then a
-/// [`DefinitionError::UndeclaredParameter`] for values given for no declared
-/// parameter.
+/// [`DefinitionError::ParameterValueNotAllowed`].
 pub fn parameter_table(
     definition: &Definition,
     overrides: Option<&[ParameterValue]>,
@@ -40,8 +47,11 @@ pub fn parameter_table(
 pub(crate) struct Resolution {
     /// The values of the parameters that resolved.
     pub(crate) table: BTreeMap<String, Vec<String>>,
-    /// Every problem, in declaration order, undeclared values last.
+    /// Every problem, in declaration order.
     pub(crate) problems: Vec<DefinitionError>,
+    /// The ids given values but declared by no parameter object, in the
+    /// order first given; their values are in `table` as Strings.
+    pub(crate) undeclared: Vec<String>,
 }
 
 /// Resolves every parameter, collecting all problems rather than stopping at
@@ -71,20 +81,25 @@ pub(crate) fn resolve(definition: &Definition, overrides: Option<&[ParameterValu
         resolution.problems.extend(problems);
     }
     let declared = |id: &str| definition.parameter(id).is_some();
-    let mut reported = Vec::new();
-    for value in definition
+    let given = definition
         .parameter_values
         .iter()
-        .chain(overrides.unwrap_or_default())
-    {
-        if !declared(&value.id) && !reported.contains(&value.id) {
-            reported.push(value.id.clone());
-            resolution
-                .problems
-                .push(DefinitionError::UndeclaredParameter {
-                    id: value.id.clone(),
-                });
+        .chain(overrides.unwrap_or_default());
+    for value in given {
+        if declared(&value.id) || resolution.undeclared.contains(&value.id) {
+            continue;
         }
+        resolution.undeclared.push(value.id.clone());
+        // Activation values replace the definition's, as for declared ones.
+        let from_activation: Vec<String> = overrides
+            .map(|values| values_named(values, &value.id).map(str::to_owned).collect())
+            .unwrap_or_default();
+        let values = if from_activation.is_empty() {
+            definition.values_of(&value.id).map(str::to_owned).collect()
+        } else {
+            from_activation
+        };
+        resolution.table.insert(value.id.clone(), values);
     }
     resolution
 }
@@ -93,7 +108,7 @@ pub(crate) fn resolve(definition: &Definition, overrides: Option<&[ParameterValu
 fn check_parameter(parameter: &ParameterObject, values: &[String]) -> Vec<DefinitionError> {
     let id = || parameter.id.clone();
     let mut problems = Vec::new();
-    if !parameter.id.starts_with("my") {
+    if !plain_key(&parameter.id).starts_with("my") {
         problems.push(DefinitionError::InvalidParameterId { id: id() });
     }
     let type_name = parameter.type_name();
@@ -116,24 +131,34 @@ fn check_parameter(parameter: &ParameterObject, values: &[String]) -> Vec<Defini
         .attributes_named("allowedValues")
         .map(str::to_owned)
         .collect();
+    let shown = |value: &String| {
+        if is_encrypted_key(&parameter.id) {
+            HIDDEN.to_owned()
+        } else {
+            value.clone()
+        }
+    };
     for value in values {
         if !fits_type(type_name, value) {
             problems.push(DefinitionError::InvalidParameterValue {
                 id: id(),
-                value: value.clone(),
+                value: shown(value),
                 expected: type_name.to_owned(),
             });
         }
         if !allowed.is_empty() && !allowed.contains(value) {
             problems.push(DefinitionError::ParameterValueNotAllowed {
                 id: id(),
-                value: value.clone(),
-                allowed: allowed.clone(),
+                value: shown(value),
+                allowed: allowed.iter().map(shown).collect(),
             });
         }
     }
     problems
 }
+
+/// What messages show in place of an encrypted parameter's value.
+const HIDDEN: &str = "(encrypted)";
 
 /// Whether `value` is a valid value of the parameter type `type_name`;
 /// unknown types are reported on their own, so they accept anything here.
@@ -233,18 +258,49 @@ mod tests {
     }
 
     #[test]
-    fn undeclared_values_are_errors() {
-        let definition = definition(vec![], &[("myGhost", "x")]);
-        let error = parameter_table(&definition, None).unwrap_err();
-        assert_eq!(
-            error,
-            DefinitionError::UndeclaredParameter {
-                id: "myGhost".into()
-            }
-        );
-        let overrides = [ParameterValue::new("myOther", "y")];
+    fn undeclared_values_are_taken_as_strings() {
+        let definition = definition(vec![], &[("myLogUri", "s3://logs"), ("myGhost", "x")]);
+        let table = parameter_table(&definition, None).unwrap();
+        assert_eq!(table["myLogUri"], ["s3://logs"]);
+        let overrides = [
+            ParameterValue::new("myGhost", "y"),
+            ParameterValue::new("myOther", "z"),
+        ];
         let resolution = resolve(&definition, Some(&overrides));
-        assert_eq!(resolution.problems.len(), 2);
+        assert!(resolution.problems.is_empty(), "{:?}", resolution.problems);
+        assert_eq!(resolution.undeclared, ["myLogUri", "myGhost", "myOther"]);
+        assert_eq!(resolution.table["myGhost"], ["y"], "activation values win");
+        assert_eq!(resolution.table["myOther"], ["z"]);
+    }
+
+    #[test]
+    fn encrypted_parameters_resolve_and_keep_their_values_out_of_messages() {
+        let definition = definition(
+            vec![
+                declared("*myPassword", &[]),
+                declared("*myPin", &[("type", "Integer"), ("allowedValues", "1234")]),
+                declared("*notMine", &[("default", "x")]),
+            ],
+            &[("*myPassword", "hunter2"), ("*myPin", "secret")],
+        );
+        let resolution = resolve(&definition, None);
+        assert_eq!(resolution.table["*myPassword"], ["hunter2"]);
+        let messages: Vec<String> = resolution
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(
+            messages
+                .iter()
+                .all(|message| !message.contains("secret") && !message.contains("1234")),
+            "{messages:?}"
+        );
+        assert!(
+            messages[2].contains("'*notMine' must start with 'my'"),
+            "{messages:?}"
+        );
     }
 
     #[test]

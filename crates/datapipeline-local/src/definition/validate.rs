@@ -15,10 +15,12 @@ use std::time::Duration;
 use crate::expression::{is_known_function, parse_date_time, template_usages, Usage};
 use crate::model::{FieldValue, PipelineObject};
 
+use super::catalogue::{is_documented_field, object_type, plain_key};
 use super::duration::Period;
+use super::enumerations::{check_enumerated, matches_enumerated};
 use super::error::DefinitionError;
 use super::inherit::{effective_object, index_by_id, DEFAULT_ID};
-use super::kinds::{kind_of, requirements, ObjectKind};
+use super::kinds::{kind_of, relaxed_requirements, requirements, ObjectKind, Requirement};
 use super::model::Definition;
 use super::parameters::resolve;
 
@@ -36,6 +38,8 @@ const MIN_PERIOD: Duration = Duration::from_secs(15 * 60);
 const MAX_PERIOD: Duration = Duration::from_secs(3 * 365 * 86_400);
 /// The most retries an activity may ask for.
 const MAX_RETRIES: i64 = 5;
+/// The `period` of an on-demand schedule (dp-object-schedule.md).
+const ON_DEMAND_PERIOD: &str = "ONDEMAND_PERIOD";
 /// Fields holding a duration such as `"10 minutes"`.
 const DURATION_FIELDS: [&str; 5] = [
     "attemptTimeout",
@@ -142,6 +146,10 @@ pub fn validate(definition: &Definition) -> ValidationReport {
     for problem in &resolution.problems {
         collector.error(parameter_id(problem), problem.to_string());
     }
+    for id in &resolution.undeclared {
+        let message = format!("no parameter object declares '{id}'; it is taken as a String");
+        collector.warning(id, message);
+    }
     let index = index_by_id(objects);
     for object in objects {
         check_object(definition, object, &index, &mut collector);
@@ -153,7 +161,6 @@ pub fn validate(definition: &Definition) -> ValidationReport {
 fn parameter_id(problem: &DefinitionError) -> &str {
     match problem {
         DefinitionError::InvalidParameterId { id }
-        | DefinitionError::UndeclaredParameter { id }
         | DefinitionError::MissingParameterValue { id }
         | DefinitionError::ParameterValueNotAllowed { id, .. }
         | DefinitionError::InvalidParameterValue { id, .. }
@@ -194,19 +201,45 @@ fn check_object(
         }
     };
     let type_name = effective.type_name();
+    // An object with no type may hold fields for the objects naming it as
+    // their `parent`, as `Default` does for all (dp-object-schedule.md).
+    let is_parent = || {
+        definition.objects.iter().any(|other| {
+            other
+                .values("parent")
+                .any(|value| value.as_ref_id() == Some(id))
+        })
+    };
     match (type_name, id == DEFAULT_ID) {
-        (None, false) => collector.error(id, "missing required field 'type'".to_owned()),
+        (None, false) if !is_parent() => {
+            collector.error(id, "missing required field 'type'".to_owned());
+        }
         (Some(type_name), _) if kind_of(type_name).is_none() => {
             collector.error(id, format!("field 'type': unknown type '{type_name}'"));
         }
         _ => {}
     }
-    let has = |key: &str| effective.values(key).next().is_some();
-    for requirement in type_name.map(requirements).unwrap_or_default() {
+    // A documented `*password` is met by `password` too, and the other way
+    // round: the `*` only asks the service to keep the value secret.
+    let has = |key: &str| {
+        let plain = plain_key(key);
+        effective
+            .fields
+            .iter()
+            .any(|field| plain_key(&field.key) == plain)
+    };
+    let rules = |list: fn(&str) -> Vec<Requirement>| type_name.map(list).unwrap_or_default();
+    for requirement in rules(requirements) {
         if let Some(message) = requirement.check(has) {
             collector.error(id, message);
         }
     }
+    for requirement in rules(relaxed_requirements) {
+        if let Some(message) = requirement.check(has) {
+            collector.warning(id, format!("{message} (AWS accepts its absence)"));
+        }
+    }
+    check_field_names(object, type_name, collector);
     let kind = ObjectKind::of_object(id, type_name);
     check_scheduling(object, &effective, kind, collector);
     if kind == Some(ObjectKind::Schedule) {
@@ -261,15 +294,9 @@ fn check_scheduling(
     collector: &mut Collector,
 ) {
     let id = object.id.as_str();
-    if let Some(schedule_type) = object.field("scheduleType") {
-        if !["cron", "timeseries", "ondemand"].contains(&schedule_type) {
-            let message = format!(
-                "field 'scheduleType': '{schedule_type}' is not one of cron, timeseries, ondemand"
-            );
-            collector.error(id, message);
-        }
-    }
-    let ondemand = effective.field("scheduleType") == Some("ondemand");
+    let ondemand = effective
+        .field("scheduleType")
+        .is_some_and(|value| matches_enumerated(value, "ondemand"));
     let schedule = effective.field("schedule");
     let own = object.field("scheduleType").is_some() || object.field("schedule").is_some();
     if let (true, Some(schedule), true) = (ondemand, schedule, own) {
@@ -296,9 +323,11 @@ fn check_scheduling(
 
 /// A Schedule's period, dates and occurrences.
 fn check_schedule(schedule: &PipelineObject, id: &str, collector: &mut Collector) {
+    // `ONDEMAND_PERIOD` is the period of an on-demand schedule
+    // (dp-object-schedule.md); such a schedule never repeats.
     if let Some(period) = schedule
         .field("period")
-        .filter(|value| !value.contains("#{"))
+        .filter(|value| !value.contains("#{") && !matches_enumerated(value, ON_DEMAND_PERIOD))
     {
         match Period::parse(period) {
             Err(error) => collector.error(id, format!("field 'period': {error}")),
@@ -337,15 +366,6 @@ fn check_schedule(schedule: &PipelineObject, id: &str, collector: &mut Collector
             );
         }
     }
-    if let Some(start_at) = schedule
-        .field("startAt")
-        .filter(|value| *value != "FIRST_ACTIVATION_DATE_TIME")
-    {
-        collector.error(
-            id,
-            format!("field 'startAt': '{start_at}' is not FIRST_ACTIVATION_DATE_TIME"),
-        );
-    }
     if let Some(occurrences) = schedule.field("occurrences") {
         if occurrences
             .trim()
@@ -360,8 +380,8 @@ fn check_schedule(schedule: &PipelineObject, id: &str, collector: &mut Collector
     }
 }
 
-/// Durations and `maximumRetries` the object sets itself; values holding
-/// expressions are only known at run time and are skipped.
+/// Durations, enumerated values and `maximumRetries` the object sets itself;
+/// values holding expressions are only known at run time and are skipped.
 fn check_values(object: &PipelineObject, collector: &mut Collector) {
     let id = object.id.as_str();
     for field in &object.fields {
@@ -370,6 +390,9 @@ fn check_values(object: &PipelineObject, collector: &mut Collector) {
         };
         if value.contains("#{") {
             continue;
+        }
+        if let Some(message) = check_enumerated(&field.key, value) {
+            collector.error(id, message);
         }
         if DURATION_FIELDS.contains(&field.key.as_str()) {
             if let Err(error) = Period::parse(value) {
@@ -384,6 +407,33 @@ fn check_values(object: &PipelineObject, collector: &mut Collector) {
         {
             collector.error(id, format!("field 'maximumRetries': '{value}' is not a whole number from 0 to {MAX_RETRIES}"));
         }
+    }
+}
+
+/// A warning for each field the object sets that its type does not document
+/// and that is no custom (`my…`) field. AWS accepts such fields, so this is
+/// never an error; the warning catches typos such as `comand`. Objects with
+/// no type (`Default`, or parents holding shared fields) may set any field
+/// some type documents.
+fn check_field_names(object: &PipelineObject, type_name: Option<&str>, collector: &mut Collector) {
+    let doc = type_name.and_then(object_type);
+    for field in &object.fields {
+        let key = field.key.as_str();
+        let custom = plain_key(key).starts_with("my");
+        if custom || key == "type" || key.starts_with('@') {
+            continue;
+        }
+        let message = match doc {
+            Some(doc) if doc.field(key).is_none() => format!(
+                "field '{key}' is not a documented field of {} ({}); custom fields start with 'my'",
+                doc.name, doc.page
+            ),
+            None if !is_documented_field(key) => format!(
+                "field '{key}' is documented by no object type; custom fields start with 'my'"
+            ),
+            _ => continue,
+        };
+        collector.warning(&object.id, message);
     }
 }
 
@@ -428,8 +478,9 @@ fn check_expressions(
                 Usage::Path(path) if kind != Some(ObjectKind::Default) => {
                     if let [name] = &path[..] {
                         let resolves = definition.parameter(name).is_some()
+                            || definition.values_of(name).next().is_some()
                             || effective.values(name).next().is_some();
-                        if name.starts_with("my") && !resolves {
+                        if plain_key(name).starts_with("my") && !resolves {
                             let message = format!(
                                 "field '{}': '#{{{name}}}' is no declared parameter and no field of the object",
                                 field.key

@@ -28,6 +28,40 @@ impl ExpressionError {
             kind,
         }
     }
+
+    /// Replaces `secret` wherever the error shows a value or the expression's
+    /// text, so the message can be logged (encrypted fields and parameters).
+    pub(crate) fn hide(&mut self, secret: &str) {
+        hide_in(&mut self.expression, secret);
+        match &mut self.kind {
+            ExpressionErrorKind::WrongArgumentType { found, .. } => hide_in(found, secret),
+            ExpressionErrorKind::InvalidOperands { left, right, .. } => {
+                hide_in(left, secret);
+                hide_in(right, secret);
+            }
+            ExpressionErrorKind::InvalidOperand { operand, .. } => hide_in(operand, secret),
+            ExpressionErrorKind::InField { inner, .. } => inner.hide(secret),
+            ExpressionErrorKind::InvalidNumber(text)
+            | ExpressionErrorKind::UnsupportedTimeZone(text)
+            | ExpressionErrorKind::InvalidDate(text) => hide_in(text, secret),
+            ExpressionErrorKind::InvalidPattern { pattern, reason } => {
+                hide_in(pattern, secret);
+                hide_in(reason, secret);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Replaces every occurrence of `secret` in `text`, and its first 40
+/// characters, which value descriptions shorten it to.
+fn hide_in(text: &mut String, secret: &str) {
+    let shortened: String = secret.chars().take(40).collect();
+    for shown in [secret, shortened.as_str()] {
+        if text.contains(shown) {
+            *text = text.replace(shown, "(encrypted)");
+        }
+    }
 }
 
 /// What went wrong in an expression. Every variant is a mistake in the

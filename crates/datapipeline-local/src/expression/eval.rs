@@ -1,9 +1,9 @@
 //! Evaluation: templates, names, operators and calls.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-use crate::definition::Period;
+use crate::definition::{is_encrypted_key, Period};
 use crate::model::{FieldValue, PipelineObject};
 
 use super::error::{ExpressionError, ExpressionErrorKind};
@@ -52,11 +52,9 @@ impl<'a> Scope<'a> {
 /// An [`ExpressionError`] naming the expression and the byte position in
 /// `text` of the first problem, e.g. an unterminated `#{`.
 pub fn evaluate_template(text: &str, scope: &Scope<'_>) -> Result<String, ExpressionError> {
-    Evaluator {
-        scope,
-        steps: Cell::new(0),
-    }
-    .template(text, scope.object, 0)
+    let evaluator = Evaluator::new(scope);
+    let result = evaluator.template(text, scope.object, 0);
+    result.map_err(|error| evaluator.hide_secrets(error))
 }
 
 /// Evaluates one bare expression, such as `plusDays(@scheduledStartTime, 1)`
@@ -66,11 +64,9 @@ pub fn evaluate_template(text: &str, scope: &Scope<'_>) -> Result<String, Expres
 /// An [`ExpressionError`] naming the position in `expression`.
 pub fn evaluate_expression(expression: &str, scope: &Scope<'_>) -> Result<Value, ExpressionError> {
     let expr = parse(expression, 0)?;
-    Evaluator {
-        scope,
-        steps: Cell::new(0),
-    }
-    .eval(&expr, expression, scope.object, 0)
+    let evaluator = Evaluator::new(scope);
+    let result = evaluator.eval(&expr, expression, scope.object, 0);
+    result.map_err(|error| evaluator.hide_secrets(error))
 }
 
 /// One evaluation's state.
@@ -80,9 +76,42 @@ struct Evaluator<'a> {
     /// Nodes evaluated so far, bounded by [`MAX_STEPS`] because field values
     /// that expand into each other can multiply the work.
     steps: Cell<usize>,
+    /// The values read from encrypted names (`*myPassword`, `*password`) so
+    /// far, which an error message must not show.
+    secrets: RefCell<Vec<String>>,
 }
 
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
+    /// A fresh evaluation in `scope`.
+    fn new(scope: &'a Scope<'a>) -> Self {
+        Self {
+            scope,
+            steps: Cell::new(0),
+            secrets: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// `error` with every encrypted value read during the evaluation hidden,
+    /// so it can be logged and answered safely.
+    fn hide_secrets(&self, mut error: ExpressionError) -> ExpressionError {
+        for secret in self
+            .secrets
+            .borrow()
+            .iter()
+            .filter(|secret| !secret.is_empty())
+        {
+            error.hide(secret);
+        }
+        error
+    }
+
+    /// Remembers `value` as secret when `name` is encrypted.
+    fn note_secret(&self, name: &str, value: &str) {
+        if is_encrypted_key(name) {
+            self.secrets.borrow_mut().push(value.to_owned());
+        }
+    }
+
     /// `text` with its expressions replaced, evaluated for `object`; `depth`
     /// counts the field values being expanded around it.
     fn template(
@@ -185,7 +214,12 @@ impl Evaluator<'_> {
         };
         if steps.is_empty() {
             if let Some(values) = self.scope.parameters.get(last) {
-                return Ok(Value::String(values.join(",")));
+                let joined = values.join(",");
+                for value in values {
+                    self.note_secret(last, value);
+                }
+                self.note_secret(last, &joined);
+                return Ok(Value::String(joined));
             }
         }
         let mut current = object;
@@ -216,7 +250,12 @@ impl Evaluator<'_> {
                 FieldValue::String(text) => text.clone(),
             });
         }
-        Ok(Value::String(parts.join(",")))
+        for part in &parts {
+            self.note_secret(last, part);
+        }
+        let joined = parts.join(",");
+        self.note_secret(last, &joined);
+        Ok(Value::String(joined))
     }
 
     /// A field value that is itself a template, evaluated for its object.

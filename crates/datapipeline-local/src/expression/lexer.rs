@@ -4,6 +4,9 @@
 //! driver finds the closing brace first (see [`closing_brace`]), so a `}`
 //! reaching the lexer is an unexpected character.
 
+use std::iter::Peekable;
+use std::str::CharIndices;
+
 use super::error::ExpressionErrorKind;
 
 /// A token and where it starts.
@@ -24,8 +27,8 @@ pub(crate) enum TokenKind {
     Decimal(f64),
     /// A quoted string, escapes resolved.
     String(String),
-    /// A name: a field (`myField`, `@scheduledStartTime`), a parameter or a
-    /// function.
+    /// A name: a field (`myField`, `@scheduledStartTime`, the encrypted
+    /// `*password`), a parameter (`myBucket`, `*myPassword`) or a function.
     Identifier(String),
     /// `.` between path steps.
     Dot,
@@ -78,6 +81,14 @@ pub(crate) fn tokenize(
             ',' => TokenKind::Comma,
             '(' => TokenKind::OpenParen,
             ')' => TokenKind::CloseParen,
+            '*' if expects_operand(&tokens) && starts_name(text, offset + 1) => {
+                // The name's first character, known to start a name.
+                let first = characters
+                    .next()
+                    .map_or(offset + 1, |(at, first)| at + first.len_utf8());
+                let end = name_end(&mut characters, first);
+                TokenKind::Identifier(text[offset..end].to_owned())
+            }
             '+' | '-' | '*' | '/' | '^' => TokenKind::Operator(character),
             '\'' | '"' => {
                 let mut value = String::new();
@@ -126,14 +137,7 @@ pub(crate) fn tokenize(
                 }
             }
             c if c == '@' || c == '_' || c.is_alphabetic() => {
-                let mut end = offset + c.len_utf8();
-                while let Some(&(next_offset, next)) = characters.peek() {
-                    if !(next == '_' || next.is_alphanumeric()) {
-                        break;
-                    }
-                    end = next_offset + next.len_utf8();
-                    characters.next();
-                }
+                let end = name_end(&mut characters, offset + c.len_utf8());
                 TokenKind::Identifier(text[offset..end].to_owned())
             }
             other => return Err((position, ExpressionErrorKind::UnexpectedCharacter(other))),
@@ -145,6 +149,40 @@ pub(crate) fn tokenize(
         position: base + text.len(),
     });
     Ok(tokens)
+}
+
+/// Whether the next token must be an operand (a value), not an operator:
+/// at the start, or after an operator, `(`, `,` or `.`. There a `*` can only
+/// open an encrypted name such as `*myPassword` (dp-pipeline-characters.md),
+/// so `#{*myPassword}` and `#{a * *myFactor}` read as names while `#{a*b}`
+/// stays a product.
+fn expects_operand(tokens: &[Token]) -> bool {
+    tokens.last().is_none_or(|token| {
+        matches!(
+            token.kind,
+            TokenKind::Operator(_) | TokenKind::OpenParen | TokenKind::Comma | TokenKind::Dot
+        )
+    })
+}
+
+/// Whether a name starts at byte `offset` of `text`.
+fn starts_name(text: &str, offset: usize) -> bool {
+    text.get(offset..)
+        .and_then(|rest| rest.chars().next())
+        .is_some_and(|first| first == '@' || first == '_' || first.is_alphabetic())
+}
+
+/// Consumes the rest of a name whose first character ends at byte `end`;
+/// returns the byte offset where the name ends.
+fn name_end(characters: &mut Peekable<CharIndices<'_>>, mut end: usize) -> usize {
+    while let Some(&(next_offset, next)) = characters.peek() {
+        if !(next == '_' || next.is_alphanumeric()) {
+            break;
+        }
+        end = next_offset + next.len_utf8();
+        characters.next();
+    }
+    end
 }
 
 /// The byte offset of the `}` closing an expression that starts at `from`,
@@ -203,6 +241,41 @@ mod tests {
         );
         assert_eq!(kinds("\"x}\""), [String("x}".into()), End]);
         assert_eq!(kinds("1."), [Integer(1), Dot, End]);
+    }
+
+    #[test]
+    fn a_star_opens_an_encrypted_name_where_a_value_is_expected() {
+        use TokenKind::*;
+        assert_eq!(
+            kinds("*myPassword"),
+            [Identifier("*myPassword".into()), End]
+        );
+        assert_eq!(
+            kinds("a*b"),
+            [
+                Identifier("a".into()),
+                Operator('*'),
+                Identifier("b".into()),
+                End
+            ]
+        );
+        assert_eq!(
+            kinds("f(*myA, db.*password) * *myB"),
+            [
+                Identifier("f".into()),
+                OpenParen,
+                Identifier("*myA".into()),
+                Comma,
+                Identifier("db".into()),
+                Dot,
+                Identifier("*password".into()),
+                CloseParen,
+                Operator('*'),
+                Identifier("*myB".into()),
+                End
+            ]
+        );
+        assert_eq!(kinds("* 2"), [Operator('*'), Integer(2), End]);
     }
 
     #[test]

@@ -19,6 +19,9 @@
 //!   substitutes parameters at activation. Repeated fields and array
 //!   parameters yield their values joined with `,`. A field value that is
 //!   itself a template is evaluated in the context of its own object.
+//! - Methods: `value.function(arguments)` is `function(value, arguments)`,
+//!   so `@scheduledStartTime.format('YYYY')` formats the time, as the
+//!   Guide's examples write it; methods chain (`x.plusDays(1).format(…)`).
 //! - Literals: strings in `'…'` or `"…"` (a backslash escapes the next
 //!   character), integers (64-bit), decimals (`1.5`).
 //! - Operators: `+ - * / ^`, unary minus and parentheses, with the usual

@@ -7,10 +7,16 @@
 //! product := unary (('*' | '/') unary)*
 //! unary   := '-' unary | power
 //! power   := primary ('^' unary)?          right-associative
-//! primary := number | string | call | path | '(' sum ')'
+//! primary := (number | string | call | path | '(' sum ')') method*
 //! call    := name '(' (sum (',' sum)*)? ')'
 //! path    := name ('.' name)*
+//! method  := '.' name '(' (sum (',' sum)*)? ')'
 //! ```
+//!
+//! A method is another way to write a call, with the value before the dot
+//! as its first argument: `@scheduledStartTime.format('YYYY')` is
+//! `format(@scheduledStartTime, 'YYYY')`. The Guide's examples write it so
+//! (dp-object-exists.md, dp-object-sqldatanode.md).
 //!
 //! The tree's depth is bounded by [`MAX_DEPTH`], both to
 //! bound the parser's own recursion and so that evaluation, which recurses
@@ -292,8 +298,45 @@ impl Parser {
         self.binary(Operator::Power, position, base, exponent)
     }
 
-    /// `primary := number | string | call | path | '(' sum ')'`.
+    /// `primary := (number | string | call | path | '(' sum ')') method*`.
     fn primary(&mut self, nesting: usize) -> Parsed {
+        let (receiver, depth) = self.operand(nesting)?;
+        self.methods(receiver, depth, nesting)
+    }
+
+    /// Whether the next tokens open a method: `.`, a name and `(`.
+    fn method_follows(&self) -> bool {
+        let kind = |offset: usize| self.tokens.get(self.next + offset).map(|token| &token.kind);
+        matches!(kind(0), Some(TokenKind::Dot))
+            && matches!(kind(1), Some(TokenKind::Identifier(_)))
+            && matches!(kind(2), Some(TokenKind::OpenParen))
+    }
+
+    /// `receiver` followed by any methods, each a call taking what comes
+    /// before it as its first argument.
+    fn methods(&mut self, mut receiver: Expr, mut depth: usize, nesting: usize) -> Parsed {
+        while self.method_follows() {
+            self.advance();
+            let token = self.advance();
+            self.advance();
+            let TokenKind::Identifier(name) = token.kind else {
+                return Err(self.unexpected("a function name"));
+            };
+            let (mut arguments, arguments_depth) = self.arguments(nesting + 1)?;
+            arguments.insert(0, receiver);
+            depth = (depth + 1).max(arguments_depth);
+            self.check_depth(depth)?;
+            receiver = Expr::Call {
+                name,
+                arguments,
+                position: token.position,
+            };
+        }
+        Ok((receiver, depth))
+    }
+
+    /// `number | string | call | path | '(' sum ')'`.
+    fn operand(&mut self, nesting: usize) -> Parsed {
         let token = self.advance();
         match token.kind {
             TokenKind::Integer(value) => Ok((Expr::Integer(value), 1)),
@@ -310,7 +353,7 @@ impl Parser {
             }
             TokenKind::Identifier(name) => {
                 let mut segments = vec![name];
-                while self.peek().kind == TokenKind::Dot {
+                while self.peek().kind == TokenKind::Dot && !self.method_follows() {
                     self.advance();
                     match self.advance().kind {
                         TokenKind::Identifier(name) => segments.push(name),
@@ -337,26 +380,7 @@ impl Parser {
 
     /// The arguments of a call, after its `(`.
     fn call(&mut self, name: String, position: usize, nesting: usize) -> Parsed {
-        let mut arguments = Vec::new();
-        let mut depth = 1;
-        if self.peek().kind == TokenKind::CloseParen {
-            self.advance();
-        } else {
-            loop {
-                let (argument, argument_depth) = self.sum(nesting)?;
-                depth = depth.max(argument_depth + 1);
-                self.check_depth(depth)?;
-                arguments.push(argument);
-                match self.advance().kind {
-                    TokenKind::Comma => {}
-                    TokenKind::CloseParen => break,
-                    _ => {
-                        self.next -= 1;
-                        return Err(self.unexpected("',' or ')'"));
-                    }
-                }
-            }
-        }
+        let (arguments, depth) = self.arguments(nesting)?;
         Ok((
             Expr::Call {
                 name,
@@ -365,6 +389,31 @@ impl Parser {
             },
             depth,
         ))
+    }
+
+    /// A call's arguments up to and including its `)`, and the depth of the
+    /// call they make.
+    fn arguments(&mut self, nesting: usize) -> Result<(Vec<Expr>, usize), Failure> {
+        let mut arguments = Vec::new();
+        let mut depth = 1;
+        if self.peek().kind == TokenKind::CloseParen {
+            self.advance();
+            return Ok((arguments, depth));
+        }
+        loop {
+            let (argument, argument_depth) = self.sum(nesting)?;
+            depth = depth.max(argument_depth + 1);
+            self.check_depth(depth)?;
+            arguments.push(argument);
+            match self.advance().kind {
+                TokenKind::Comma => {}
+                TokenKind::CloseParen => return Ok((arguments, depth)),
+                _ => {
+                    self.next -= 1;
+                    return Err(self.unexpected("',' or ')'"));
+                }
+            }
+        }
     }
 
     /// Consumes a token of `kind` or fails naming `expected`.
@@ -430,6 +479,15 @@ mod tests {
             parsed("input.node.directoryPath"),
             "input.node.directoryPath"
         );
+        assert_eq!(
+            parsed("@scheduledStartTime.format('YYYY')"),
+            "format(@scheduledStartTime, 'YYYY')"
+        );
+        assert_eq!(
+            parsed("input.@start.plusDays(1).format('YYYY') + 1"),
+            "(format(plusDays(input.@start, 1), 'YYYY') + 1)"
+        );
+        assert_eq!(parsed("(1).f()"), "f(1)");
     }
 
     #[test]

@@ -41,6 +41,7 @@ impl Fixture {
             name: "Input".into(),
             fields: vec![
                 Field::string("directoryPath", "s3://in/#{myName}"),
+                Field::string("*password", "hunter2"),
                 Field::string("myName", "input-name"),
                 Field::reference("schedule", "Daily"),
                 Field::reference("dangling", "Nowhere"),
@@ -58,6 +59,7 @@ impl Fixture {
         let parameters = BTreeMap::from([
             ("myShadowed".to_owned(), vec!["parameter".to_owned()]),
             ("myList".to_owned(), vec!["x".to_owned(), "y".to_owned()]),
+            ("*myPassword".to_owned(), vec!["s3cr3t".to_owned()]),
         ]);
         Self {
             objects,
@@ -115,6 +117,53 @@ fn names_resolve_to_fields_parameters_and_references() {
         "1 day"
     );
     assert_eq!(fixture.template("#{input.myName}").unwrap(), "input-name");
+}
+
+#[test]
+fn methods_are_calls_on_the_value_before_the_dot() {
+    let fixture = Fixture::new();
+    assert_eq!(
+        fixture
+            .template("#{@scheduledStartTime.format('YYYY-MM-dd-hh:mm')}")
+            .unwrap(),
+        "2011-05-24-05:10"
+    );
+    assert_eq!(
+        fixture
+            .template("#{@scheduledStartTime.plusDays(1).format('dd')}")
+            .unwrap(),
+        "25"
+    );
+}
+
+#[test]
+fn encrypted_names_resolve_like_any_other() {
+    let fixture = Fixture::new();
+    assert_eq!(fixture.template("#{*myPassword}").unwrap(), "s3cr3t");
+    assert_eq!(
+        fixture
+            .template("login #{ *myPassword } #{input.*password}")
+            .unwrap(),
+        "login s3cr3t hunter2"
+    );
+    assert_eq!(
+        fixture.value("myCount*2"),
+        fixture.value("6"),
+        "still a product"
+    );
+    // Errors are logged and answered, so they never show an encrypted value.
+    for text in [
+        "#{*myPassword * 2}",
+        "#{-input.*password}",
+        "#{plusDays(*myPassword, 1)}",
+    ] {
+        let message = fixture.error(text).to_string();
+        assert!(message.contains("(encrypted)"), "{message}");
+        assert!(
+            !message.contains("s3cr3t") && !message.contains("hunter2"),
+            "{message}"
+        );
+    }
 }
 
 #[test]

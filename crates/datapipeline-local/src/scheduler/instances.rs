@@ -7,7 +7,7 @@ use super::evaluate::evaluate_fields;
 use super::fields::{first, maximum_retries, refs, worker_group};
 use super::Scheduler;
 use crate::clock::parse_time;
-use crate::definition::{kind_of, ObjectKind, Period};
+use crate::definition::{kind_of, matches_enumerated, ObjectKind, Period};
 use crate::model::Status;
 use crate::state::run::{instance_id, ErrorFields, Instance, InstanceKind};
 use crate::state::TimerEvent;
@@ -37,7 +37,7 @@ impl Scheduler<'_> {
             return Cadence::OnDemand;
         };
         let schedule_type = first(&object.fields, "scheduleType").unwrap_or("cron");
-        if schedule_type.eq_ignore_ascii_case("ondemand") {
+        if matches_enumerated(schedule_type, "ondemand") {
             return Cadence::OnDemand;
         }
         let schedule = refs(&object.fields, "schedule")
@@ -64,7 +64,7 @@ impl Scheduler<'_> {
             end: first(&schedule.fields, "endDateTime").and_then(parse_time),
             occurrences: first(&schedule.fields, "occurrences")
                 .and_then(|text| text.trim().parse().ok()),
-            at_end: schedule_type.eq_ignore_ascii_case("timeseries"),
+            at_end: matches_enumerated(schedule_type, "timeseries"),
         }
     }
 

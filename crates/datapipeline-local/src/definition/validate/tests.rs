@@ -27,7 +27,7 @@ fn assert_error(report: &ValidationReport, id: &str, text: &str) {
 
 const SCHEDULED: &str = r##"{
     "objects": [
-        {"id": "Default", "scheduleType": "cron", "workerGroup": "wg", "schedule": {"ref": "Daily"},
+        {"id": "Default", "scheduleType": "cron", "workerGroup": "wg", "schedule": {"ref": "Daily"}, "role": "R",
          "failureAndRerunMode": "CASCADE", "maximumRetries": "3", "retryDelay": "10 minutes"},
         {"id": "Daily", "type": "Schedule", "period": "1 day", "startDateTime": "2024-01-01T00:00:00",
          "endDateTime": "2024-02-01T00:00:00"},
@@ -57,7 +57,9 @@ fn ids_references_and_types_are_checked() {
             {"id": "A", "type": "Exists"},
             {"id": "B", "type": "ShellCommandActivty"},
             {"id": "C", "workerGroup": "w"},
-            {"id": "D", "type": "Exists", "parent": "A"}
+            {"id": "D", "type": "Exists", "parent": "A"},
+            {"id": "Base", "schedule": {"ref": "A"}},
+            {"id": "E", "type": "Exists", "parent": {"ref": "Base"}}
         ]}"##,
     );
     assert_error(&report, "A", "id 'A' is used by more than one object");
@@ -72,6 +74,10 @@ fn ids_references_and_types_are_checked() {
         "field 'type': unknown type 'ShellCommandActivty'",
     );
     assert_error(&report, "C", "missing required field 'type'");
+    assert!(
+        messages(&report.errors, "Base").is_empty(),
+        "a parent needs no type: {report:#?}"
+    );
     assert_error(&report, "D", "field 'parent' must be a reference");
 }
 
@@ -177,7 +183,7 @@ fn schedules_are_checked() {
     assert_error(
         &report,
         "Over",
-        "field 'startAt': 'NOW' is not FIRST_ACTIVATION_DATE_TIME",
+        "field 'startAt': 'NOW' is not one of FIRST_ACTIVATION_DATE_TIME, ONDEMAND_ACTIVATION_TIME (in any case)",
     );
     assert_error(
         &report,
@@ -204,7 +210,7 @@ fn schedule_types_and_on_demand_pipelines() {
     assert_error(
         &report,
         "Odd",
-        "field 'scheduleType': 'hourly' is not one of cron, timeseries, ondemand",
+        "field 'scheduleType': 'hourly' is not one of cron, ondemand, timeseries (in any case)",
     );
     let cron = super::validate(
         &parse_definition_file(
@@ -342,7 +348,15 @@ fn parameters_and_names_in_expressions() {
         "value 'green' is not one of the allowed values red, blue",
     );
     assert_error(&report, "noPrefix", "must start with 'my'");
-    assert_error(&report, "myStray", "not declared");
+    // A value for an undeclared parameter is used, as in AWS; it only warns.
+    assert!(
+        messages(&report.errors, "myStray").is_empty(),
+        "{report:#?}"
+    );
+    assert_eq!(
+        messages(&report.warnings, "myStray"),
+        ["no parameter object declares 'myStray'; it is taken as a String"]
+    );
 }
 
 #[test]
@@ -367,4 +381,46 @@ fn errors_keep_definition_order_and_group_by_id() {
         .map(|entry| entry.id.as_str())
         .collect();
     assert_eq!(ids, ["Z", "A"]);
+}
+
+#[test]
+fn guide_spellings_encrypted_keys_and_undocumented_fields() {
+    let report = report(
+        r##"{"objects": [
+            {"id": "Default", "scheduleType": "CRON", "failureAndRerunMode": "Cascade", "workerGroup": "w",
+             "schedule": {"ref": "OnDemand"}, "*myShared": "x", "colour": "red"},
+            {"id": "OnDemand", "type": "Schedule", "period": "ONDEMAND_PERIOD", "startAt": "ondemand_activation_time"},
+            {"id": "Cluster", "type": "EmrCluster", "actionOnResourceFailure": "retryAll",
+             "actionOnTaskFailure": "TERMINATE", "region": "eu-west-1"},
+            {"id": "Db", "type": "RdsDatabase", "rdsInstanceId": "db", "username": "u", "password": "p"},
+            {"id": "Copy", "type": "RedshiftCopyActivity", "insertMode": "upsert", "runsOn": {"ref": "Cluster"},
+             "comand": "x", "*myPassword": "#{*myKey}"}
+        ],
+        "parameters": [{"id": "*myKey", "default": "k"}]}"##,
+    );
+    let errors: Vec<&str> = report
+        .errors
+        .iter()
+        .flat_map(|entry| entry.messages.iter().map(String::as_str))
+        .collect();
+    assert_eq!(
+        errors,
+        ["field 'insertMode': 'upsert' is not one of KEEP_EXISTING, OVERWRITE_EXISTING, TRUNCATE, APPEND (in any case)"],
+        "{report:#?}"
+    );
+    assert_eq!(
+        messages(&report.warnings, "Default"),
+        ["field 'colour' is documented by no object type; custom fields start with 'my'"]
+    );
+    assert_eq!(
+        messages(&report.warnings, "Copy"),
+        [
+            "field 'comand' is not a documented field of RedshiftCopyActivity \
+          (dp-object-redshiftcopyactivity.md); custom fields start with 'my'"
+        ]
+    );
+    assert!(
+        messages(&report.warnings, "Db").is_empty(),
+        "'password' meets the documented '*password': {report:#?}"
+    );
 }
