@@ -69,6 +69,8 @@ pub async fn start_on(address: SocketAddr, config: Config) -> Result<ServiceHand
         .local_addr()
         .map_err(|source| StartError::Bind { address, source })?;
     let timers = tokio::spawn(core.clone().drive_timers());
+    // Ends by itself at shutdown; its checks in flight report nothing after.
+    tokio::spawn(core.clone().drive_checks());
     let server = tokio::spawn(serve(listener, core.clone()));
     tracing::info!(%address, "datapipeline-local listening");
     Ok(ServiceHandle {
