@@ -62,6 +62,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
+    let s3 = crate::local_s3::LocalS3::for_run(&mut arguments).await?;
     let timing = Timing {
         long_poll_wait: Duration::from_secs(1),
         retry_delay_floor: Duration::ZERO,
@@ -72,6 +73,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         SocketAddr::from(([127, 0, 0, 1], arguments.port)),
         Config {
             timing,
+            s3: Some(s3.access()),
             ..Config::default()
         },
     )
@@ -145,6 +147,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         worker_groups.iter().cloned().collect::<Vec<_>>().join(", "),
         arguments.time_scale
     );
+    println!("{}", s3.describe());
     // Keep every command's output where the user can read it: the attempt
     // logs, laid out pipeline/component/instance/attempt.
     let logs = arguments
