@@ -185,22 +185,31 @@ fn split_s3_uri(uri: &str) -> Option<(&str, &str)> {
 
 impl Core {
     /// Runs the checks the scheduler asks for, until shutdown: each in a
-    /// task of its own, so a slow store holds up no other check. An outcome
-    /// that arrives after shutdown is dropped: a service restarted on the
-    /// same state file runs the check again.
+    /// task of its own, so a slow store holds up no other check. A check
+    /// task holds the core only weakly and ends at shutdown, so a stopped
+    /// service releases its state file at once; the outcome of a check cut
+    /// short is dropped, and a service restarted on the same state file
+    /// runs the check again.
     pub(crate) async fn drive_checks(self: Arc<Self>) {
         self.with_state(crate::state::State::recover_service_checks);
         loop {
             let checks: Vec<ServiceCheck> =
                 self.with_state(crate::state::State::take_service_checks);
             for ServiceCheck { key, check } in checks {
-                let core = self.clone();
+                let checker = self.checker.clone();
+                let shutdown = self.shutdown.clone();
+                let core = Arc::downgrade(&self);
                 tokio::spawn(async move {
-                    let outcome = core.checker.run(&check).await;
-                    if core.shutdown.is_cancelled() {
+                    let outcome = tokio::select! {
+                        outcome = checker.run(&check) => outcome,
+                        () = shutdown.cancelled() => return,
+                    };
+                    let Some(core) = core.upgrade() else {
                         return;
+                    };
+                    if !core.shutdown.is_cancelled() {
+                        core.with_state(|state| state.service_check_ended(&key, outcome));
                     }
-                    core.with_state(|state| state.service_check_ended(&key, outcome));
                 });
             }
             tokio::select! {

@@ -331,3 +331,56 @@ async fn dynamodb_preconditions_fail_naming_the_type() {
     );
     assert!(message.contains("DynamoDBTableExists"), "{message}");
 }
+
+#[tokio::test]
+async fn a_check_in_flight_at_a_restart_runs_again_after_it() {
+    let directory = tempfile::tempdir().expect("a state directory");
+    let path = directory.path().join("state.db");
+    // A store that takes connections and never answers: the first
+    // service's check is still in flight when it stops.
+    let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let silent_endpoint = format!("http://{}", silent.local_addr().expect("address"));
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            held.push(stream);
+        }
+    });
+    let config = |s3| Config {
+        timing: Timing::fast(),
+        state: Some(path.clone()),
+        s3: Some(s3),
+        ..Config::default()
+    };
+    let first = bench_with(config(S3Access::new(&silent_endpoint))).await;
+    let pipeline = activate(
+        &first.client,
+        "restarted-check",
+        guarded(vec![
+            string("type", "S3KeyExists"),
+            string("s3Key", &format!("s3://{BUCKET}/day/_SUCCESS")),
+        ]),
+    )
+    .await;
+    eventually(
+        "the check is in flight",
+        Duration::from_secs(10),
+        || async {
+            let attempts = attempts_of(&first.client, &pipeline, "Ready").await;
+            (attempts == ["RUNNING"]).then_some(())
+        },
+    )
+    .await;
+    first.service.shutdown().await;
+    hold.abort();
+
+    let store = Store::start().await;
+    store.write("day/_SUCCESS", "");
+    let second = bench_with(config(store.access())).await;
+    let (status, _, _) = ended(&second.client, &pipeline, "Ready").await;
+    assert_eq!(status, "FINISHED");
+    assert_eq!(
+        attempts_of(&second.client, &pipeline, "Ready").await,
+        ["FINISHED"]
+    );
+}
