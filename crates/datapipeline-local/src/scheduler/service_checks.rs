@@ -125,19 +125,23 @@ impl State {
         taken
     }
 
-    /// Ends the attempt of a check with its outcome, if the attempt still
-    /// runs (a cancel, a rerun or a deactivation may have ended it while
-    /// the check was in flight; then the outcome is dropped).
+    /// Ends the attempt of a check with its outcome, if the attempt and its
+    /// instance still run (a cancel, a rerun, a MARK_FINISHED or a
+    /// deactivation may have ended them while the check was in flight;
+    /// then the outcome is dropped).
     pub(crate) fn service_check_ended(&mut self, key: &AttemptKey, outcome: CheckOutcome) {
         let Ok(mut scheduler) = self.scheduler(&key.pipeline) else {
             return;
         };
-        let running = scheduler
-            .pipeline
-            .run
+        // The instance too: MARK_FINISHED ends the instance but leaves its
+        // attempt as it was, and a late FALSE must not undo it.
+        let run = &scheduler.pipeline.run;
+        let running = run
             .attempts
             .get(&*key.attempt)
-            .is_some_and(|attempt| attempt.status == Status::Running && attempt.lease.is_none());
+            .filter(|attempt| attempt.status == Status::Running && attempt.lease.is_none())
+            .and_then(|attempt| run.instances.get(&attempt.instance))
+            .is_some_and(|instance| instance.status == Status::Running);
         if !running {
             return;
         }
