@@ -87,6 +87,27 @@ impl Scheduler<'_> {
         }
         Check::of(first(&instance.fields, "type")?, &instance.fields)
     }
+
+    /// Fails `attempt` and its instance with `error`, spending no retry:
+    /// for a check that cannot succeed however often it is tried.
+    fn fail_for_good(&mut self, attempt: &str, error: ErrorFields) {
+        let now = self.clock.now();
+        let Some(held) = self.pipeline.run.attempts.get_mut(attempt) else {
+            return;
+        };
+        held.status = Status::Failed;
+        held.actual_end = Some(now);
+        held.error = Some(error.clone());
+        self.audit.attempts_failed += 1;
+        let instance_id = held.instance.clone();
+        let Some(instance) = self.pipeline.run.instances.get_mut(&instance_id) else {
+            return;
+        };
+        instance.status = Status::Failed;
+        instance.actual_end = Some(now);
+        instance.error = Some(error);
+        self.instance_ended(&instance_id);
+    }
 }
 
 impl State {
@@ -199,28 +220,5 @@ impl State {
             }
             self.service_checks.push(key);
         }
-    }
-}
-
-impl Scheduler<'_> {
-    /// Fails `attempt` and its instance with `error`, spending no retry:
-    /// for a check that cannot succeed however often it is tried.
-    fn fail_for_good(&mut self, attempt: &str, error: ErrorFields) {
-        let now = self.clock.now();
-        let Some(held) = self.pipeline.run.attempts.get_mut(attempt) else {
-            return;
-        };
-        held.status = Status::Failed;
-        held.actual_end = Some(now);
-        held.error = Some(error.clone());
-        self.audit.attempts_failed += 1;
-        let instance_id = held.instance.clone();
-        let Some(instance) = self.pipeline.run.instances.get_mut(&instance_id) else {
-            return;
-        };
-        instance.status = Status::Failed;
-        instance.actual_end = Some(now);
-        instance.error = Some(error);
-        self.instance_ended(&instance_id);
     }
 }
