@@ -12,7 +12,8 @@ use crate::faults::FaultPlan;
 /// `Config::default()` behaves like AWS: 90-second long polls, a 2-minute
 /// acknowledgement deadline, a 15-minute default `reportProgressTimeout`,
 /// pipeline time running at wall-clock speed, and the documented limits;
-/// it keeps its state in memory only.
+/// it keeps its state in memory only and has no S3 store (so S3
+/// preconditions fail, saying so).
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// Durations, and how fast pipeline time runs.
