@@ -232,7 +232,7 @@ pub(crate) struct Tuning {
 
     /// The S3 endpoint URL, for S3-compatible stores (path-style
     /// addressing), e.g. http://127.0.0.1:9000. Not the Data Pipeline
-    /// --endpoint. In `local` mode, giving it enables s3:// URIs.
+    /// --endpoint. In `local` mode, it replaces the embedded store.
     #[arg(
         long = "s3-endpoint",
         alias = "s3Endpoint",
@@ -305,6 +305,13 @@ pub(crate) struct LocalArgs {
     /// The port of the local service (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     pub(crate) port: u16,
+
+    /// The directory the embedded S3 store serves s3:// from (bucket/key as
+    /// directory/file; buckets are made on first use). Default:
+    /// <work dir or temp>/taskrunner-local/<definition name>/s3. Ignored
+    /// with --s3-endpoint, which chooses another store.
+    #[arg(long = "s3-root", value_name = "DIR")]
+    pub(crate) s3_root: Option<PathBuf>,
 
     #[command(flatten)]
     pub(crate) tuning: Tuning,

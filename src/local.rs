@@ -69,6 +69,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
+    let s3 = crate::local_s3::LocalS3::for_run(&mut arguments).await?;
     let timing = Timing {
         long_poll_wait: Duration::from_secs(1),
         retry_delay_floor: Duration::ZERO,
@@ -79,6 +80,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         SocketAddr::from(([127, 0, 0, 1], arguments.port)),
         Config {
             timing,
+            s3: Some(s3.access()),
             ..Config::default()
         },
     )
@@ -170,6 +172,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
     {
         println!("{placement}");
     }
+    println!("{}", s3.describe());
     // Keep every command's output where the user can read it: the attempt
     // logs, laid out pipeline/component/instance/attempt.
     let logs = arguments

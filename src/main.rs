@@ -15,6 +15,7 @@ mod credentials_file;
 mod ec2;
 mod endless_schedules;
 mod local;
+mod local_s3;
 mod log_files;
 mod log_upload;
 mod logging;
@@ -74,13 +75,7 @@ fn main() -> ExitCode {
         }
         let mode = async {
             match cli.command {
-                Some(Command::Local(mut arguments)) => {
-                    if let Some(endpoint) = &arguments.tuning.s3_endpoint {
-                        arguments.tuning.storage =
-                            Some(activities::local_s3_storage(endpoint).await);
-                    }
-                    local::run(arguments).await
-                }
+                Some(Command::Local(arguments)) => local::run(arguments).await,
                 None => run::run(cli.run, cli.logging.output.clone(), log_guard.take()).await,
             }
         };

@@ -5,13 +5,15 @@ use std::time::Duration;
 
 use crate::faults::FaultPlan;
 
-/// The service's configuration: timing, limits, faults, authentication and
-/// where the state is kept.
+/// The service's configuration: timing, limits, faults, authentication,
+/// where the state is kept and the S3 store preconditions are checked
+/// against.
 ///
 /// `Config::default()` behaves like AWS: 90-second long polls, a 2-minute
 /// acknowledgement deadline, a 15-minute default `reportProgressTimeout`,
 /// pipeline time running at wall-clock speed, and the documented limits;
-/// it keeps its state in memory only.
+/// it keeps its state in memory only and has no S3 store (so S3
+/// preconditions fail, saying so).
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// Durations, and how fast pipeline time runs.
@@ -29,6 +31,43 @@ pub struct Config {
     /// SIGKILL included) loses nothing a client was told. When `None`, the
     /// state lives in memory only.
     pub state: Option<PathBuf>,
+    /// The S3 store against which the service checks the system-managed
+    /// preconditions `S3KeyExists` and `S3PrefixNotEmpty` itself, as AWS
+    /// does. When `None`, those preconditions fail with an error saying the
+    /// service has no S3 store.
+    pub s3: Option<S3Access>,
+}
+
+/// How the service reaches an S3 store (AWS's, or an S3-compatible one such
+/// as the store `taskrunner local` embeds). Requests use path-style
+/// addressing (`ENDPOINT/bucket/key`), as S3-compatible stores expect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Access {
+    /// The store's endpoint URL, e.g. `http://127.0.0.1:9000`.
+    pub endpoint_url: String,
+    /// The region requests are signed for.
+    pub region: String,
+    /// The credentials requests are signed with; `None` signs with
+    /// placeholder credentials, for stores that check none.
+    pub credentials: Option<Credentials>,
+}
+
+impl S3Access {
+    /// A store at `endpoint_url`, with requests signed for `us-east-1` with
+    /// placeholder credentials.
+    pub fn new(endpoint_url: impl Into<String>) -> Self {
+        Self {
+            endpoint_url: endpoint_url.into(),
+            region: "us-east-1".to_owned(),
+            credentials: None,
+        }
+    }
+
+    /// The same store, with requests signed with `credentials`.
+    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
 }
 
 /// The service's durations. Every one of them can be shortened so that tests

@@ -27,6 +27,7 @@
 //! ```
 
 mod auth;
+mod checks;
 mod clock;
 pub mod config;
 pub mod definition;
@@ -44,7 +45,7 @@ mod state;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use config::{Config, Credentials, Limits, Timing};
+pub use config::{Config, Credentials, Limits, S3Access, Timing};
 pub use error::ServiceError;
 pub use faults::{Fault, FaultPlan, FaultRule, Trigger};
 pub use ops::Operation;

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use datapipeline_local::{start_on, Config, Credentials, FaultPlan, FaultRule, Limits, Timing};
+use datapipeline_local::{
+    start_on, Config, Credentials, FaultPlan, FaultRule, Limits, S3Access, Timing,
+};
 
 /// A local, wire-compatible AWS Data Pipeline service, task-runner API
 /// included.
@@ -94,6 +96,30 @@ struct Arguments {
     #[arg(long, value_name = "PATH", env = "DATAPIPELINE_LOCAL_STATE")]
     state: Option<PathBuf>,
 
+    /// The S3-compatible store (path-style) the service checks the
+    /// S3KeyExists and S3PrefixNotEmpty preconditions against, as AWS does
+    /// itself. Without it those preconditions fail, saying so.
+    #[arg(long, value_name = "URL", env = "DATAPIPELINE_LOCAL_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+
+    /// The access key id requests to --s3-endpoint are signed with
+    /// (default: placeholder credentials).
+    #[arg(
+        long,
+        requires = "s3_secret_access_key",
+        env = "DATAPIPELINE_LOCAL_S3_ACCESS_KEY_ID"
+    )]
+    s3_access_key_id: Option<String>,
+
+    /// The secret access key for --s3-endpoint.
+    #[arg(
+        long,
+        requires = "s3_access_key_id",
+        env = "DATAPIPELINE_LOCAL_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    s3_secret_access_key: Option<String>,
+
     /// Runner ids whose heartbeats answer `terminate: true`. Repeatable.
     #[arg(long = "terminate-runner", value_name = "TASKRUNNER_ID")]
     terminate_runners: Vec<String>,
@@ -145,6 +171,19 @@ async fn run(arguments: Arguments) -> ExitCode {
                 secret_access_key,
             }),
         state: arguments.state,
+        s3: arguments.s3_endpoint.map(|endpoint| {
+            let access = S3Access::new(endpoint);
+            match arguments
+                .s3_access_key_id
+                .zip(arguments.s3_secret_access_key)
+            {
+                Some((access_key_id, secret_access_key)) => access.with_credentials(Credentials {
+                    access_key_id,
+                    secret_access_key,
+                }),
+                None => access,
+            }
+        }),
     };
     if !(config.timing.work_time_scale.is_finite() && config.timing.work_time_scale > 0.0) {
         eprintln!(

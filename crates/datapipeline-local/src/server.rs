@@ -51,6 +51,8 @@ pub struct ServiceHandle {
     core: Arc<Core>,
     server: JoinHandle<()>,
     timers: JoinHandle<()>,
+    /// The driver of the service's own precondition checks.
+    checks: JoinHandle<()>,
 }
 
 /// Starts the service on `address` (port 0 picks a free port). With
@@ -69,6 +71,7 @@ pub async fn start_on(address: SocketAddr, config: Config) -> Result<ServiceHand
         .local_addr()
         .map_err(|source| StartError::Bind { address, source })?;
     let timers = tokio::spawn(core.clone().drive_timers());
+    let checks = tokio::spawn(core.clone().drive_checks());
     let server = tokio::spawn(serve(listener, core.clone()));
     tracing::info!(%address, "datapipeline-local listening");
     Ok(ServiceHandle {
@@ -76,6 +79,7 @@ pub async fn start_on(address: SocketAddr, config: Config) -> Result<ServiceHand
         core,
         server,
         timers,
+        checks,
     })
 }
 
@@ -203,5 +207,6 @@ impl ServiceHandle {
         self.core.shutdown.cancel();
         let _ = self.server.await;
         let _ = self.timers.await;
+        let _ = self.checks.await;
     }
 }

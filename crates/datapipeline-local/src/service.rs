@@ -44,6 +44,10 @@ pub(crate) struct Core {
     /// Wakes the timer driver when a timer earlier than the one it sleeps
     /// for was armed.
     timer_wake: Notify,
+    /// Runs the system-managed preconditions' checks against the S3 store.
+    pub(crate) checker: crate::checks::Checker,
+    /// Wakes the check driver when the scheduler queued a check.
+    pub(crate) check_wake: Notify,
     /// Trips when the service shuts down: long polls answer at once.
     pub(crate) shutdown: CancellationToken,
 }
@@ -78,6 +82,8 @@ impl Core {
             faults: FaultInjector::new(&config.faults),
             credentials: config.credentials.clone(),
             timer_wake: Notify::new(),
+            checker: crate::checks::Checker::new(config.s3.as_ref()),
+            check_wake: Notify::new(),
             shutdown: CancellationToken::new(),
         }
     }
@@ -118,9 +124,13 @@ impl Core {
         let result = change(&mut state);
         let committed = self.commit(&mut state);
         let after = state.timers.next_due();
+        let checks_queued = !state.service_checks.is_empty();
         drop(state);
         if after.is_some() && (before.is_none() || after < before) {
             self.timer_wake.notify_one();
+        }
+        if checks_queued {
+            self.check_wake.notify_one();
         }
         (result, committed)
     }

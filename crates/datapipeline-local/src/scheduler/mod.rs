@@ -9,7 +9,9 @@
 //! The rules, where AWS leaves room:
 //! - An activity's instance waits on the instances of its `dependsOn`
 //!   objects and its `input` data nodes for the same scheduled period, and
-//!   on its `precondition`s. A precondition is itself a task; `FALSE` is
+//!   on its `precondition`s. A user-managed precondition is itself a task;
+//!   a system-managed one (`S3KeyExists`, `S3PrefixNotEmpty`, the DynamoDB
+//!   ones) is checked by the service (see [`service_checks`]). `FALSE` is
 //!   retried after its `retryDelay` until its `preconditionTimeout` (counted
 //!   from its first attempt), and without a `preconditionTimeout` it spends
 //!   `maximumRetries` like a failure.
@@ -30,6 +32,7 @@ mod instances;
 mod leasing;
 mod outcomes;
 mod readiness;
+pub(crate) mod service_checks;
 mod timers;
 
 pub(crate) use control::Control;
@@ -38,7 +41,7 @@ pub(crate) use leasing::{PolledTask, TaskStatus};
 use crate::clock::Clock;
 use crate::config::{Limits, Timing};
 use crate::error::ServiceResult;
-use crate::state::{Audit, Ledger, Pipeline, Queues, State, Timers};
+use crate::state::{AttemptKey, Audit, Ledger, Pipeline, Queues, State, Timers};
 
 /// The scheduler's view of one pipeline and the shared parts of the state
 /// it changes: borrowed from [`State`] field by field so that the pipeline
@@ -47,6 +50,8 @@ use crate::state::{Audit, Ledger, Pipeline, Queues, State, Timers};
 pub(crate) struct Scheduler<'a> {
     pub(crate) pipeline: &'a mut Pipeline,
     pub(crate) queues: &'a mut Queues,
+    /// Where system-managed preconditions wait for the service's own check.
+    pub(crate) service_checks: &'a mut Vec<AttemptKey>,
     pub(crate) timers: &'a mut Timers,
     pub(crate) audit: &'a mut Audit,
     pub(crate) ledger: &'a mut Ledger,
@@ -65,6 +70,7 @@ impl State {
         let State {
             pipelines,
             queues,
+            service_checks,
             timers,
             audit,
             ledger,
@@ -79,6 +85,7 @@ impl State {
         Ok(Scheduler {
             pipeline,
             queues,
+            service_checks,
             timers,
             audit,
             ledger,

@@ -72,9 +72,11 @@ impl Scheduler<'_> {
     }
 
     /// Starts a ready instance: a data node finishes at once, an activity or
-    /// precondition gets a new attempt queued for its worker group.
+    /// precondition gets a new attempt queued for its worker group, and a
+    /// system-managed precondition gets one the service checks itself.
     pub(super) fn start(&mut self, id: &str) {
         let now = self.clock.now();
+        let checked_by_service = self.service_check(id).is_some();
         let Some(instance) = self.pipeline.run.instances.get_mut(id) else {
             return;
         };
@@ -85,7 +87,8 @@ impl Scheduler<'_> {
             self.instance_ended(id);
             return;
         }
-        let Some(worker_group) = instance.worker_group.clone() else {
+        let worker_group = instance.worker_group.clone();
+        if worker_group.is_none() && !checked_by_service {
             instance.status = Status::Failed;
             instance.actual_end = Some(now);
             instance.error = Some(ErrorFields {
@@ -98,7 +101,7 @@ impl Scheduler<'_> {
             });
             self.instance_ended(id);
             return;
-        };
+        }
         let number = u32::try_from(instance.attempts.len())
             .unwrap_or(u32::MAX)
             .saturating_add(1);
@@ -134,7 +137,10 @@ impl Scheduler<'_> {
             pipeline: self.pipeline.id.as_str().into(),
             attempt: attempt.into(),
         };
-        self.queues.push(&worker_group, key);
+        match worker_group {
+            Some(worker_group) if !checked_by_service => self.queues.push(&worker_group, key),
+            _ => self.service_checks.push(key),
+        }
     }
 
     /// Tells the dependents of instance `id`, which just reached an end

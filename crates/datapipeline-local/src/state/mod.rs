@@ -50,6 +50,10 @@ pub(crate) struct State {
     /// their holders get PipelineDeletedException rather than TaskNotFound.
     pub(crate) deleted_leases: HashMap<Arc<str>, String>,
     pub(crate) queues: Queues,
+    /// Attempts of system-managed preconditions waiting for the service to
+    /// check them itself (see `scheduler::service_checks`). Not written to
+    /// the state file: a load finds such attempts by their status.
+    pub(crate) service_checks: Vec<AttemptKey>,
     pub(crate) runners: Runners,
     pub(crate) timers: Timers,
     pub(crate) audit: Audit,
@@ -69,6 +73,7 @@ impl State {
             leases: HashMap::new(),
             deleted_leases: HashMap::new(),
             queues: Queues::default(),
+            service_checks: Vec::new(),
             runners: Runners::default(),
             timers: Timers::default(),
             audit: Audit::default(),
