@@ -391,8 +391,11 @@ def stub_for(field_name: str, referrer: dict[str, Any], target: str) -> dict[str
         stub.update(type="Property", key="corpus.key", value="corpus-value")
     elif field_name == "dependsOn":
         stub.update(type="ShellCommandActivity", command="true")
-    # Any other field (a parent, or a user's own `my…` reference): an object
-    # with no type, which every object may refer to.
+    elif field_name.startswith("my"):
+        # A user's own reference names "another pipeline component"
+        # (dp-writing-pipeline-definition.md): any typed component will do.
+        stub.update(type="S3DataNode", directoryPath=f"{STUB_BUCKET}/{target}/")
+    # A parent: an object with no type, which holds fields to inherit.
     return stub
 
 
