@@ -6,11 +6,12 @@ use std::sync::Arc;
 use rand::RngCore;
 use tokio::time::Instant;
 
+use super::evaluate::evaluate_fields_or_keep;
 use super::fields::duration;
 use crate::error::{ServiceError, ServiceResult};
 use crate::model::{Field, FieldValue, PipelineObject, Status};
 use crate::state::pipeline::PipelineState;
-use crate::state::run::{ErrorFields, Lease};
+use crate::state::run::{instance_id, ErrorFields, Lease};
 use crate::state::{AttemptKey, State, TimerEvent};
 
 /// A task handed to a runner by PollForTask.
@@ -365,7 +366,7 @@ fn task_not_found() -> ServiceError {
 
 /// The objects a polled task carries: the attempt object, keyed by its id,
 /// and every object it references, transitively, with their effective
-/// fields.
+/// fields evaluated for the attempt's period (see [`referenced_object`]).
 fn task_objects(
     pipeline: &crate::state::Pipeline,
     attempt_id: &str,
@@ -394,10 +395,51 @@ fn task_objects(
         if !seen.insert(id.clone()) {
             continue;
         }
-        if let Some(object) = pipeline.run.components.get(&id) {
-            collect(object, &mut pending);
-            objects.insert(id, object.clone());
+        if let Some(object) = referenced_object(pipeline, attempt_id, &id) {
+            collect(&object, &mut pending);
+            objects.insert(id, object);
         }
     }
     objects
+}
+
+/// The component `id` as a task referring to it sees it: its expressions
+/// evaluated for the period of the attempt's instance, so that an input's
+/// `directoryPath` of `s3://…/#{format(@scheduledStartTime, …)}` names the
+/// period's data. The instance of `id` for that period (an input's or a
+/// precondition's) is used when there is one; else the component is
+/// evaluated in that period's scope. A field whose expression fails keeps
+/// its text, as the component has it.
+fn referenced_object(
+    pipeline: &crate::state::Pipeline,
+    attempt_id: &str,
+    id: &str,
+) -> Option<PipelineObject> {
+    let component = pipeline.run.components.get(id)?;
+    let period_instance = pipeline
+        .run
+        .attempts
+        .get(attempt_id)
+        .and_then(|attempt| pipeline.run.instances.get(&attempt.instance));
+    let Some(period_instance) = period_instance else {
+        return Some(component.clone());
+    };
+    let own_instance_id = instance_id(id, period_instance.scheduled_start);
+    let fields = match pipeline.run.instances.get(&own_instance_id) {
+        Some(own) if !own.fields.is_empty() => own.fields.clone(),
+        _ => {
+            let mut scope = period_instance.clone();
+            scope.id = own_instance_id;
+            evaluate_fields_or_keep(
+                component,
+                &scope,
+                &pipeline.run.components,
+                &pipeline.run.parameters,
+            )
+        }
+    };
+    Some(PipelineObject {
+        fields,
+        ..component.clone()
+    })
 }
