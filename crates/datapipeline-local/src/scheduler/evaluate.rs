@@ -21,8 +21,7 @@ pub(crate) fn evaluate_fields(
 ) -> Result<Vec<Field>, String> {
     each_field(component, instance, components, parameters)
         .map(|(field, evaluated)| {
-            evaluated
-                .map_err(|error| format!("field '{}' of {}: {error}", field.key, component.id))
+            evaluated.map_err(|error| format!("field '{}' of {}: {error}", field.key, component.id))
         })
         .collect()
 }
