@@ -313,7 +313,7 @@ async fn parameter_values_change_what_runs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_undeclared_parameter_value_is_accepted_with_a_warning() {
-    // As AWS does (issue #11 point 3; the service's side is part A's).
+    // As AWS does (issue #11 point 3): the value is taken as a String, with a warning.
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/pipelines/parameters.json");
     let scratch = tempfile::tempdir().unwrap();
     let directory = format!("myOutputDirectory={}", display(scratch.path()));
@@ -662,7 +662,7 @@ async fn an_encrypted_field_never_shows_in_the_view_the_table_or_the_logs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_encrypted_parameter_reaches_the_command_but_never_the_output() {
-    // Needs the service to take `*my` parameters and `#{*myX}` (part A).
+    // The service takes `*my` parameters and `#{*myX}` expressions (dp-custom-templates.md).
     let scratch = tempfile::tempdir().unwrap();
     let file = scratch.path().join("definition.json");
     let definition = serde_json::json!({
