@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use taskrunner::{RunnerBuilder, TaskContext};
 use taskrunner_s3::{aws_sdk_s3, S3Storage};
 use taskrunner_shell::{
@@ -66,9 +67,17 @@ pub(crate) fn tune(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder {
 /// The S3 storage of the shell activities (and the log upload): a client
 /// with `config`'s region and credentials, and `endpoint` (with path-style
 /// addressing, as S3-compatible stores want) when given. `config` must not
-/// carry the Data Pipeline endpoint.
-pub(crate) fn s3_storage(config: &SdkConfig, endpoint: Option<&str>) -> Arc<S3Storage> {
+/// carry the Data Pipeline endpoint. `http_client` replaces `config`'s, for
+/// a proxy of S3's own (`--s3NoProxy`).
+pub(crate) fn s3_storage(
+    config: &SdkConfig,
+    endpoint: Option<&str>,
+    http_client: Option<SharedHttpClient>,
+) -> Arc<S3Storage> {
     let mut builder = aws_sdk_s3::config::Builder::from(config);
+    if let Some(http_client) = http_client {
+        builder = builder.http_client(http_client);
+    }
     if let Some(endpoint) = endpoint {
         builder = builder.endpoint_url(endpoint).force_path_style(true);
     }
@@ -89,5 +98,5 @@ pub(crate) async fn local_s3_storage(endpoint: &str) -> Arc<S3Storage> {
         .region(Region::new(region))
         .load()
         .await;
-    s3_storage(&config, Some(endpoint))
+    s3_storage(&config, Some(endpoint), None)
 }

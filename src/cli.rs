@@ -120,8 +120,9 @@ pub(crate) struct RunArgs {
     pub(crate) config: Option<PathBuf>,
 
     /// The access key id (prefer the credentials file or the standard AWS
-    /// credential chain).
-    #[arg(long = "accessId", alias = "access-id", value_name = "ID")]
+    /// credential chain). `--accessID` works too: the Guide spells it both
+    /// ways (dp-taskrunner-config-options.md).
+    #[arg(long = "accessId", aliases = ["accessID", "access-id"], value_name = "ID")]
     pub(crate) access_id: Option<String>,
 
     /// The secret access key (prefer the credentials file or the standard
@@ -140,36 +141,42 @@ pub(crate) struct RunArgs {
     #[arg(long = "logUri", alias = "log-uri", value_name = "URI")]
     pub(crate) log_uri: Option<String>,
 
-    /// Proxy host (not supported yet; set HTTPS_PROXY for the process
-    /// instead).
-    #[arg(long = "proxyHost", alias = "proxy-host")]
+    /// The HTTP proxy every Data Pipeline and S3 call goes through (a host
+    /// name or address). Without it, HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and
+    /// NO_PROXY apply, as for the AWS CLI; with it, only NO_PROXY does.
+    #[arg(long = "proxyHost", alias = "proxy-host", value_name = "HOST")]
     pub(crate) proxy_host: Option<String>,
 
-    /// Proxy port (not supported yet).
-    #[arg(long = "proxyPort", alias = "proxy-port")]
+    /// The proxy's port (default 80).
+    #[arg(long = "proxyPort", alias = "proxy-port", value_name = "PORT")]
     pub(crate) proxy_port: Option<u16>,
 
-    /// Proxy user name (not supported yet).
-    #[arg(long = "proxyUsername", alias = "proxy-username")]
+    /// The user name for the proxy's Basic authentication.
+    #[arg(long = "proxyUsername", alias = "proxy-username", value_name = "NAME")]
     pub(crate) proxy_username: Option<String>,
 
-    /// Proxy password (not supported yet).
+    /// The password for the proxy's Basic authentication (never logged;
+    /// a flag shows in `ps`, so prefer HTTPS_PROXY=http://user:password@host:port
+    /// in the environment).
     #[arg(
         long = "proxyPassword",
         alias = "proxy-password",
+        value_name = "PASSWORD",
         hide_env_values = true
     )]
     pub(crate) proxy_password: Option<String>,
 
-    /// NTLM proxy domain (not supported).
+    /// NTLM proxy domain: refused at start (exit 2), NTLM is not supported;
+    /// use a proxy with Basic authentication or none.
     #[arg(long = "proxyDomain", alias = "proxy-domain")]
     pub(crate) proxy_domain: Option<String>,
 
-    /// NTLM proxy workstation (not supported).
+    /// NTLM proxy workstation: refused at start (exit 2), as --proxyDomain.
     #[arg(long = "proxyWorkstation", alias = "proxy-workstation")]
     pub(crate) proxy_workstation: Option<String>,
 
-    /// Bypass the proxy for S3 (not supported yet).
+    /// S3 calls connect directly, not through the proxy (of the flags or
+    /// of the environment).
     #[arg(long = "s3NoProxy", alias = "s3-no-proxy")]
     pub(crate) s3_no_proxy: bool,
 

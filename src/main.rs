@@ -23,6 +23,7 @@ mod metrics_server;
 mod not_built_in;
 mod parameter_inputs;
 mod placement;
+mod proxy;
 mod run;
 mod secrets;
 mod signals;

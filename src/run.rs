@@ -13,7 +13,12 @@ use crate::ec2;
 use crate::log_upload::{self, LogUploads};
 use crate::logging::LogGuard;
 use crate::metrics_server::{self, Readiness};
+use crate::proxy::Proxy;
 use crate::signals;
+
+/// The exit code for flags that cannot be acted on (docs/GUIDE.md, "Exit
+/// codes"), as clap exits for flags it refuses.
+const BAD_FLAGS: u8 = 2;
 
 /// The region the Java runner defaults to.
 const DEFAULT_REGION: &str = "us-east-1";
@@ -24,13 +29,21 @@ const DEFAULT_REGION: &str = "us-east-1";
 ///
 /// # Errors
 /// Bad configuration (credentials file, log URI, metrics address, runner
-/// settings).
+/// settings). Proxy flags that cannot be acted on end with exit code 2
+/// instead, as other bad flags do.
 pub(crate) async fn run(
     mut arguments: RunArgs,
     output: Option<PathBuf>,
     log_guard: Option<LogGuard>,
 ) -> anyhow::Result<ExitCode> {
     warn_unsupported(&arguments);
+    let proxy = match Proxy::from_arguments(&arguments) {
+        Ok(proxy) => proxy,
+        Err(error) => {
+            eprintln!("taskrunner: {error}");
+            return Ok(ExitCode::from(BAD_FLAGS));
+        }
+    };
     let file = match &arguments.config {
         Some(path) => CredentialsFile::read(path)?,
         None => CredentialsFile::default(),
@@ -73,6 +86,11 @@ pub(crate) async fn run(
         }
         (None, None) => {}
     }
+    // On the loader, so that the credential providers' calls (STS, SSO) take
+    // the proxy as well.
+    if let Some(http_client) = proxy.aws_client() {
+        loader = loader.http_client(http_client);
+    }
     // The Data Pipeline endpoint goes to its client only: S3 has its own
     // (--s3-endpoint).
     let config = loader.load().await;
@@ -94,7 +112,11 @@ pub(crate) async fn run(
         pipeline_config = pipeline_config.endpoint_url(endpoint);
     }
     let client = aws_sdk_datapipeline::Client::from_conf(pipeline_config.build());
-    let storage = activities::s3_storage(&config, arguments.tuning.s3_endpoint.as_deref());
+    let storage = activities::s3_storage(
+        &config,
+        arguments.tuning.s3_endpoint.as_deref(),
+        proxy.s3_client(),
+    );
     arguments.tuning.storage = Some(storage.clone());
     // Each attempt's output goes under the log URI too, as the Java runner
     // keeps it beside the pipeline's logs.
@@ -141,8 +163,9 @@ pub(crate) async fn run(
         None => None,
     };
     println!(
-        "taskrunner: worker group {worker_group}, region {region}, endpoint {}, concurrency {}, runner id {}{}",
+        "taskrunner: worker group {worker_group}, region {region}, endpoint {}, {}, concurrency {}, runner id {}{}",
         endpoint.as_deref().unwrap_or("(AWS default)"),
+        proxy.describe(),
         arguments.tasks,
         runner.taskrunner_id(),
         metrics.map(|address| format!(", metrics http://{address}/metrics")).unwrap_or_default(),
@@ -178,48 +201,11 @@ pub(crate) async fn run(
 /// Warns about the Java runner's flags that this runner accepts but does not
 /// act on, so that nothing is ignored silently.
 fn warn_unsupported(arguments: &RunArgs) {
-    let unsupported = [
-        (
-            "--proxyHost",
-            arguments.proxy_host.is_some(),
-            "proxy flags are not supported yet; set HTTPS_PROXY in the environment",
-        ),
-        (
-            "--proxyPort",
-            arguments.proxy_port.is_some(),
-            "proxy flags are not supported yet; set HTTPS_PROXY in the environment",
-        ),
-        (
-            "--proxyUsername",
-            arguments.proxy_username.is_some(),
-            "proxy flags are not supported yet",
-        ),
-        (
-            "--proxyPassword",
-            arguments.proxy_password.is_some(),
-            "proxy flags are not supported yet",
-        ),
-        (
-            "--proxyDomain",
-            arguments.proxy_domain.is_some(),
-            "NTLM proxies are not supported",
-        ),
-        (
-            "--proxyWorkstation",
-            arguments.proxy_workstation.is_some(),
-            "NTLM proxies are not supported",
-        ),
-        (
-            "--s3NoProxy",
-            arguments.s3_no_proxy,
-            "proxy flags are not supported yet",
-        ),
-        (
-            "--jdbcDriverS3Path",
-            arguments.jdbc_driver_s3_path.is_some(),
-            "SQL activities are not built in",
-        ),
-    ];
+    let unsupported = [(
+        "--jdbcDriverS3Path",
+        arguments.jdbc_driver_s3_path.is_some(),
+        "SQL activities are not built in",
+    )];
     for (flag, given, why) in unsupported {
         if given {
             tracing::warn!("{flag} is accepted for compatibility but has no effect: {why}");
