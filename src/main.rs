@@ -24,6 +24,7 @@ mod not_built_in;
 mod parameter_inputs;
 mod placement;
 mod proxy;
+mod proxy_check;
 mod run;
 mod secrets;
 mod signals;

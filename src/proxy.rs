@@ -17,6 +17,7 @@ use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder, ConnectorBuilder};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use hyper_util::client::proxy::matcher::Matcher;
 
 use crate::cli::RunArgs;
 
@@ -72,6 +73,10 @@ pub(crate) struct Proxy {
 struct FlaggedProxy {
     /// The SDK's settings, the credentials inside: never printed.
     config: ProxyConfig,
+    /// The proxy's URL with the credentials in it: never printed.
+    url: String,
+    /// The hosts reached directly (`NO_PROXY` and the metadata service).
+    no_proxy: String,
     /// The proxy's URL without credentials, for the startup line.
     shown: String,
     /// Whether Basic authentication is sent.
@@ -146,6 +151,18 @@ impl Proxy {
         }
     }
 
+    /// Which requests go through which proxy, with which credentials, as
+    /// the Data Pipeline client decides it (for the startup check).
+    pub(crate) fn matcher(&self) -> Matcher {
+        match &self.flagged {
+            Some(proxy) => Matcher::builder()
+                .all(proxy.url.clone())
+                .no(proxy.no_proxy.clone())
+                .build(),
+            None => Matcher::from_env(),
+        }
+    }
+
     /// A description for the startup line, without the password.
     pub(crate) fn describe(&self) -> String {
         let calls = match &self.flagged {
@@ -195,11 +212,14 @@ impl FlaggedProxy {
             (None, Some(_)) => return Err(ProxyFlagError::PasswordWithoutUsername),
             (None, None) => shown.clone(),
         };
-        let config = ProxyConfig::all(url)
+        let no_proxy = no_proxy_rules();
+        let config = ProxyConfig::all(url.clone())
             .map_err(|_| bad_host())?
-            .no_proxy(no_proxy_rules());
+            .no_proxy(&no_proxy);
         Ok(Self {
             config,
+            url,
+            no_proxy,
             shown,
             authenticated: username.is_some(),
         })

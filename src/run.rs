@@ -14,6 +14,7 @@ use crate::log_upload::{self, LogUploads};
 use crate::logging::LogGuard;
 use crate::metrics_server::{self, Readiness};
 use crate::proxy::Proxy;
+use crate::proxy_check::{self, ProxyCheckError};
 use crate::signals;
 
 /// The exit code for flags that cannot be acted on (docs/GUIDE.md, "Exit
@@ -107,6 +108,10 @@ pub(crate) async fn run(
     let region = config
         .region()
         .map_or_else(|| DEFAULT_REGION.to_owned(), ToString::to_string);
+    let data_pipeline_url = endpoint
+        .clone()
+        .unwrap_or_else(|| format!("https://datapipeline.{region}.amazonaws.com"));
+    check_proxy(&proxy, &data_pipeline_url).await?;
     let mut pipeline_config = aws_sdk_datapipeline::config::Builder::from(&config);
     if let Some(endpoint) = &endpoint {
         pipeline_config = pipeline_config.endpoint_url(endpoint);
@@ -196,6 +201,22 @@ pub(crate) async fn run(
         uploads.finish(log_guard).await;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Stops the start when the proxy in the way to `endpoint` refuses our
+/// credentials; only warns when it cannot be asked, since the calls retry.
+async fn check_proxy(proxy: &Proxy, endpoint: &str) -> anyhow::Result<()> {
+    let Ok(target) = endpoint.parse::<hyper::Uri>() else {
+        return Ok(());
+    };
+    match proxy_check::check(&proxy.matcher(), &target).await {
+        Ok(()) => Ok(()),
+        Err(error @ ProxyCheckError::Refused { .. }) => Err(error.into()),
+        Err(error) => {
+            tracing::warn!("{error}");
+            Ok(())
+        }
+    }
 }
 
 /// Warns about the Java runner's flags that this runner accepts but does not

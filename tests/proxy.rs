@@ -331,7 +331,7 @@ async fn s3_no_proxy_keeps_s3_calls_direct() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wrong_proxy_password_fails_the_calls_with_a_clear_error() {
+async fn a_wrong_proxy_password_stops_the_start_with_a_clear_error() {
     let proxy = Tinyproxy::start();
     let service = service().await;
     let port = proxy.port();
@@ -349,21 +349,47 @@ async fn a_wrong_proxy_password_fails_the_calls_with_a_clear_error() {
             "not-the-password",
         ],
     );
-    wait_until("the runner reports the refusal", RUN_LIMIT, || {
-        runner.stderr().contains("407")
-    })
-    .await;
+    let status = runner.wait(RUN_LIMIT).await;
+    assert_eq!(status.code(), Some(1), "{}", runner.output());
     let stderr = runner.stderr();
     assert!(
-        stderr.contains("proxy"),
-        "the error says the proxy refused: {stderr}"
+        stderr.contains(&format!(
+            "the proxy http://127.0.0.1:{port} refused the credentials"
+        )) && stderr.contains("--proxyPassword"),
+        "the error names the proxy and what to fix: {stderr}"
     );
     assert!(
         !stderr.contains("not-the-password"),
         "the password is not printed: {stderr}"
     );
     assert_eq!(proxy.forwarded(), 0, "nothing got past the proxy");
-    runner.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_in_the_proxy_variable_stops_the_start_too() {
+    let proxy = Tinyproxy::start();
+    let service = service().await;
+    let mut runner = Taskrunner::start(
+        &[
+            "--endpoint",
+            &service.url(),
+            "--workerGroup",
+            "refused",
+            "--accessId",
+            "x",
+            "--secretKey",
+            "y",
+        ],
+        &[("HTTP_PROXY", &proxy.url_with("not-the-password"))],
+    );
+    let status = runner.wait(RUN_LIMIT).await;
+    assert_eq!(status.code(), Some(1), "{}", runner.output());
+    assert!(
+        runner.stderr().contains("refused the credentials"),
+        "{}",
+        runner.output()
+    );
+    assert!(!runner.output().contains("not-the-password"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
