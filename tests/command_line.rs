@@ -1,6 +1,8 @@
-//! The command line as the Java runner's users type it: flag spellings,
-//! refusals with exit code 2, the Java flags we accept but do not act on,
-//! and the `--config` credentials file.
+//! The command line as the Java runner's users type it: every flag
+//! spelling AWS's Guide uses, refusals with exit code 2 (NTLM proxy flags
+//! among them), the Java flags we accept but do not act on, and the
+//! `--config` credentials file. The proxy flags at work are in
+//! tests/proxy.rs.
 
 mod support;
 
@@ -113,7 +115,7 @@ async fn every_spelling_of_the_worker_group_flag_polls_that_group() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_java_runners_unsupported_flags_are_accepted_with_a_warning() {
     let service = service().await;
-    let flags: [&[&str]; 9] = [
+    let flags: [&[&str]; 2] = [
         // S3 on a closed local port: nothing leaves the machine, and the
         // attempt logs that cannot be uploaded leave the outcome alone.
         &[
@@ -122,13 +124,6 @@ async fn the_java_runners_unsupported_flags_are_accepted_with_a_warning() {
             "--s3-endpoint",
             "http://127.0.0.1:9",
         ],
-        &["--proxyHost", "proxy.example"],
-        &["--proxyPort", "3128"],
-        &["--proxyUsername", "user"],
-        &["--proxyPassword", "proxy-password-value"],
-        &["--proxyDomain", "DOMAIN"],
-        &["--proxyWorkstation", "WORKSTATION"],
-        &["--s3NoProxy"],
         &["--jdbcDriverS3Path", "s3://bucket/driver.jar"],
     ];
     let pipeline = submit(
@@ -150,20 +145,241 @@ async fn the_java_runners_unsupported_flags_are_accepted_with_a_warning() {
     .await;
     assert_eq!(status, "FINISHED", "{}", runner.output());
     let stderr = runner.stderr();
-    for flag in flags {
+    assert!(
+        stderr
+            .lines()
+            .any(|line| line.contains("WARN") && line.contains("--jdbcDriverS3Path")),
+        "a warning names --jdbcDriverS3Path: {}",
+        runner.output()
+    );
+    runner.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ntlm_proxy_flags_are_refused_at_start_with_exit_2_saying_what_to_use() {
+    for flag in ["--proxyDomain", "--proxyWorkstation"] {
+        let mut runner = run_to_end(
+            &[
+                "--workerGroup",
+                "g",
+                "--endpoint",
+                "http://127.0.0.1:9",
+                "--proxyHost",
+                "127.0.0.1",
+                "--proxyPort",
+                "9",
+                "--proxyUsername",
+                "user",
+                "--proxyPassword",
+                "ntlm-password-value",
+                flag,
+                "CORP",
+            ],
+            &[],
+            REFUSAL_LIMIT,
+        )
+        .await;
+        let status = runner.wait(REFUSAL_LIMIT).await;
+        assert_eq!(status.code(), Some(2), "{flag}: {}", runner.output());
+        let stderr = runner.stderr();
         assert!(
-            stderr
-                .lines()
-                .any(|line| line.contains("WARN") && line.contains(flag[0])),
-            "a warning names {}: {}",
-            flag[0],
+            stderr.contains(flag) && stderr.contains("NTLM") && stderr.contains("Basic"),
+            "{flag}: the error names the flag, NTLM and what to use: {stderr}"
+        );
+        assert!(
+            !runner.output().contains("ntlm-password-value"),
+            "{flag}: the password is not printed"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_settings_without_a_proxy_host_are_refused_with_exit_2() {
+    let cases: [(&[&str], &str); 3] = [
+        (&["--proxyPort", "3128"], "--proxyPort needs --proxyHost"),
+        (
+            &["--proxyUsername", "user"],
+            "--proxyUsername needs --proxyHost",
+        ),
+        (
+            &["--proxyHost", "proxy.example", "--proxyPassword", "p"],
+            "--proxyPassword needs --proxyUsername",
+        ),
+    ];
+    for (flags, message) in cases {
+        let mut arguments = vec!["--workerGroup", "g", "--endpoint", "http://127.0.0.1:9"];
+        arguments.extend(flags);
+        let mut runner = run_to_end(&arguments, &[], REFUSAL_LIMIT).await;
+        let status = runner.wait(REFUSAL_LIMIT).await;
+        assert_eq!(status.code(), Some(2), "{flags:?}: {}", runner.output());
+        assert!(
+            runner.stderr().contains(message),
+            "{flags:?}: {}",
             runner.output()
         );
     }
-    assert!(
-        !stderr.contains("proxy-password-value"),
-        "the proxy password is not logged"
-    );
+}
+
+/// Every flag spelling AWS's Guide uses for the Java runner, with a value
+/// when it takes one, and the page that uses it.
+const GUIDE_SPELLINGS: [(&str, Option<&str>, &str); 17] = [
+    ("--help", None, "dp-taskrunner-config-options.md"),
+    (
+        "--config",
+        Some("credentials.json"),
+        "dp-taskrunner-config-options.md, dp-how-task-runner-user-managed.md",
+    ),
+    (
+        "--accessId",
+        Some("AKID"),
+        "dp-taskrunner-config-options.md",
+    ),
+    (
+        "--accessID",
+        Some("AKID"),
+        "dp-taskrunner-config-options.md",
+    ),
+    (
+        "--secretKey",
+        Some("secret"),
+        "dp-taskrunner-config-options.md",
+    ),
+    (
+        "--endpoint",
+        Some("http://127.0.0.1:9"),
+        "dp-taskrunner-config-options.md",
+    ),
+    (
+        "--workerGroup",
+        Some("myWorkerGroup"),
+        "dp-taskrunner-config-options.md, dp-how-task-runner-user-managed.md",
+    ),
+    (
+        "--taskrunnerId",
+        Some("runner-1"),
+        "dp-taskrunner-config-options.md",
+    ),
+    (
+        "--output",
+        Some("output/logs"),
+        "dp-taskrunner-config-options.md",
+    ),
+    (
+        "--region",
+        Some("us-east-1"),
+        "dp-taskrunner-config-options.md, dp-how-task-runner-user-managed.md",
+    ),
+    (
+        "--logUri",
+        Some("s3://mybucket/foldername"),
+        "dp-taskrunner-config-options.md, dp-how-task-runner-user-managed.md",
+    ),
+    ("--tasks", Some("2"), "dp-taskrunner-threading.md"),
+    (
+        "--proxyHost",
+        Some("proxy.example"),
+        "dp-taskrunner-config-options.md",
+    ),
+    (
+        "--proxyPort",
+        Some("3128"),
+        "dp-taskrunner-config-options.md",
+    ),
+    (
+        "--proxyUsername",
+        Some("user"),
+        "dp-taskrunner-config-options.md",
+    ),
+    (
+        "--proxyPassword",
+        Some("password"),
+        "dp-taskrunner-config-options.md",
+    ),
+    ("--s3NoProxy", None, "dp-object-httpproxy.md"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_flag_spelling_the_guide_uses_is_accepted_by_the_parser() {
+    // The flag, then `--help`: the parser refuses an unknown flag (exit 2)
+    // before it reaches `--help`, which ends a run it accepted with exit 0.
+    // NTLM's `--proxyDomain` and `--proxyWorkstation` parse too; they are
+    // refused after parsing (see above).
+    for (flag, value, page) in GUIDE_SPELLINGS.iter().copied().chain([
+        (
+            "--proxyDomain",
+            Some("CORP"),
+            "dp-taskrunner-config-options.md",
+        ),
+        (
+            "--proxyWorkstation",
+            Some("HOST"),
+            "dp-taskrunner-config-options.md",
+        ),
+    ]) {
+        for arguments in [
+            [Some(flag.to_owned()), value.map(ToOwned::to_owned)],
+            [value.map(|value| format!("{flag}={value}")), None],
+        ] {
+            let mut arguments: Vec<String> = arguments.into_iter().flatten().collect();
+            if arguments.is_empty() {
+                continue;
+            }
+            arguments.push("--help".to_owned());
+            let mut runner = run_to_end(&arguments, &[], REFUSAL_LIMIT).await;
+            let status = runner.wait(REFUSAL_LIMIT).await;
+            assert_eq!(
+                status.code(),
+                Some(0),
+                "{arguments:?} (as {page} writes it) is accepted: {}",
+                runner.output()
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guides_access_id_spelling_signs_the_calls() {
+    // The service checks signatures: only the right key pair gets in.
+    let service = service_with(Config {
+        timing: binary_timing(),
+        credentials: Some(Credentials {
+            access_key_id: "AKIDSPELLING".to_owned(),
+            secret_access_key: "secret-spelling".to_owned(),
+        }),
+        ..Config::default()
+    })
+    .await;
+    let client = client_for(&service.url(), "AKIDSPELLING", "secret-spelling");
+    let pipeline = submit(
+        &client,
+        "access-id-spelling",
+        vec![on_demand_default("spelled"), shell("Work", "true", vec![])],
+    )
+    .await;
+    let mut arguments: Vec<String> = [
+        "--accessID",
+        "AKIDSPELLING",
+        "--secretKey",
+        "secret-spelling",
+        "--endpoint",
+        &service.url(),
+        "--workerGroup=spelled",
+        "--region=us-east-1",
+    ]
+    .iter()
+    .map(|argument| (*argument).to_owned())
+    .collect();
+    arguments.extend(fast_flags());
+    let mut runner = Taskrunner::start(&arguments, &[]);
+    let status = wait_for_status(
+        &client,
+        &pipeline,
+        "Work",
+        &["FINISHED", "FAILED"],
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(status, "FINISHED", "{}", runner.output());
     runner.stop().await;
 }
 
