@@ -21,6 +21,20 @@ section() {
     printf '\n==> %s\n' "$*"
 }
 
+section "tinyproxy (tests/proxy.rs's forward proxy)"
+# The proxy tests need a real forward proxy with Basic authentication:
+# Debian's tinyproxy-bin (the binary alone, no system service).
+if command -v tinyproxy >/dev/null 2>&1; then
+    tinyproxy -v
+elif [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "tinyproxy is missing: installing tinyproxy-bin"
+    DEBIAN_FRONTEND=noninteractive apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y tinyproxy-bin
+else
+    echo "tinyproxy is missing and this is not root: install Debian's tinyproxy-bin (apt-get install tinyproxy-bin); tests/proxy.rs needs it" >&2
+    exit 1
+fi
+
 section "python environment (.venv)"
 if [[ ! -x "$venv/bin/python" ]]; then
     python3 -m venv "$venv"
