@@ -297,6 +297,27 @@ mod tests {
     }
 
     #[test]
+    fn a_password_with_url_characters_reaches_the_proxy_unchanged() {
+        let proxy = Proxy {
+            flagged: Some(
+                FlaggedProxy::new("proxy.example", 3128, Some("us@er"), Some("p@ss/w:rd%"))
+                    .expect("a valid proxy"),
+            ),
+            s3_direct: false,
+        };
+        let target = "https://datapipeline.us-east-1.amazonaws.com"
+            .parse()
+            .expect("a URI");
+        let intercept = proxy.matcher().intercept(&target).expect("proxied");
+        // base64("us@er:p@ss/w:rd%")
+        assert_eq!(
+            intercept.basic_auth().and_then(|value| value.to_str().ok()),
+            Some("Basic dXNAZXI6cEBzcy93OnJkJQ==")
+        );
+        assert_eq!(intercept.uri().host(), Some("proxy.example"));
+    }
+
+    #[test]
     fn a_host_with_a_scheme_or_path_is_refused() {
         for host in ["http://proxy.example", "proxy.example/path", "", "u@proxy"] {
             assert!(
