@@ -261,6 +261,8 @@ fn local_client(endpoint: &str) -> Client {
         .region(aws_sdk_datapipeline::config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(credentials)
+        // The service is on 127.0.0.1: never through HTTP_PROXY.
+        .http_client(crate::proxy::direct_client())
         .build();
     Client::from_conf(config)
 }

@@ -211,6 +211,8 @@ fn storage(endpoint: &str) -> Arc<S3Storage> {
         .endpoint_url(endpoint)
         .force_path_style(true)
         .credentials_provider(credentials)
+        // The store is on 127.0.0.1: never through HTTP_PROXY.
+        .http_client(crate::proxy::direct_client())
         .build();
     Arc::new(S3Storage::new(aws_sdk_s3::Client::from_conf(config)))
 }

@@ -145,7 +145,7 @@ impl Proxy {
     /// [`Proxy::aws_client`].
     pub(crate) fn s3_client(&self) -> Option<SharedHttpClient> {
         if self.s3_direct {
-            Some(http_client(ProxyConfig::disabled()))
+            Some(direct_client())
         } else {
             self.aws_client()
         }
@@ -236,6 +236,12 @@ fn no_proxy_rules() -> String {
         Some(rules) => format!("{rules},{ALWAYS_DIRECT}"),
         None => ALWAYS_DIRECT.to_owned(),
     }
+}
+
+/// A client that never uses a proxy, for the services `taskrunner local`
+/// embeds on 127.0.0.1: a proxy from the environment cannot reach them.
+pub(crate) fn direct_client() -> SharedHttpClient {
+    http_client(ProxyConfig::disabled())
 }
 
 /// The SDK's default HTTPS client (rustls with aws-lc, as

@@ -448,3 +448,25 @@ async fn the_lower_case_proxy_variable_takes_s3_calls_too() {
         outcome.output
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_mode_reaches_its_embedded_services_directly_whatever_the_proxy_variables() {
+    // A proxy nobody listens on: any call sent to it fails.
+    let nowhere = format!("http://127.0.0.1:{}", free_port());
+    let definition = format!(
+        "{}/examples/pipelines/chain.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut runner = run_to_end(
+        &["local", "--timeout", "60s", &definition],
+        &[
+            ("HTTP_PROXY", &nowhere),
+            ("http_proxy", &nowhere),
+            ("ALL_PROXY", &nowhere),
+        ],
+        Duration::from_secs(90),
+    )
+    .await;
+    let status = runner.wait(Duration::from_secs(90)).await;
+    assert!(status.success(), "{status:?}: {}", runner.output());
+}
