@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use taskrunner_shell::Storage;
+use taskrunner_s3::S3Storage;
 
 /// An open task runner for AWS Data Pipeline: a drop-in for the Java Task
 /// Runner (`java -jar TaskRunner-1.0.jar`), with the same flags.
@@ -244,7 +244,7 @@ pub(crate) struct Tuning {
     /// The storage for s3:// URIs the shell activities get: set by the
     /// mode once it has built its S3 client, not a flag.
     #[arg(skip)]
-    pub(crate) storage: Option<Arc<dyn Storage>>,
+    pub(crate) storage: Option<Arc<S3Storage>>,
 
     /// Where each attempt's stdout and stderr go when its object names
     /// neither (under `--logUri`, laid out `PIPELINE/COMPONENT/INSTANCE/ATTEMPT/`):

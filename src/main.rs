@@ -14,6 +14,7 @@ mod cli;
 mod credentials_file;
 mod ec2;
 mod endless_schedules;
+mod exists;
 mod local;
 mod local_s3;
 mod log_files;
