@@ -28,6 +28,7 @@ pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder
             .clone()
             .map(|storage| storage as Arc<dyn taskrunner_shell::Storage>),
         attempt_log_uri: tuning.attempt_log_uri.clone(),
+        attempt_log_copies: tuning.attempt_log_copies.clone(),
         max_output_bytes: tuning.max_output_bytes,
         ..ShellConfig::default()
     });

@@ -43,6 +43,10 @@ pub(crate) enum Command {
     Local(LocalArgs),
 }
 
+/// Run mode's `--output` when none is given: the Java runner's directory,
+/// relative to where it runs (dp-how-task-runner-user-managed.md).
+pub(crate) const DEFAULT_OUTPUT: &str = "output/logs";
+
 /// How logs are written.
 #[derive(Debug, Args)]
 pub(crate) struct LogArgs {
@@ -51,7 +55,9 @@ pub(crate) struct LogArgs {
     #[arg(long = "log-format", alias = "logFormat", value_enum, default_value_t = LogFormat::Text, env = "TASKRUNNER_LOG_FORMAT", global = true)]
     pub(crate) format: LogFormat,
 
-    /// Local log directory: hourly log files, as the Java runner writes.
+    /// Local log directory: hourly log files and each attempt's StdOutput
+    /// and StdError, as the Java runner writes them. Run mode's default is
+    /// output/logs under the current directory, as the Java runner's.
     #[arg(
         long = "output",
         value_name = "DIR",
@@ -251,6 +257,12 @@ pub(crate) struct Tuning {
     /// set by run mode, not a flag.
     #[arg(skip)]
     pub(crate) attempt_log_uri: Option<String>,
+
+    /// Where the attempt logs are copied once a command ends (`--logUri`;
+    /// each attempt's `pipelineLogUri` is added by the shell activities):
+    /// set by run mode, not a flag.
+    #[arg(skip)]
+    pub(crate) attempt_log_copies: Vec<String>,
 }
 
 /// `taskrunner local`.
