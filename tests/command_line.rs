@@ -113,15 +113,16 @@ async fn every_spelling_of_the_worker_group_flag_polls_that_group() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_java_runners_unsupported_flags_are_accepted_with_a_warning() {
     let service = service().await;
-    let flags: [&[&str]; 9] = [
-        // S3 on a closed local port: nothing leaves the machine, and the
-        // attempt logs that cannot be uploaded leave the outcome alone.
-        &[
-            "--logUri",
-            "s3://bucket/logs",
-            "--s3-endpoint",
-            "http://127.0.0.1:9",
-        ],
+    // --logUri works (with the default --output): no warning. S3 on a
+    // closed local port: nothing leaves the machine, and the attempt logs
+    // that cannot be uploaded leave the outcome alone.
+    let log_uri = [
+        "--logUri",
+        "s3://bucket/logs",
+        "--s3-endpoint",
+        "http://127.0.0.1:9",
+    ];
+    let flags: [&[&str]; 8] = [
         &["--proxyHost", "proxy.example"],
         &["--proxyPort", "3128"],
         &["--proxyUsername", "user"],
@@ -137,7 +138,11 @@ async fn the_java_runners_unsupported_flags_are_accepted_with_a_warning() {
         vec![on_demand_default("java"), shell("Work", "true", vec![])],
     )
     .await;
-    let extra: Vec<&str> = flags.iter().flat_map(|flag| flag.iter().copied()).collect();
+    let extra: Vec<&str> = flags
+        .iter()
+        .flat_map(|flag| flag.iter().copied())
+        .chain(log_uri)
+        .collect();
     let mut runner = Taskrunner::against(&service, "java", &extra);
 
     let status = wait_for_status(
