@@ -153,6 +153,73 @@ async fn exists_holds_when_the_data_node_is_there_and_is_false_until_it_is() {
     runner.stop().await;
 }
 
+/// The Guide's example (dp-object-exists.md) on a daily schedule: the
+/// path's expression is evaluated for the period, and Exists looks there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guides_exists_example_checks_the_periods_file() {
+    let s3 = s3::S3Server::start().await;
+    s3.put("InputData/2026-01-01-12:00.csv", "a,b\n").await;
+    let service = service().await;
+    let pipeline = submit(
+        &service.client,
+        "exists-guide",
+        vec![
+            object(
+                "Default",
+                vec![
+                    string("scheduleType", "cron"),
+                    string("failureAndRerunMode", "CASCADE"),
+                    string("workerGroup", "exists-guide"),
+                    string("maximumRetries", "0"),
+                    reference("schedule", "CopyPeriod"),
+                ],
+            ),
+            object(
+                "CopyPeriod",
+                vec![
+                    string("type", "Schedule"),
+                    string("period", "1 day"),
+                    string("startDateTime", "2026-01-01T00:00:00"),
+                    string("occurrences", "1"),
+                ],
+            ),
+            object(
+                "InputData",
+                vec![
+                    string("type", "S3DataNode"),
+                    reference("schedule", "CopyPeriod"),
+                    string(
+                        "filePath",
+                        &format!(
+                            "s3://{}/InputData/#{{@scheduledStartTime.format('YYYY-MM-dd-hh:mm')}}.csv",
+                            s3::BUCKET
+                        ),
+                    ),
+                    reference("precondition", "Ready"),
+                ],
+            ),
+            object("Ready", vec![string("type", "Exists")]),
+            shell("Copy", "true", vec![reference("input", "InputData")]),
+        ],
+    )
+    .await;
+    let mut runner = Taskrunner::start(&java_flags(&service, &s3, "exists-guide"), &[]);
+    let status = wait_for_status(
+        &service.client,
+        &pipeline,
+        "Copy",
+        &["FINISHED", "FAILED", "CASCADE_FAILED"],
+        TASK_LIMIT,
+    )
+    .await;
+    assert_eq!(status, "FINISHED", "{}", runner.output());
+    assert_eq!(
+        status_of(&service.client, &pipeline, "Ready").await,
+        "FINISHED"
+    );
+    runner.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exists_on_a_sql_data_node_fails_saying_it_is_not_built_in() {
     let s3 = s3::S3Server::start().await;
