@@ -142,7 +142,8 @@ pub(crate) struct RunArgs {
 
     /// S3 location for logs (`s3://bucket/prefix`): the hourly files of
     /// --output go to s3://bucket/prefix/<taskrunnerId>/, hourly and at
-    /// exit. Needs --output.
+    /// exit; each attempt's StdOutput and StdError to
+    /// prefix/<pipelineId>/<component>/<instance>/<attempt>/.
     #[arg(long = "logUri", alias = "log-uri", value_name = "URI")]
     pub(crate) log_uri: Option<String>,
 
