@@ -15,7 +15,7 @@ use crate::cli::Tuning;
 /// The region `local` mode's S3 client uses when the environment names none.
 const LOCAL_DEFAULT_REGION: &str = "us-east-1";
 
-/// Registers ShellCommandActivity and ShellCommandPrecondition, with the
+/// Registers ShellCommandActivity, ShellCommandPrecondition and Exists, with the
 /// storage in `tuning` (if any) for `s3://` URIs, and an answer for the
 /// activity types this runner does not run (see [`crate::not_built_in`]).
 pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder {
@@ -24,8 +24,12 @@ pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder
         // A canceled command gets SIGTERM, then SIGKILL after this grace,
         // which must end inside the runner's own cancel grace.
         kill_grace: DEFAULT_KILL_GRACE.min(tuning.cancel_grace / 2),
-        storage: tuning.storage.clone(),
+        storage: tuning
+            .storage
+            .clone()
+            .map(|storage| storage as Arc<dyn taskrunner_shell::Storage>),
         attempt_log_uri: tuning.attempt_log_uri.clone(),
+        attempt_log_copies: tuning.attempt_log_copies.clone(),
         max_output_bytes: tuning.max_output_bytes,
         ..ShellConfig::default()
     });
@@ -45,6 +49,10 @@ pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder
         .activity(
             "ShellCommandPrecondition",
             ShellCommandPrecondition::new(config),
+        )
+        .activity(
+            "Exists",
+            crate::exists::ExistsPrecondition::new(tuning.storage.clone()),
         )
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use taskrunner_shell::Storage;
+use taskrunner_s3::S3Storage;
 
 /// An open task runner for AWS Data Pipeline: a drop-in for the Java Task
 /// Runner (`java -jar TaskRunner-1.0.jar`), with the same flags.
@@ -43,6 +43,10 @@ pub(crate) enum Command {
     Local(LocalArgs),
 }
 
+/// Run mode's `--output` when none is given: the Java runner's directory,
+/// relative to where it runs (dp-how-task-runner-user-managed.md).
+pub(crate) const DEFAULT_OUTPUT: &str = "output/logs";
+
 /// How logs are written.
 #[derive(Debug, Args)]
 pub(crate) struct LogArgs {
@@ -51,7 +55,9 @@ pub(crate) struct LogArgs {
     #[arg(long = "log-format", alias = "logFormat", value_enum, default_value_t = LogFormat::Text, env = "TASKRUNNER_LOG_FORMAT", global = true)]
     pub(crate) format: LogFormat,
 
-    /// Local log directory: hourly log files, as the Java runner writes.
+    /// Local log directory: hourly log files and each attempt's StdOutput
+    /// and StdError, as the Java runner writes them. Run mode's default is
+    /// output/logs under the current directory, as the Java runner's.
     #[arg(
         long = "output",
         value_name = "DIR",
@@ -137,7 +143,8 @@ pub(crate) struct RunArgs {
 
     /// S3 location for logs (`s3://bucket/prefix`): the hourly files of
     /// --output go to s3://bucket/prefix/<taskrunnerId>/, hourly and at
-    /// exit. Needs --output.
+    /// exit; each attempt's StdOutput and StdError to
+    /// prefix/<pipelineId>/<component>/<instance>/<attempt>/.
     #[arg(long = "logUri", alias = "log-uri", value_name = "URI")]
     pub(crate) log_uri: Option<String>,
 
@@ -251,13 +258,19 @@ pub(crate) struct Tuning {
     /// The storage for s3:// URIs the shell activities get: set by the
     /// mode once it has built its S3 client, not a flag.
     #[arg(skip)]
-    pub(crate) storage: Option<Arc<dyn Storage>>,
+    pub(crate) storage: Option<Arc<S3Storage>>,
 
     /// Where each attempt's stdout and stderr go when its object names
     /// neither (under `--logUri`, laid out `PIPELINE/COMPONENT/INSTANCE/ATTEMPT/`):
     /// set by run mode, not a flag.
     #[arg(skip)]
     pub(crate) attempt_log_uri: Option<String>,
+
+    /// Where the attempt logs are copied once a command ends (`--logUri`;
+    /// each attempt's `pipelineLogUri` is added by the shell activities):
+    /// set by run mode, not a flag.
+    #[arg(skip)]
+    pub(crate) attempt_log_copies: Vec<String>,
 }
 
 /// `taskrunner local`.

@@ -224,7 +224,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
     view.finish(&snapshot);
     if logs.exists() {
         println!(
-            "command output: {}/<component>/<instance>/<attempt>/{{stdout,stderr}}",
+            "command output: {}/<component>/<instance>/<attempt>/{{StdOutput,StdError}}",
             logs.display()
         );
     }

@@ -14,6 +14,7 @@ mod cli;
 mod credentials_file;
 mod ec2;
 mod endless_schedules;
+mod exists;
 mod local;
 mod local_s3;
 mod log_files;
@@ -52,11 +53,15 @@ fn main() -> ExitCode {
     };
     // Kept until the process ends, except that run mode closes the log
     // file itself before its last upload to S3.
-    let mut log_guard = match logging::install(
-        cli.logging.format,
-        cli.logging.output.as_deref(),
-        default_level,
-    ) {
+    // Run mode keeps its files where the Java runner does unless told
+    // otherwise; `local` writes none unless asked.
+    let output = cli.logging.output.clone().or_else(|| {
+        cli.command
+            .is_none()
+            .then(|| std::path::PathBuf::from(cli::DEFAULT_OUTPUT))
+    });
+    let mut log_guard = match logging::install(cli.logging.format, output.as_deref(), default_level)
+    {
         Ok(guard) => Some(guard),
         Err(error) => {
             eprintln!("taskrunner: {error:#}");
@@ -72,13 +77,13 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         signals::listen();
-        if let Some(directory) = &cli.logging.output {
+        if let Some(directory) = &output {
             log_files::spawn_compressor(directory.clone());
         }
         let mode = async {
             match cli.command {
                 Some(Command::Local(arguments)) => local::run(arguments).await,
-                None => run::run(cli.run, cli.logging.output.clone(), log_guard.take()).await,
+                None => run::run(cli.run, output.clone(), log_guard.take()).await,
             }
         };
         tokio::select! {

@@ -123,9 +123,12 @@ pub(crate) async fn run(
         proxy.s3_client(),
     );
     arguments.tuning.storage = Some(storage.clone());
-    // Each attempt's output goes under the log URI too, as the Java runner
-    // keeps it beside the pipeline's logs.
-    arguments.tuning.attempt_log_uri = log_uri.as_ref().map(|(uri, _)| uri.clone());
+    // Each attempt's output is kept under --output, and copied under the log
+    // URI (and the pipeline's pipelineLogUri), as the Java runner does.
+    arguments.tuning.attempt_log_uri = output
+        .as_ref()
+        .map(|directory| directory.display().to_string());
+    arguments.tuning.attempt_log_copies = log_uri.iter().map(|(uri, _)| uri.clone()).collect();
 
     let tasks = usize::from(arguments.tasks);
     let mut poller = PollerConfig {
@@ -175,6 +178,12 @@ pub(crate) async fn run(
         runner.taskrunner_id(),
         metrics.map(|address| format!(", metrics http://{address}/metrics")).unwrap_or_default(),
     );
+    // The Java runner says where its files go as it starts
+    // (dp-how-task-runner-user-managed.md).
+    if let Some(directory) = &output {
+        let shown = std::path::absolute(directory).unwrap_or_else(|_| directory.clone());
+        println!("Logging to {}", shown.display());
+    }
     readiness.set(true);
     let shutdown = {
         let readiness = readiness.clone();

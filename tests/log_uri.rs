@@ -74,13 +74,13 @@ async fn attempt_output_and_runner_logs_are_uploaded_under_the_log_uri() {
         .expect("an instance");
     let prefix = format!("logs/{pipeline}/Say/{instance}/{attempt}");
     assert_eq!(
-        s3.get_text(&format!("{prefix}/stdout")).await.as_deref(),
+        s3.get_text(&format!("{prefix}/StdOutput")).await.as_deref(),
         Some("said-to-stdout\n"),
         "{}",
         runner.output()
     );
     assert_eq!(
-        s3.get_text(&format!("{prefix}/stderr")).await.as_deref(),
+        s3.get_text(&format!("{prefix}/StdError")).await.as_deref(),
         Some("said-to-stderr\n")
     );
 

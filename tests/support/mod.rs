@@ -245,6 +245,9 @@ impl Taskrunner {
         let mut command = Command::new(BINARY);
         command
             .args(arguments)
+            // Run mode writes output/logs under its working directory by
+            // default, as the Java runner does: keep that in the test's dir.
+            .current_dir(dir.path())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             // No ~/.aws of the host: the binary must work from its flags.

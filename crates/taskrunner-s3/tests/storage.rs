@@ -293,3 +293,36 @@ async fn bad_uris_are_refused_with_the_reason() {
         format!("\"s3://{BUCKET}\" names a prefix, not an object (expected s3://bucket/key with a key not ending in '/')")
     );
 }
+
+#[tokio::test]
+async fn existence_is_asked_without_downloading() {
+    let server = S3Server::start().await;
+    server.put("in/2026-01-01.csv", "a,b\n").await;
+    server.put("dir/part-0", "x").await;
+    let storage = server.storage();
+    assert!(storage
+        .object_exists(&uri("in/2026-01-01.csv"))
+        .await
+        .expect("asks"));
+    assert!(!storage
+        .object_exists(&uri("in/2026-01-02.csv"))
+        .await
+        .expect("asks"));
+    assert!(!storage
+        .object_exists("s3://no-such-bucket/in/x.csv")
+        .await
+        .expect("a missing bucket is an answer"));
+    for prefix in ["dir", "dir/"] {
+        assert!(storage
+            .prefix_has_objects(&uri(prefix))
+            .await
+            .expect("asks"));
+    }
+    // `dir` is no prefix of `di/…`, and `di` has nothing under `di/`.
+    assert!(!storage.prefix_has_objects(&uri("di")).await.expect("asks"));
+    assert!(!storage
+        .prefix_has_objects("s3://no-such-bucket/dir")
+        .await
+        .expect("a missing bucket is an answer"));
+    assert!(storage.object_exists("https://x/y").await.is_err());
+}

@@ -67,11 +67,18 @@ pub struct ShellConfig {
     /// it is removed once the command has ended.
     pub keep_working_dir: bool,
     /// Where each attempt's stdout and stderr go when its object names no
-    /// `stdout` / `stderr`: `PREFIX/PIPELINE_ID/COMPONENT/INSTANCE/ATTEMPT/stdout`
-    /// (and `…/stderr`), as Data Pipeline lays out `pipelineLogUri`. A local
-    /// directory, `file://` or `s3://` (which needs [`storage`](Self::storage)).
-    /// Default `None`: such output is discarded.
+    /// `stdout` / `stderr`: `PREFIX/PIPELINE_ID/COMPONENT/INSTANCE/ATTEMPT/StdOutput`
+    /// (and `…/StdError`, the Java Task Runner's names), as Data Pipeline
+    /// lays out `pipelineLogUri`. A local directory, `file://` or `s3://`
+    /// (which needs [`storage`](Self::storage)). Default `None`: such
+    /// output is discarded.
     pub attempt_log_uri: Option<String>,
+    /// Prefixes the attempt logs are copied to, in the same layout, once
+    /// the command has ended, when [`attempt_log_uri`](Self::attempt_log_uri)
+    /// is local (e.g. the runner's `--logUri`). The attempt's own
+    /// `pipelineLogUri` field is always one of them. Copies are best
+    /// effort: a failure is logged, never the task's outcome.
+    pub attempt_log_copies: Vec<String>,
     /// The most bytes one attempt writes to each of its stdout and stderr
     /// files (a local path, the spool of an `s3://` upload, an attempt
     /// log). Past it the file gets a one-line truncation marker, the rest
@@ -95,6 +102,7 @@ impl Default for ShellConfig {
             max_stderr_tail: DEFAULT_MAX_STDERR_TAIL,
             keep_working_dir: false,
             attempt_log_uri: None,
+            attempt_log_copies: Vec::new(),
             max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
         }
     }

@@ -256,6 +256,19 @@ async fn run(
     let finish = async {
         stdout.finish(out.write_error.take(), storage).await?;
         stderr.finish(err.write_error.take(), storage).await?;
+        // The runner's own copies: only of the logs it kept itself (the
+        // pipeline's `stdout` / `stderr` are where the pipeline put them).
+        let kept = |asked: Option<&FieldUri>, log| if asked.is_none() { log } else { None };
+        attempt_logs::copy_out(
+            ctx,
+            config,
+            [
+                ("stdout", kept(spec.stdout.as_ref(), stdout_log.as_ref())),
+                ("stderr", kept(spec.stderr.as_ref(), stderr_log.as_ref())),
+            ],
+            storage,
+        )
+        .await;
         match &staging {
             Some(staging) if completion.succeeded() => staging.stage_out(storage).await,
             _ => Ok(()),

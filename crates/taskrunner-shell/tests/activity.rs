@@ -189,13 +189,42 @@ async fn output_without_a_destination_goes_to_the_attempt_log_when_one_is_config
         .join("df-SHELLTEST/Shell/unknown-instance")
         .join(support::ATTEMPT_ID);
     assert_eq!(
-        std::fs::read_to_string(attempt_dir.join("stdout")).expect("stdout"),
+        std::fs::read_to_string(attempt_dir.join("StdOutput")).expect("StdOutput"),
         "to-stdout\n"
     );
     assert_eq!(
-        std::fs::read_to_string(attempt_dir.join("stderr")).expect("stderr"),
+        std::fs::read_to_string(attempt_dir.join("StdError")).expect("StdError"),
         "to-stderr\n"
     );
+}
+
+#[tokio::test]
+async fn kept_attempt_logs_are_copied_to_the_copies_and_the_pipeline_log_uri() {
+    let [logs, copies, pipeline_logs] = [(); 3].map(|()| tempfile::tempdir().expect("tempdir"));
+    let activity = ShellCommandActivity::new(ShellConfig {
+        attempt_log_uri: Some(path_str(logs.path()).to_owned()),
+        attempt_log_copies: vec![path_str(copies.path()).to_owned()],
+        ..ShellConfig::default()
+    });
+    let fields = [
+        ("command", "echo out; echo err >&2; exit 3"),
+        ("pipelineLogUri", path_str(pipeline_logs.path())),
+    ];
+    run(&activity, &fields).await.expect("runs");
+    for root in [&logs, &copies, &pipeline_logs] {
+        let attempt_dir = root
+            .path()
+            .join("df-SHELLTEST/Shell/unknown-instance")
+            .join(support::ATTEMPT_ID);
+        assert_eq!(
+            std::fs::read_to_string(attempt_dir.join("StdOutput")).expect("StdOutput"),
+            "out\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(attempt_dir.join("StdError")).expect("StdError"),
+            "err\n"
+        );
+    }
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use super::fields::{first, maximum_retries, refs, worker_group};
 use super::Scheduler;
 use crate::clock::parse_time;
 use crate::definition::{kind_of, matches_enumerated, ObjectKind, Period};
-use crate::model::Status;
+use crate::model::{Field, Status};
 use crate::state::run::{instance_id, ErrorFields, Instance, InstanceKind};
 use crate::state::TimerEvent;
 
@@ -272,13 +272,23 @@ impl Scheduler<'_> {
         }
         let preconditions: Vec<String> = refs(&fields, "precondition").map(str::to_owned).collect();
         for precondition in preconditions {
-            waiting_on.push(self.create_instance(
+            let check = self.create_instance(
                 &precondition,
                 start,
                 end,
                 InstanceKind::Precondition,
                 worker.as_deref(),
-            ));
+            );
+            // The runtime field `node` names what the precondition guards
+            // (dp-object-exists.md): a runner evaluating `Exists` finds the
+            // data node through it, as the task carries what it references.
+            // A precondition shared by several objects keeps the first.
+            if let Some(instance) = self.pipeline.run.instances.get_mut(&check) {
+                if !instance.fields.iter().any(|field| field.key == "node") {
+                    instance.fields.push(Field::reference("node", component));
+                }
+            }
+            waiting_on.push(check);
         }
         for dependency in &waiting_on {
             self.pipeline

@@ -2,6 +2,7 @@
 //! S3-compatible store the client points at).
 
 mod download;
+mod exists;
 mod upload;
 
 use std::path::Path;
