@@ -132,11 +132,7 @@ async fn the_java_runners_unsupported_flags_are_accepted_with_a_warning() {
         vec![on_demand_default("java"), shell("Work", "true", vec![])],
     )
     .await;
-    let extra: Vec<&str> = flags
-        .iter()
-        .flat_map(|flag| flag.iter().copied())
-        .chain(log_uri)
-        .collect();
+    let extra: Vec<&str> = flags.iter().flat_map(|flag| flag.iter().copied()).collect();
     let mut runner = Taskrunner::against(&service, "java", &extra);
 
     let status = wait_for_status(
