@@ -47,6 +47,9 @@ pub struct RunnerBuilder {
     pub(crate) heartbeat_interval: Duration,
     pub(crate) drain_timeout: Duration,
     pub(crate) cancel_grace: Duration,
+    /// Pipeline seconds per wall-clock second for preconditions'
+    /// `retryDelay` and `preconditionTimeout`.
+    pub(crate) precondition_time_scale: f64,
     pub(crate) scratch_root: PathBuf,
     pub(crate) backoff: Backoff,
     pub(crate) status_attempts: u32,
@@ -82,6 +85,7 @@ impl RunnerBuilder {
             heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
             drain_timeout: Duration::from_secs(300),
             cancel_grace: Duration::from_secs(30),
+            precondition_time_scale: 1.0,
             scratch_root: std::env::temp_dir().join("taskrunner"),
             backoff: Backoff::default(),
             status_attempts: 10,
@@ -241,6 +245,16 @@ impl RunnerBuilder {
     /// is abandoned (default 30 s).
     pub fn cancel_grace(mut self, grace: Duration) -> Self {
         self.cancel_grace = grace;
+        self
+    }
+
+    /// Divides preconditions' `retryDelay` and `preconditionTimeout` by
+    /// `scale` (default 1.0: read at face value, as the Java runner does).
+    /// For a runner beside a service that compresses pipeline time, such as
+    /// `taskrunner local`'s, so both sides wait the same. A scale that is not
+    /// a positive finite number is ignored.
+    pub fn precondition_time_scale(mut self, scale: f64) -> Self {
+        self.precondition_time_scale = scale;
         self
     }
 

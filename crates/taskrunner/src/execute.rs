@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::precondition;
 use crate::status::{Delivery, StatusSender, TaskIds};
 use crate::summary::Counters;
 
@@ -31,6 +32,8 @@ pub(crate) struct Executor {
     /// How long a handler may take to stop after its token trips before it
     /// is abandoned.
     pub(crate) cancel_grace: Duration,
+    /// Divides preconditions' `retryDelay` and `preconditionTimeout`.
+    pub(crate) precondition_time_scale: f64,
     /// Shared with every task's context, which names its scratch directory
     /// under it.
     pub(crate) scratch_root: Arc<Path>,
@@ -192,9 +195,10 @@ impl Executor {
         let timeout = timeout
             .as_ref()
             .map(|(timeout, text)| (*timeout, text.as_str()));
-        let report = self
-            .run_handler(route.call(context), cancellation, timeout)
-            .await;
+        // Every route goes through the precondition retry: an activity that
+        // answers FALSE is a precondition, whatever its type.
+        let checks = precondition::check_until_holds(&route, context, self.precondition_time_scale);
+        let report = self.run_handler(checks, cancellation, timeout).await;
         Some((ids, report, lease))
     }
 
