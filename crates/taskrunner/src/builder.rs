@@ -38,6 +38,8 @@ pub struct RunnerBuilder {
     pub(crate) concurrency: usize,
     /// Pollers for worker groups added without their own.
     pub(crate) pollers: usize,
+    /// Precondition slots for worker groups added without their own.
+    pub(crate) precondition_slots: usize,
     pub(crate) routes: Vec<(RouteKey, SharedActivityService)>,
     pub(crate) layers: Vec<LayerFn>,
     pub(crate) lease_config: LeaseConfig,
@@ -76,6 +78,7 @@ impl RunnerBuilder {
             worker_groups: Vec::new(),
             concurrency: 2,
             pollers: 2,
+            precondition_slots: 2,
             routes: Vec::new(),
             layers: Vec::new(),
             lease_config: LeaseConfig::default(),
@@ -120,6 +123,16 @@ impl RunnerBuilder {
     /// 2, the Java runner's `--tasks`).
     pub fn pollers(mut self, pollers: usize) -> Self {
         self.pollers = pollers;
+        self
+    }
+
+    /// How many preconditions per worker group may run beside the
+    /// [`concurrency`](Self::concurrency) slots (default 2, the Java
+    /// runner's precondition threads): see
+    /// [`PollerConfig::precondition_slots`]. 0 lets preconditions share the
+    /// activity slots.
+    pub fn precondition_slots(mut self, slots: usize) -> Self {
+        self.precondition_slots = slots;
         self
     }
 
@@ -303,8 +316,11 @@ impl RunnerBuilder {
             .clone()
             .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned());
         for group in &mut self.worker_groups {
+            // Concurrency 0 marks a group added by `worker_group`, which
+            // takes every runner default.
             if group.concurrency == 0 {
                 group.concurrency = self.concurrency;
+                group.precondition_slots = self.precondition_slots;
             }
             if group.pollers == 0 {
                 group.pollers = self.pollers;

@@ -75,7 +75,7 @@ impl Dispatch for ExecutorDispatch {
 struct InFlight<'a> {
     executor: &'a Executor,
     key: u64,
-    _slot: Slot,
+    slot: Slot,
 }
 
 impl<'a> InFlight<'a> {
@@ -86,7 +86,7 @@ impl<'a> InFlight<'a> {
         Self {
             executor,
             key,
-            _slot: slot,
+            slot,
         }
     }
 }
@@ -116,8 +116,11 @@ impl Executor {
         let instrument = span.clone();
         async move {
             let cancellation = Cancellation::new();
-            let _in_flight = InFlight::enter(&self, &cancellation, slot);
-            let Some((ids, report, lease)) = self.run_task(task, &cancellation, &span).await else {
+            let mut in_flight = InFlight::enter(&self, &cancellation, slot);
+            let Some((ids, report, lease)) = self
+                .run_task(task, &cancellation, &span, &mut in_flight.slot)
+                .await
+            else {
                 return;
             };
             let verdict = lease.release();
@@ -152,6 +155,7 @@ impl Executor {
         task: Box<Task>,
         cancellation: &Cancellation,
         span: &tracing::Span,
+        slot: &mut Slot,
     ) -> Option<(TaskIds, Option<StatusReport>, LeaseHandle)> {
         let progress = ProgressSink::new();
         // The acknowledgement goes out before anything else: the 2-minute
@@ -176,6 +180,17 @@ impl Executor {
         // What SetTaskStatus needs is kept; the task itself moves into the
         // handler's context, so a lease holds one copy of it.
         let ids = TaskIds::of(&task);
+        // An activity a precondition poll brought in waits here, its lease
+        // kept alive, for an activity slot: `concurrency` bounds activities.
+        if slot.is_waiting() {
+            tracing::info!(
+                "an activity polled in a precondition slot; waiting for an activity slot"
+            );
+            tokio::select! {
+                () = slot.ready() => {}
+                () = cancellation.cancelled() => return Some((ids, None, lease)),
+            }
+        }
         let route = match self.router.route(&task) {
             Err(unroutable) => {
                 tracing::warn!(%unroutable, "no activity for this task");

@@ -205,3 +205,150 @@ async fn a_precondition_that_never_holds_reports_false_once_at_its_timeout() {
     );
     service.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_precondition_runs_beside_a_long_activity_that_holds_the_only_slot() {
+    let Bench { service, client } = bench().await;
+    let release = Arc::new(tokio::sync::Notify::new());
+    let long_running = Arc::new(AtomicU32::new(0));
+    let long = activity_fn({
+        let (release, long_running) = (release.clone(), long_running.clone());
+        move |ctx: TaskContext| {
+            let (release, long_running) = (release.clone(), long_running.clone());
+            async move {
+                long_running.store(1, Ordering::SeqCst);
+                tokio::select! {
+                    () = release.notified() => {}
+                    () = ctx.cancelled() => {}
+                }
+                long_running.store(0, Ordering::SeqCst);
+                Ok(Outcome::Finished)
+            }
+        }
+    });
+    let checked_beside_long = Arc::new(AtomicU32::new(0));
+    let precondition = activity_fn({
+        let (long_running, checked_beside_long) =
+            (long_running.clone(), checked_beside_long.clone());
+        move |_ctx: TaskContext| {
+            checked_beside_long.fetch_add(long_running.load(Ordering::SeqCst), Ordering::SeqCst);
+            async { Ok(Outcome::Finished) }
+        }
+    });
+    let overlapped = Arc::new(AtomicU32::new(0));
+    // One activity slot and the default two precondition slots.
+    let running = Running::start(
+        runner_for(&client, "busy")
+            .concurrency(1)
+            .pollers(1)
+            .activity("ShellCommandPrecondition", precondition)
+            .activity_for_field("myActivity", "long", long)
+            .activity_for_field(
+                "myActivity",
+                "guarded",
+                activity_fn({
+                    let (long_running, overlapped) = (long_running.clone(), overlapped.clone());
+                    move |_ctx: TaskContext| {
+                        overlapped.fetch_add(long_running.load(Ordering::SeqCst), Ordering::SeqCst);
+                        async { Ok(Outcome::Finished) }
+                    }
+                }),
+            )
+            .build()
+            .unwrap(),
+    );
+    // The long activity takes the only activity slot first.
+    let busy = submit(
+        &client,
+        "busy",
+        vec![
+            on_demand_default("busy"),
+            activity("Long", vec![string("myActivity", "long")]),
+        ],
+    )
+    .await;
+    wait_for_status(
+        &client,
+        &busy,
+        "Long",
+        &["RUNNING"],
+        Duration::from_secs(10),
+    )
+    .await;
+    let guarded = submit(
+        &client,
+        "guarded",
+        vec![
+            on_demand_default("busy"),
+            object(
+                "Ready",
+                vec![
+                    string("type", "ShellCommandPrecondition"),
+                    string("command", "true"),
+                ],
+            ),
+            activity(
+                "Guarded",
+                vec![
+                    string("myActivity", "guarded"),
+                    reference("precondition", "Ready"),
+                ],
+            ),
+        ],
+    )
+    .await;
+
+    let ready = instance_of(&client, &guarded, "Ready").await;
+    wait_until(
+        "the precondition is checked",
+        Duration::from_secs(10),
+        || {
+            let (client, guarded, ready) = (client.clone(), guarded.clone(), ready.clone());
+            async move {
+                field_of(&client, &guarded, &ready, "@status")
+                    .await
+                    .as_deref()
+                    == Some("FINISHED")
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        checked_beside_long.load(Ordering::SeqCst),
+        1,
+        "checked while the long activity held the only activity slot"
+    );
+    assert_eq!(
+        wait_for_status(
+            &client,
+            &busy,
+            "Long",
+            &["RUNNING", "FINISHED"],
+            Duration::from_secs(1)
+        )
+        .await,
+        "RUNNING"
+    );
+    // The guarded activity (polled in a precondition slot, or later in the
+    // activity slot) runs only once the long one gives the slot back.
+    release.notify_one();
+    assert_eq!(
+        wait_for_status(
+            &client,
+            &guarded,
+            "Guarded",
+            &["FINISHED", "FAILED"],
+            Duration::from_secs(15)
+        )
+        .await,
+        "FINISHED"
+    );
+    assert_eq!(
+        overlapped.load(Ordering::SeqCst),
+        0,
+        "activities never exceed the activity slots"
+    );
+    let summary = running.stop().await;
+    assert_eq!((summary.finished, summary.failed), (3, 0), "{summary:?}");
+    service.shutdown().await;
+}
