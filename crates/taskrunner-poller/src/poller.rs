@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::backoff::Backoff;
-use crate::dispatch::{Dispatch, Slot};
+use crate::dispatch::{is_precondition, Dispatch, Slot};
 use crate::occupancy::Occupancy;
 
 /// How one worker group is polled.
@@ -239,7 +239,17 @@ impl PollLoop {
                     failures = 0;
                     self.counters.tasks.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(worker_group = group, task_id = %task.task_id, attempt_id = %task.attempt_id, "polled a task");
-                    let slot = match self.kind {
+                    // A precondition takes a precondition slot when one
+                    // is free, so one that retries for hours never holds an
+                    // activity slot.
+                    let spare = (self.kind == LoopKind::Activity && is_precondition(&task))
+                        .then(|| self.precondition_slots.clone().try_acquire_owned().ok())
+                        .flatten();
+                    let (kind, permit) = match spare {
+                        Some(spare) => (LoopKind::Precondition, spare),
+                        None => (self.kind, permit),
+                    };
+                    let slot = match kind {
                         LoopKind::Activity => Slot::activity(permit, group, self.occupancy.clone()),
                         LoopKind::Precondition => Slot::precondition(
                             permit,

@@ -334,11 +334,6 @@ async fn preconditions_are_polled_when_long_activities_fill_every_slot() {
         3,
         "one activity in the only activity slot, two preconditions beside it"
     );
-    assert!(held
-        .tasks
-        .lock()
-        .iter()
-        .all(|(_, slot)| !slot.as_ref().expect("held").is_waiting()));
     stop.cancel();
     held.release_all();
     run.await.unwrap();
@@ -414,6 +409,34 @@ async fn an_activity_from_a_precondition_poll_waits_for_an_activity_slot() {
     );
     stop.cancel();
     drop(slot);
+    held.release_all();
+    run.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_precondition_polled_in_an_activity_slot_moves_to_a_free_precondition_slot() {
+    let service = Scripted::new([Answer::Precondition, Answer::Task]);
+    let poller = Arc::new(
+        Poller::new(
+            service.clone(),
+            CallBudget::unlimited(),
+            with_precondition_slots(1),
+        )
+        .unwrap(),
+    );
+    let held = Arc::new(Held::default());
+    let stop = CancellationToken::new();
+    let run = tokio::spawn({
+        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
+        async move { poller.run(dispatch, stop).await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        held.count(),
+        2,
+        "the precondition left the only activity slot to the activity"
+    );
+    stop.cancel();
     held.release_all();
     run.await.unwrap();
 }
