@@ -35,7 +35,8 @@ pub fn is_precondition(task: &Task) -> bool {
 /// A slot is either an activity slot (the group's `concurrency`, the Java
 /// runner's `--tasks`) or a precondition slot. An activity task that a
 /// precondition poll brought in holds a precondition slot until
-/// [`ready`](Self::ready) trades it for an activity slot.
+/// [`ready`](Self::ready) trades it for an activity slot; a precondition
+/// that an activity poll brought in moves to a free precondition slot.
 pub struct Slot {
     permit: OwnedSemaphorePermit,
     worker_group: Arc<str>,
