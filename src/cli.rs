@@ -120,6 +120,18 @@ pub(crate) struct RunArgs {
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..), env = "TASKRUNNER_TASKS")]
     pub(crate) tasks: u16,
 
+    /// How many preconditions run at once beside `--tasks`, as the Java
+    /// runner's two precondition threads do (dp-taskrunner-threading.md;
+    /// the Java runner has no flag for it). They poll while every task slot
+    /// is busy, so a precondition never waits behind long activities. 0:
+    /// preconditions share the task slots.
+    #[arg(
+        long = "precondition-tasks",
+        default_value_t = 2,
+        env = "TASKRUNNER_PRECONDITION_TASKS"
+    )]
+    pub(crate) precondition_tasks: u16,
+
     /// A credentials file as the Java runner reads it:
     /// {"access-id": "...", "private-key": "...", "endpoint": "...", "region": "...", "log-uri": "..."}.
     #[arg(long, value_name = "FILE", env = "TASKRUNNER_CONFIG")]

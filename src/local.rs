@@ -185,7 +185,9 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
     arguments.tuning.attempt_log_uri = Some(logs.display().to_string());
     let mut builder = Runner::builder(SdkTaskService::new(client.clone()))
         .concurrency(usize::from(arguments.tasks))
-        .heartbeat_interval(Duration::from_secs(60));
+        .heartbeat_interval(Duration::from_secs(60))
+        // Preconditions wait in pipeline time, as the service does.
+        .precondition_time_scale(arguments.time_scale);
     for group in &worker_groups {
         builder = builder.worker_group(group);
     }

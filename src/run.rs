@@ -134,6 +134,7 @@ pub(crate) async fn run(
     let mut poller = PollerConfig {
         concurrency: tasks,
         pollers: tasks,
+        precondition_slots: usize::from(arguments.precondition_tasks),
         ..PollerConfig::new(&worker_group)
     };
     if ec2::on_ec2() {

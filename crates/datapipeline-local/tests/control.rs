@@ -399,6 +399,74 @@ async fn without_cascade_dependents_of_a_failure_keep_waiting() {
     service.shutdown().await;
 }
 
+/// A runner that retries inside one attempt, as `taskrunner` and the Java
+/// runner do, reports FALSE only once the precondition's timeout is spent:
+/// the service then fails the instance at once and does not retry it, so
+/// the pair never retries twice over (docs/ARCHITECTURE.md, "Preconditions:
+/// who retries").
+#[tokio::test]
+async fn a_false_after_the_precondition_timeout_fails_without_another_attempt() {
+    let Bench { service, client } = bench_timing(lease_timing()).await;
+    // 5 minutes at 600× is 500 ms.
+    let objects = vec![
+        on_demand_default("inside"),
+        object(
+            "Ready",
+            vec![
+                string("type", "ShellCommandPrecondition"),
+                string("command", "test -f ready"),
+                string("preconditionTimeout", "5 minutes"),
+                string("retryDelay", "1 minute"),
+                string("maximumRetries", "3"),
+            ],
+        ),
+        shell("Act", "echo", vec![reference("precondition", "Ready")]),
+    ];
+    let pipeline = activate(&client, "inside", objects).await;
+    let task = poll_until_task(&client, "inside", Duration::from_secs(5)).await;
+    assert!(
+        task.attempt_id.starts_with("@Ready_"),
+        "{}",
+        task.attempt_id
+    );
+    // The runner's own checks: the lease is kept alive past the timeout.
+    let held_until = tokio::time::Instant::now() + Duration::from_millis(600);
+    while tokio::time::Instant::now() < held_until {
+        client
+            .report_task_progress()
+            .task_id(&task.task_id)
+            .send()
+            .await
+            .expect("the lease is kept");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    finish(&client, &task, TaskStatus::False).await;
+    assert!(
+        poll(&client, "inside").await.is_none(),
+        "no second attempt of the precondition"
+    );
+    let ready = statuses(&client, &pipeline, "INSTANCE")
+        .await
+        .into_iter()
+        .find(|(id, _)| id.starts_with("@Ready_"))
+        .expect("Ready");
+    assert_eq!(ready.1, "FAILED");
+    for (key, expected) in [("errorId", "PreconditionTimeout"), ("@attemptCount", "1")] {
+        assert_eq!(
+            object_field(&client, &pipeline, &ready.0, key)
+                .await
+                .as_deref(),
+            Some(expected),
+            "{key}"
+        );
+    }
+    assert_eq!(
+        instance_status(&client, &pipeline, "Act").await,
+        "CASCADE_FAILED"
+    );
+    service.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_precondition_that_never_holds_fails_at_its_precondition_timeout() {
     let Bench { service, client } = bench_timing(lease_timing()).await;

@@ -5,27 +5,119 @@ use std::fmt;
 use std::sync::Arc;
 
 use taskrunner_api::Task;
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::occupancy::Occupancy;
+
+/// The object types of the Developer Guide's preconditions
+/// (dp-concepts-preconditions.md): a task whose attempt object has one of
+/// these types may run in a precondition slot.
+pub const PRECONDITION_TYPES: &[&str] = &[
+    "ShellCommandPrecondition",
+    "Exists",
+    "S3KeyExists",
+    "S3PrefixNotEmpty",
+    "DynamoDBDataExists",
+    "DynamoDBTableExists",
+];
+
+/// Whether `task` checks a precondition, by its attempt object's `type`.
+pub fn is_precondition(task: &Task) -> bool {
+    task.attempt()
+        .and_then(|attempt| attempt.object_type())
+        .is_some_and(|object_type| PRECONDITION_TYPES.contains(&object_type))
+}
 
 /// One of a worker group's concurrency slots, held by a task from before its
 /// poll until it is done. Dropping the slot frees it, and the poller polls
 /// again.
+///
+/// A slot is either an activity slot (the group's `concurrency`, the Java
+/// runner's `--tasks`) or a precondition slot. An activity task that a
+/// precondition poll brought in holds a precondition slot until
+/// [`ready`](Self::ready) trades it for an activity slot; a precondition
+/// that an activity poll brought in moves to a free precondition slot.
 pub struct Slot {
-    _permit: OwnedSemaphorePermit,
+    permit: OwnedSemaphorePermit,
     worker_group: Arc<str>,
+    /// Set while the slot is an activity slot: told when it is given back.
+    occupancy: Option<Arc<Occupancy>>,
+    /// Set while the task holds a precondition slot it may not run in: the
+    /// activity slots and their occupancy, to trade for one.
+    pending: Option<(Arc<Semaphore>, Arc<Occupancy>)>,
 }
 
 impl Slot {
-    pub(crate) fn new(permit: OwnedSemaphorePermit, worker_group: &str) -> Self {
+    /// An activity slot.
+    pub(crate) fn activity(
+        permit: OwnedSemaphorePermit,
+        worker_group: &str,
+        occupancy: Arc<Occupancy>,
+    ) -> Self {
+        occupancy.enter();
         Self {
-            _permit: permit,
+            permit,
             worker_group: worker_group.into(),
+            occupancy: Some(occupancy),
+            pending: None,
+        }
+    }
+
+    /// A precondition slot; `activity_slots` is where a task that is not a
+    /// precondition must wait for room.
+    pub(crate) fn precondition(
+        permit: OwnedSemaphorePermit,
+        worker_group: &str,
+        task: &Task,
+        activity_slots: (Arc<Semaphore>, Arc<Occupancy>),
+    ) -> Self {
+        Self {
+            permit,
+            worker_group: worker_group.into(),
+            occupancy: None,
+            pending: (!is_precondition(task)).then_some(activity_slots),
         }
     }
 
     /// The worker group whose slot this is.
     pub fn worker_group(&self) -> &str {
         &self.worker_group
+    }
+
+    /// Whether the task must still wait for [`ready`](Self::ready) before
+    /// it runs.
+    pub fn is_waiting(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Completes when the task may run. At once, except for an activity
+    /// task a precondition poll brought in: it waits for an activity slot
+    /// (keeping its precondition slot meanwhile, so no more are polled in
+    /// than there are precondition slots), then gives the precondition slot
+    /// back. Acknowledge the task before waiting: the lease must be kept
+    /// alive while it waits. Cancel-safe.
+    pub async fn ready(&mut self) {
+        let Some((slots, occupancy)) = &self.pending else {
+            return;
+        };
+        let Ok(permit) = Arc::clone(slots).acquire_owned().await else {
+            // The semaphore is never closed; were it, run where we are.
+            self.pending = None;
+            return;
+        };
+        let occupancy = Arc::clone(occupancy);
+        occupancy.enter();
+        self.permit = permit;
+        self.occupancy = Some(occupancy);
+        self.pending = None;
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some(occupancy) = &self.occupancy {
+            occupancy.leave();
+        }
     }
 }
 
@@ -34,6 +126,8 @@ impl fmt::Debug for Slot {
         formatter
             .debug_struct("Slot")
             .field("worker_group", &self.worker_group)
+            .field("activity", &self.occupancy.is_some())
+            .field("waiting", &self.pending.is_some())
             .finish()
     }
 }

@@ -11,6 +11,14 @@
 //! poll first takes a token from the process-wide
 //! [`CallBudget`](taskrunner_lease::CallBudget).
 //!
+//! Beside them, [`PollerConfig::precondition_slots`] loops (default 2, the
+//! Java runner's precondition threads) poll while every activity slot holds
+//! a task, so preconditions are still checked when long activities fill the
+//! runner. PollForTask cannot ask for preconditions only: an activity such a
+//! poll brings in is acknowledged at once and waits, lease kept alive, for
+//! an activity slot ([`Slot::ready`]), so `concurrency` stays the limit on
+//! activities.
+//!
 //! A [`Heartbeat`] sends ReportTaskRunnerHeartbeat at start and every 15
 //! minutes; `terminate: true` trips a token the runner shuts down on.
 //!
@@ -67,10 +75,11 @@
 mod backoff;
 mod dispatch;
 mod heartbeat;
+mod occupancy;
 mod poller;
 
 pub use backoff::Backoff;
-pub use dispatch::{Dispatch, Slot};
+pub use dispatch::{is_precondition, Dispatch, Slot, PRECONDITION_TYPES};
 pub use heartbeat::{Heartbeat, DEFAULT_HEARTBEAT_INTERVAL};
 pub use poller::{PollSummary, Poller, PollerConfig, PollerConfigError};
 

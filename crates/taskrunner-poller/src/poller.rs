@@ -10,7 +10,8 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::backoff::Backoff;
-use crate::dispatch::{Dispatch, Slot};
+use crate::dispatch::{is_precondition, Dispatch, Slot};
+use crate::occupancy::Occupancy;
 
 /// How one worker group is polled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +20,12 @@ pub struct PollerConfig {
     pub worker_group: String,
     /// How many tasks of this group run at once: the slots.
     pub concurrency: usize,
+    /// Slots of their own for preconditions, beside `concurrency`, each
+    /// with its poll loop (the Java runner's two precondition threads,
+    /// dp-taskrunner-threading.md). They poll only while every activity
+    /// slot holds a task, so a precondition is checked even when long
+    /// activities fill the runner. 0 turns them off.
+    pub precondition_slots: usize,
     /// How many PollForTask calls may be in flight at once (the Java
     /// runner's `--tasks`, default 2); never more than the free slots,
     /// since each poll holds a slot.
@@ -33,11 +40,12 @@ pub struct PollerConfig {
 
 impl PollerConfig {
     /// A configuration for `worker_group` with the Java runner's defaults:
-    /// two pollers and two slots.
+    /// two pollers and two slots, and two precondition slots.
     pub fn new(worker_group: impl Into<String>) -> Self {
         Self {
             worker_group: worker_group.into(),
             concurrency: 2,
+            precondition_slots: 2,
             pollers: 2,
             hostname: None,
             instance_identity: None,
@@ -90,6 +98,9 @@ pub struct Poller {
     budget: CallBudget,
     config: PollerConfig,
     slots: Arc<Semaphore>,
+    /// Which activity slots hold tasks.
+    occupancy: Arc<Occupancy>,
+    precondition_slots: Arc<Semaphore>,
     counters: Arc<Counters>,
 }
 
@@ -114,11 +125,15 @@ impl Poller {
             return Err(PollerConfigError::NoPollers(config.worker_group));
         }
         let slots = Arc::new(Semaphore::new(config.concurrency));
+        let occupancy = Arc::new(Occupancy::new(config.concurrency));
+        let precondition_slots = Arc::new(Semaphore::new(config.precondition_slots));
         Ok(Self {
             service,
             budget,
             config,
             slots,
+            occupancy,
+            precondition_slots,
             counters: Arc::default(),
         })
     }
@@ -139,9 +154,14 @@ impl Poller {
     /// already leased it to this runner.
     pub async fn run(&self, dispatch: Arc<dyn Dispatch>, stop: CancellationToken) -> PollSummary {
         let loops = self.config.pollers.min(self.config.concurrency);
+        let kinds = std::iter::repeat_n(LoopKind::Activity, loops).chain(std::iter::repeat_n(
+            LoopKind::Precondition,
+            self.config.precondition_slots,
+        ));
         let mut set = JoinSet::new();
-        for _ in 0..loops {
+        for kind in kinds {
             let worker = PollLoop {
+                kind,
                 service: self.service.clone(),
                 budget: self.budget.clone(),
                 request: PollRequest {
@@ -151,6 +171,8 @@ impl Poller {
                 },
                 backoff: self.config.backoff,
                 slots: self.slots.clone(),
+                occupancy: self.occupancy.clone(),
+                precondition_slots: self.precondition_slots.clone(),
                 counters: self.counters.clone(),
                 dispatch: dispatch.clone(),
                 stop: stop.clone(),
@@ -172,13 +194,26 @@ impl Poller {
     }
 }
 
+/// Which slots a poll loop polls with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoopKind {
+    /// An activity slot: polls whenever one is free.
+    Activity,
+    /// A precondition slot: polls only while every activity slot holds a
+    /// task, since otherwise the activity loops are polling already.
+    Precondition,
+}
+
 /// One of a poller's loops.
 struct PollLoop {
+    kind: LoopKind,
     service: Arc<dyn TaskService>,
     budget: CallBudget,
     request: PollRequest,
     backoff: Backoff,
     slots: Arc<Semaphore>,
+    occupancy: Arc<Occupancy>,
+    precondition_slots: Arc<Semaphore>,
     counters: Arc<Counters>,
     dispatch: Arc<dyn Dispatch>,
     stop: CancellationToken,
@@ -204,7 +239,26 @@ impl PollLoop {
                     failures = 0;
                     self.counters.tasks.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(worker_group = group, task_id = %task.task_id, attempt_id = %task.attempt_id, "polled a task");
-                    self.dispatch.dispatch(task, Slot::new(permit, group));
+                    // A precondition takes a precondition slot when one
+                    // is free, so one that retries for hours never holds an
+                    // activity slot.
+                    let spare = (self.kind == LoopKind::Activity && is_precondition(&task))
+                        .then(|| self.precondition_slots.clone().try_acquire_owned().ok())
+                        .flatten();
+                    let (kind, permit) = match spare {
+                        Some(spare) => (LoopKind::Precondition, spare),
+                        None => (self.kind, permit),
+                    };
+                    let slot = match kind {
+                        LoopKind::Activity => Slot::activity(permit, group, self.occupancy.clone()),
+                        LoopKind::Precondition => Slot::precondition(
+                            permit,
+                            group,
+                            &task,
+                            (self.slots.clone(), self.occupancy.clone()),
+                        ),
+                    };
+                    self.dispatch.dispatch(task, slot);
                 }
                 Ok(None) => {
                     failures = 0;
@@ -227,15 +281,27 @@ impl PollLoop {
         }
     }
 
-    /// Waits for a free slot, or `None` once stopped.
+    /// Waits for a free slot of this loop's kind (for a precondition loop,
+    /// also for every activity slot to hold a task), or `None` once stopped.
     async fn free_slot(&self) -> Option<OwnedSemaphorePermit> {
         if self.stop.is_cancelled() {
             return None;
         }
-        tokio::select! {
-            permit = self.slots.clone().acquire_owned() => permit.ok(),
-            () = self.stop.cancelled() => None,
+        let slots = match self.kind {
+            LoopKind::Activity => &self.slots,
+            LoopKind::Precondition => &self.precondition_slots,
+        };
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => permit.ok()?,
+            () = self.stop.cancelled() => return None,
+        };
+        if self.kind == LoopKind::Precondition {
+            tokio::select! {
+                () = self.occupancy.full() => {}
+                () = self.stop.cancelled() => return None,
+            }
         }
+        Some(permit)
     }
 }
 

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 use taskrunner_api::{
     ApiError, ErrorClass, Field, HeartbeatRequest, HeartbeatResponse, Operation, PollRequest,
-    ProgressResponse, StatusReport, Task, TaskId, TaskService,
+    ProgressResponse, StatusReport, Task, TaskId, TaskObject, TaskService,
 };
 use taskrunner_lease::CallBudget;
 use tokio::time::Instant;
@@ -20,6 +20,8 @@ use crate::{Heartbeat, Poller, PollerConfig, Slot};
 /// What a scripted poll answers.
 enum Answer {
     Task,
+    /// A ShellCommandPrecondition task.
+    Precondition,
     Empty,
     Fail(ErrorClass),
 }
@@ -61,6 +63,14 @@ impl TaskService for Scripted {
                 "df-1",
                 format!("@A_Attempt={number}"),
             ))),
+            Some(Answer::Precondition) => {
+                let attempt = format!("@Ready_Attempt={number}");
+                let object = TaskObject::new(attempt.clone(), "Ready")
+                    .with_field(Field::string("type", "ShellCommandPrecondition"));
+                Ok(Some(
+                    Task::new(format!("task-{number}"), "df-1", attempt).with_object(object),
+                ))
+            }
             Some(Answer::Fail(class)) => Err(ApiError::new(
                 Operation::PollForTask,
                 class,
@@ -102,10 +112,13 @@ impl TaskService for Scripted {
     }
 }
 
+/// Without precondition slots, so these tests count activity slots only
+/// (`precondition_slots.rs` tests those).
 fn config(concurrency: usize, pollers: usize) -> PollerConfig {
     PollerConfig {
         concurrency,
         pollers,
+        precondition_slots: 0,
         ..PollerConfig::new("workers")
     }
 }
@@ -288,4 +301,142 @@ fn bad_configurations_are_refused_with_the_worker_group_named() {
     )
     .unwrap_err();
     assert!(error.to_string().contains("empty"));
+}
+
+/// `config(concurrency, concurrency)` with two precondition slots.
+fn with_precondition_slots(concurrency: usize) -> PollerConfig {
+    PollerConfig {
+        precondition_slots: 2,
+        ..config(concurrency, concurrency)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn preconditions_are_polled_when_long_activities_fill_every_slot() {
+    let service = Scripted::new([Answer::Task, Answer::Precondition, Answer::Precondition]);
+    let poller = Arc::new(
+        Poller::new(
+            service.clone(),
+            CallBudget::unlimited(),
+            with_precondition_slots(1),
+        )
+        .unwrap(),
+    );
+    let held = Arc::new(Held::default());
+    let stop = CancellationToken::new();
+    let run = tokio::spawn({
+        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
+        async move { poller.run(dispatch, stop).await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        held.count(),
+        3,
+        "one activity in the only activity slot, two preconditions beside it"
+    );
+    stop.cancel();
+    held.release_all();
+    run.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn precondition_loops_wait_while_an_activity_slot_is_free() {
+    let service = Scripted::new([Answer::Task]);
+    let poller = Arc::new(
+        Poller::new(
+            service.clone(),
+            CallBudget::unlimited(),
+            with_precondition_slots(2),
+        )
+        .unwrap(),
+    );
+    let held = Arc::new(Held::default());
+    let stop = CancellationToken::new();
+    let run = tokio::spawn({
+        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
+        async move { poller.run(dispatch, stop).await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(held.count(), 1);
+    assert_eq!(
+        service.polls.lock().len(),
+        2,
+        "the task, then one long poll on the other activity slot; the precondition loops wait, as an activity slot is not held by a task"
+    );
+    assert_eq!(service.most_in_flight.load(Ordering::SeqCst), 1);
+    stop.cancel();
+    held.release_all();
+    run.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_activity_from_a_precondition_poll_waits_for_an_activity_slot() {
+    let service = Scripted::new([Answer::Task, Answer::Task]);
+    let poller = Arc::new(
+        Poller::new(
+            service.clone(),
+            CallBudget::unlimited(),
+            PollerConfig {
+                precondition_slots: 1,
+                ..config(1, 1)
+            },
+        )
+        .unwrap(),
+    );
+    let held = Arc::new(Held::default());
+    let stop = CancellationToken::new();
+    let run = tokio::spawn({
+        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
+        async move { poller.run(dispatch, stop).await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(held.count(), 2);
+    let mut waiting = held.tasks.lock()[1].1.take().expect("held");
+    assert!(waiting.is_waiting(), "{waiting:?}");
+    let ready = tokio::spawn(async move {
+        waiting.ready().await;
+        waiting
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(!ready.is_finished(), "the only activity slot is taken");
+    held.tasks.lock()[0].1.take();
+    let slot = ready.await.unwrap();
+    assert!(!slot.is_waiting());
+    assert_eq!(
+        poller.free_slots(),
+        0,
+        "the task holds the activity slot now"
+    );
+    stop.cancel();
+    drop(slot);
+    held.release_all();
+    run.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_precondition_polled_in_an_activity_slot_moves_to_a_free_precondition_slot() {
+    let service = Scripted::new([Answer::Precondition, Answer::Task]);
+    let poller = Arc::new(
+        Poller::new(
+            service.clone(),
+            CallBudget::unlimited(),
+            with_precondition_slots(1),
+        )
+        .unwrap(),
+    );
+    let held = Arc::new(Held::default());
+    let stop = CancellationToken::new();
+    let run = tokio::spawn({
+        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
+        async move { poller.run(dispatch, stop).await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        held.count(),
+        2,
+        "the precondition left the only activity slot to the activity"
+    );
+    stop.cancel();
+    held.release_all();
+    run.await.unwrap();
 }

@@ -20,8 +20,9 @@ use crate::ShellConfig;
 ///   check could not be made, which is not the same as "false";
 /// - unusable fields, failed steps and cancellation as for the activity.
 ///
-/// It runs the check once; retrying a false precondition (`retryDelay`,
-/// `preconditionTimeout`) is left to the service.
+/// It runs the check once per call; the runner (`taskrunner`) calls it
+/// again every `retryDelay` while it answers FALSE, until its
+/// `preconditionTimeout` is spent, within the same attempt.
 #[derive(Debug, Clone, Default)]
 pub struct ShellCommandPrecondition {
     config: Arc<ShellConfig>,

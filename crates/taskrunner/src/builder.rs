@@ -38,6 +38,8 @@ pub struct RunnerBuilder {
     pub(crate) concurrency: usize,
     /// Pollers for worker groups added without their own.
     pub(crate) pollers: usize,
+    /// Precondition slots for worker groups added without their own.
+    pub(crate) precondition_slots: usize,
     pub(crate) routes: Vec<(RouteKey, SharedActivityService)>,
     pub(crate) layers: Vec<LayerFn>,
     pub(crate) lease_config: LeaseConfig,
@@ -47,6 +49,9 @@ pub struct RunnerBuilder {
     pub(crate) heartbeat_interval: Duration,
     pub(crate) drain_timeout: Duration,
     pub(crate) cancel_grace: Duration,
+    /// Pipeline seconds per wall-clock second for preconditions'
+    /// `retryDelay` and `preconditionTimeout`.
+    pub(crate) precondition_time_scale: f64,
     pub(crate) scratch_root: PathBuf,
     pub(crate) backoff: Backoff,
     pub(crate) status_attempts: u32,
@@ -73,6 +78,7 @@ impl RunnerBuilder {
             worker_groups: Vec::new(),
             concurrency: 2,
             pollers: 2,
+            precondition_slots: 2,
             routes: Vec::new(),
             layers: Vec::new(),
             lease_config: LeaseConfig::default(),
@@ -82,6 +88,7 @@ impl RunnerBuilder {
             heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
             drain_timeout: Duration::from_secs(300),
             cancel_grace: Duration::from_secs(30),
+            precondition_time_scale: 1.0,
             scratch_root: std::env::temp_dir().join("taskrunner"),
             backoff: Backoff::default(),
             status_attempts: 10,
@@ -116,6 +123,16 @@ impl RunnerBuilder {
     /// 2, the Java runner's `--tasks`).
     pub fn pollers(mut self, pollers: usize) -> Self {
         self.pollers = pollers;
+        self
+    }
+
+    /// How many preconditions per worker group may run beside the
+    /// [`concurrency`](Self::concurrency) slots (default 2, the Java
+    /// runner's precondition threads): see
+    /// [`PollerConfig::precondition_slots`]. 0 lets preconditions share the
+    /// activity slots.
+    pub fn precondition_slots(mut self, slots: usize) -> Self {
+        self.precondition_slots = slots;
         self
     }
 
@@ -244,6 +261,16 @@ impl RunnerBuilder {
         self
     }
 
+    /// Divides preconditions' `retryDelay` and `preconditionTimeout` by
+    /// `scale` (default 1.0: read at face value, as the Java runner does).
+    /// For a runner beside a service that compresses pipeline time, such as
+    /// `taskrunner local`'s, so both sides wait the same. A scale that is not
+    /// a positive finite number is ignored.
+    pub fn precondition_time_scale(mut self, scale: f64) -> Self {
+        self.precondition_time_scale = scale;
+        self
+    }
+
     /// Where tasks' scratch directories are made (default: the temp dir's
     /// `taskrunner`).
     pub fn scratch_root(mut self, root: impl Into<PathBuf>) -> Self {
@@ -289,8 +316,11 @@ impl RunnerBuilder {
             .clone()
             .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned());
         for group in &mut self.worker_groups {
+            // Concurrency 0 marks a group added by `worker_group`, which
+            // takes every runner default.
             if group.concurrency == 0 {
                 group.concurrency = self.concurrency;
+                group.precondition_slots = self.precondition_slots;
             }
             if group.pollers == 0 {
                 group.pollers = self.pollers;

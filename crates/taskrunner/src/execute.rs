@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::precondition;
 use crate::status::{Delivery, StatusSender, TaskIds};
 use crate::summary::Counters;
 
@@ -31,6 +32,8 @@ pub(crate) struct Executor {
     /// How long a handler may take to stop after its token trips before it
     /// is abandoned.
     pub(crate) cancel_grace: Duration,
+    /// Divides preconditions' `retryDelay` and `preconditionTimeout`.
+    pub(crate) precondition_time_scale: f64,
     /// Shared with every task's context, which names its scratch directory
     /// under it.
     pub(crate) scratch_root: Arc<Path>,
@@ -72,7 +75,7 @@ impl Dispatch for ExecutorDispatch {
 struct InFlight<'a> {
     executor: &'a Executor,
     key: u64,
-    _slot: Slot,
+    slot: Slot,
 }
 
 impl<'a> InFlight<'a> {
@@ -83,7 +86,7 @@ impl<'a> InFlight<'a> {
         Self {
             executor,
             key,
-            _slot: slot,
+            slot,
         }
     }
 }
@@ -113,8 +116,11 @@ impl Executor {
         let instrument = span.clone();
         async move {
             let cancellation = Cancellation::new();
-            let _in_flight = InFlight::enter(&self, &cancellation, slot);
-            let Some((ids, report, lease)) = self.run_task(task, &cancellation, &span).await else {
+            let mut in_flight = InFlight::enter(&self, &cancellation, slot);
+            let Some((ids, report, lease)) = self
+                .run_task(task, &cancellation, &span, &mut in_flight.slot)
+                .await
+            else {
                 return;
             };
             let verdict = lease.release();
@@ -149,6 +155,7 @@ impl Executor {
         task: Box<Task>,
         cancellation: &Cancellation,
         span: &tracing::Span,
+        slot: &mut Slot,
     ) -> Option<(TaskIds, Option<StatusReport>, LeaseHandle)> {
         let progress = ProgressSink::new();
         // The acknowledgement goes out before anything else: the 2-minute
@@ -173,6 +180,17 @@ impl Executor {
         // What SetTaskStatus needs is kept; the task itself moves into the
         // handler's context, so a lease holds one copy of it.
         let ids = TaskIds::of(&task);
+        // An activity a precondition poll brought in waits here, its lease
+        // kept alive, for an activity slot: `concurrency` bounds activities.
+        if slot.is_waiting() {
+            tracing::info!(
+                "an activity polled in a precondition slot; waiting for an activity slot"
+            );
+            tokio::select! {
+                () = slot.ready() => {}
+                () = cancellation.cancelled() => return Some((ids, None, lease)),
+            }
+        }
         let route = match self.router.route(&task) {
             Err(unroutable) => {
                 tracing::warn!(%unroutable, "no activity for this task");
@@ -192,9 +210,10 @@ impl Executor {
         let timeout = timeout
             .as_ref()
             .map(|(timeout, text)| (*timeout, text.as_str()));
-        let report = self
-            .run_handler(route.call(context), cancellation, timeout)
-            .await;
+        // Every route goes through the precondition retry: an activity that
+        // answers FALSE is a precondition, whatever its type.
+        let checks = precondition::check_until_holds(&route, context, self.precondition_time_scale);
+        let report = self.run_handler(checks, cancellation, timeout).await;
         Some((ids, report, lease))
     }
 

@@ -16,7 +16,10 @@
 //! the task at once, routes it by its `type` or by a `my…` field, runs the
 //! activity with its `attemptTimeout`, reports progress while it runs,
 //! cancels it when the service says so or the lease is lost, and ends with
-//! SetTaskStatus — never for a lease it no longer holds.
+//! SetTaskStatus — never for a lease it no longer holds. An activity that
+//! answers [`Outcome::PreconditionFalse`] is checked again every
+//! `retryDelay` within the same attempt until it holds or its
+//! `preconditionTimeout` is spent, as the Java Task Runner does.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -67,6 +70,7 @@
 mod builder;
 mod error;
 mod execute;
+mod precondition;
 mod runner;
 mod status;
 mod summary;
@@ -74,6 +78,7 @@ mod summary;
 pub use builder::{RunnerBuilder, SharedActivityService};
 pub use error::BuildError;
 pub use execute::ATTEMPT_TIMEOUT_ERROR_ID;
+pub use precondition::DEFAULT_PRECONDITION_RETRY_DELAY;
 pub use runner::Runner;
 pub use summary::RunSummary;
 

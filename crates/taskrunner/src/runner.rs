@@ -36,6 +36,7 @@ pub struct Runner {
     heartbeat_interval: Duration,
     drain_timeout: Duration,
     cancel_grace: Duration,
+    precondition_time_scale: f64,
     scratch_root: std::path::PathBuf,
     status: StatusSender,
 }
@@ -103,6 +104,7 @@ impl Runner {
             heartbeat_interval: builder.heartbeat_interval,
             drain_timeout: builder.drain_timeout,
             cancel_grace: builder.cancel_grace,
+            precondition_time_scale: builder.precondition_time_scale,
             scratch_root: builder.scratch_root,
             status,
         })
@@ -135,6 +137,7 @@ impl Runner {
             status: self.status,
             counters: counters.clone(),
             cancel_grace: self.cancel_grace,
+            precondition_time_scale: self.precondition_time_scale,
             scratch_root: self.scratch_root.into(),
             in_flight: Mutex::new(HashMap::new()),
             next_key: AtomicU64::new(0),

@@ -63,6 +63,10 @@ async fn reassigned(name: &str, stalled_lease: LeaseConfig) -> (Option<CancelRea
     let first = Running::start(
         runner_for(&client, name)
             .concurrency(1)
+            // Saturated by the stalled handler, its precondition loops would
+            // poll the reassigned attempt and hold it for an activity slot:
+            // this test is about the lease, so they are off.
+            .precondition_slots(0)
             .cancel_grace(Duration::from_secs(5))
             .lease_config(stalled_lease)
             .activity_for_field("myActivity", "work", stalled)
