@@ -220,7 +220,9 @@ async fn run_activity(
         .await
         .expect("an instance");
     let uploaded = s3
-        .get_text(&format!("logs/{pipeline}/Say/{instance}/{attempt}/StdOutput"))
+        .get_text(&format!(
+            "logs/{pipeline}/Say/{instance}/{attempt}/StdOutput"
+        ))
         .await;
     runner.stop().await;
     let output = format!("service {}\n{}", service.url(), runner.output());
