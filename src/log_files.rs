@@ -24,7 +24,7 @@ const ATTEMPT_DEPTH: usize = 4;
 /// How often the directory is looked at.
 const SWEEP_EVERY: Duration = Duration::from_secs(10 * 60);
 /// The prefix of the hourly files `logging` writes.
-pub(crate) const LOG_PREFIX: &str = "taskrunner.log";
+pub(crate) const LOG_PREFIX: &str = "Task Runner.log";
 
 /// Compresses old log files and prunes old attempt directories in
 /// `directory` now and every ten minutes, until
@@ -186,7 +186,7 @@ mod tests {
         let (old, other_file, hourly) = (
             attempt("df-1", 1),
             attempt("df-2", 1),
-            root.path().join("taskrunner.log.2026-01-01-00"),
+            root.path().join("Task Runner.log.2026-01-01-00"),
         );
         for directory in [&old, &other_file] {
             std::fs::create_dir_all(directory).unwrap();
@@ -216,7 +216,7 @@ mod tests {
     #[test]
     fn only_old_hourly_files_are_compressed() {
         let directory = tempfile::tempdir().unwrap();
-        let old = directory.path().join("taskrunner.log.2026-01-01-00");
+        let old = directory.path().join("Task Runner.log.2026-01-01-00");
         let other = directory.path().join("notes.txt");
         std::fs::write(&old, "line\n".repeat(100)).unwrap();
         std::fs::write(&other, "keep").unwrap();
@@ -231,7 +231,7 @@ mod tests {
         let compressed = compress_old(directory.path(), later, COMPRESS_AFTER).unwrap();
         assert_eq!(
             compressed,
-            vec![directory.path().join("taskrunner.log.2026-01-01-00.gz")]
+            vec![directory.path().join("Task Runner.log.2026-01-01-00.gz")]
         );
         assert!(!old.exists() && other.exists());
         let mut text = String::new();

@@ -61,9 +61,13 @@ fn guarded_node(node: &str, check: &str, path_field: &str, path: &str) -> Vec<Pi
             check,
             vec![
                 string("type", "Exists"),
-                string("preconditionTimeout", "10 hours"),
-                // 100 ms at 600×.
-                string("retryDelay", "1 minutes"),
+                // No preconditionTimeout: the runner checks once per
+                // attempt, and the service retries a FALSE after
+                // retryDelay (1 s at 600×) while maximumRetries allows.
+                // (With one, the runner re-checks inside the attempt
+                // every retryDelay of wall-clock time: tests/preconditions.rs.)
+                string("retryDelay", "10 minutes"),
+                string("maximumRetries", "5"),
             ],
         ),
         shell(
@@ -366,7 +370,7 @@ async fn an_unchanged_java_command_line_leaves_the_java_runners_files() {
             file.parent() == Some(output.as_path())
                 && file
                     .file_name()
-                    .is_some_and(|name| name.to_string_lossy().starts_with("taskrunner.log."))
+                    .is_some_and(|name| name.to_string_lossy().starts_with("Task Runner.log."))
         })
         .collect();
     assert_eq!(hourly.len(), 1, "one hourly log file: {hourly:?}");

@@ -91,7 +91,7 @@ async fn attempt_output_and_runner_logs_are_uploaded_under_the_log_uri() {
     assert!(
         uploaded
             .iter()
-            .any(|key| key.starts_with("logs/runner-with-logs/taskrunner.log")),
+            .any(|key| key.starts_with("logs/runner-with-logs/Task Runner.log")),
         "the runner's log file is uploaded at exit: {uploaded:?}\n{}",
         runner.output()
     );

@@ -13,8 +13,8 @@ use taskrunner_shell::{Storage, StorageError};
 use crate::{S3Uri, UriError};
 
 /// The name every hourly log file starts with: the binary writes
-/// `taskrunner.log.YYYY-MM-DD-HH` (UTC) and later gzips it to `….gz`.
-pub const LOG_FILE_PREFIX: &str = "taskrunner.log";
+/// `Task Runner.log.YYYY-MM-DD-HH` (UTC) and later gzips it to `….gz`.
+pub const LOG_FILE_PREFIX: &str = "Task Runner.log";
 /// How often finished files are uploaded: hourly, as the Java runner.
 pub const DEFAULT_UPLOAD_INTERVAL: Duration = Duration::from_secs(3600);
 
@@ -34,7 +34,7 @@ const HOUR: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 /// Only files covering the hours from the uploader's start (see
 /// [`since`](Self::since)) are considered, so the files of earlier runs
 /// sharing the directory are not sent again under this runner's id. Names
-/// that are not `taskrunner.log.YYYY-MM-DD-HH[.gz]` are ignored.
+/// that are not `Task Runner.log.YYYY-MM-DD-HH[.gz]` are ignored.
 #[derive(Debug)]
 pub struct LogUploader {
     /// Where the objects go.
@@ -203,7 +203,7 @@ impl LogUploader {
     }
 }
 
-/// The hour (UTC) a `taskrunner.log.YYYY-MM-DD-HH[.gz]` file covers.
+/// The hour (UTC) a `Task Runner.log.YYYY-MM-DD-HH[.gz]` file covers.
 fn file_hour(name: &str) -> Option<DateTime<Utc>> {
     let stamp = name.strip_prefix(LOG_FILE_PREFIX)?.strip_prefix('.')?;
     let stamp = stamp.strip_suffix(".gz").unwrap_or(stamp);
@@ -241,21 +241,21 @@ mod tests {
     fn hours_come_from_the_file_names() {
         let hour = |text: &str| DateTime::parse_from_rfc3339(text).expect("time").to_utc();
         assert_eq!(
-            file_hour("taskrunner.log.2026-01-02-13"),
+            file_hour("Task Runner.log.2026-01-02-13"),
             Some(hour("2026-01-02T13:00:00Z"))
         );
         assert_eq!(
-            file_hour("taskrunner.log.2026-01-02-03.gz"),
+            file_hour("Task Runner.log.2026-01-02-03.gz"),
             Some(hour("2026-01-02T03:00:00Z"))
         );
         for other in [
-            "taskrunner.log",
-            "taskrunner.log.",
-            "taskrunner.log.2026-01-02",
-            "taskrunner.log.2026-01-02-3",
-            "taskrunner.log.2026-01-02-24",
-            "taskrunner.log.2026-13-02-01",
-            "taskrunner.log.2026-01-02-01.tmp",
+            "Task Runner.log",
+            "Task Runner.log.",
+            "Task Runner.log.2026-01-02",
+            "Task Runner.log.2026-01-02-3",
+            "Task Runner.log.2026-01-02-24",
+            "Task Runner.log.2026-13-02-01",
+            "Task Runner.log.2026-01-02-01.tmp",
             "notes.txt",
         ] {
             assert_eq!(file_hour(other), None, "{other}");

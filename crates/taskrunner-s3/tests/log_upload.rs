@@ -32,18 +32,18 @@ async fn finished_hours_go_once_and_the_current_hour_at_exit() {
     let directory = output.path();
     write(
         directory,
-        "taskrunner.log.2026-01-02-09",
+        "Task Runner.log.2026-01-02-09",
         "before this runner\n",
     );
-    write(directory, "taskrunner.log.2026-01-02-10", "ten\n");
-    write(directory, "taskrunner.log.2026-01-02-11", "eleven\n");
+    write(directory, "Task Runner.log.2026-01-02-10", "ten\n");
+    write(directory, "Task Runner.log.2026-01-02-11", "eleven\n");
     write(
         directory,
-        "taskrunner.log.2026-01-02-12",
+        "Task Runner.log.2026-01-02-12",
         "twelve, still being written\n",
     );
     write(directory, "notes.txt", "not a log file\n");
-    std::fs::create_dir(directory.join("taskrunner.log.2026-01-02-13")).expect("a directory");
+    std::fs::create_dir(directory.join("Task Runner.log.2026-01-02-13")).expect("a directory");
 
     let mut uploader = LogUploader::new(server.storage(), directory, LOG_URI, "runner-1")
         .expect("a good log uri")
@@ -54,29 +54,29 @@ async fn finished_hours_go_once_and_the_current_hour_at_exit() {
     );
 
     let round = uploader.upload_finished(at(11, 10)).await;
-    assert_eq!(round.uploaded, ["taskrunner.log.2026-01-02-10"]);
+    assert_eq!(round.uploaded, ["Task Runner.log.2026-01-02-10"]);
     assert!(round.failed.is_empty());
     assert_eq!(
         server
-            .get_text("runner-logs/runner-1/taskrunner.log.2026-01-02-10")
+            .get_text("runner-logs/runner-1/Task Runner.log.2026-01-02-10")
             .await
             .as_deref(),
         Some("ten\n")
     );
 
     let round = uploader.upload_finished(at(12, 10)).await;
-    assert_eq!(round.uploaded, ["taskrunner.log.2026-01-02-11"]);
+    assert_eq!(round.uploaded, ["Task Runner.log.2026-01-02-11"]);
 
     // The compressor gzips 11 after the upload: it is not sent again.
     std::fs::rename(
-        directory.join("taskrunner.log.2026-01-02-11"),
-        directory.join("taskrunner.log.2026-01-02-11.gz"),
+        directory.join("Task Runner.log.2026-01-02-11"),
+        directory.join("Task Runner.log.2026-01-02-11.gz"),
     )
     .expect("rename");
     // An hour this runner never uploaded, already gzipped: it goes as it is.
     write(
         directory,
-        "taskrunner.log.2026-01-02-10.gz",
+        "Task Runner.log.2026-01-02-10.gz",
         "ignored: 10 went\n",
     );
     let round = uploader.upload_finished(at(12, 20)).await;
@@ -84,13 +84,13 @@ async fn finished_hours_go_once_and_the_current_hour_at_exit() {
 
     // At exit, the current hour too.
     let round = uploader.upload_all().await;
-    assert_eq!(round.uploaded, ["taskrunner.log.2026-01-02-12"]);
+    assert_eq!(round.uploaded, ["Task Runner.log.2026-01-02-12"]);
     assert_eq!(
         server.keys("").await,
         [
-            "runner-logs/runner-1/taskrunner.log.2026-01-02-10",
-            "runner-logs/runner-1/taskrunner.log.2026-01-02-11",
-            "runner-logs/runner-1/taskrunner.log.2026-01-02-12",
+            "runner-logs/runner-1/Task Runner.log.2026-01-02-10",
+            "runner-logs/runner-1/Task Runner.log.2026-01-02-11",
+            "runner-logs/runner-1/Task Runner.log.2026-01-02-12",
         ]
     );
     let round = uploader.upload_all().await;
@@ -103,17 +103,17 @@ async fn gzipped_hours_not_uploaded_before_go_compressed() {
     let output = tempfile::tempdir().expect("output dir");
     write(
         output.path(),
-        "taskrunner.log.2026-01-02-10.gz",
+        "Task Runner.log.2026-01-02-10.gz",
         "gzipped bytes",
     );
     let mut uploader = LogUploader::new(server.storage(), output.path(), "s3://test-bucket", "r")
         .expect("a good log uri")
         .since(at(10, 0));
     let round = uploader.upload_finished(at(20, 0)).await;
-    assert_eq!(round.uploaded, ["taskrunner.log.2026-01-02-10.gz"]);
+    assert_eq!(round.uploaded, ["Task Runner.log.2026-01-02-10.gz"]);
     assert_eq!(
         server
-            .get_text("r/taskrunner.log.2026-01-02-10.gz")
+            .get_text("r/Task Runner.log.2026-01-02-10.gz")
             .await
             .as_deref(),
         Some("gzipped bytes")
@@ -159,8 +159,8 @@ impl Storage for Flaky {
 async fn failed_uploads_are_retried_next_round() {
     let server = S3Server::start().await;
     let output = tempfile::tempdir().expect("output dir");
-    write(output.path(), "taskrunner.log.2026-01-02-10", "ten\n");
-    write(output.path(), "taskrunner.log.2026-01-02-11", "eleven\n");
+    write(output.path(), "Task Runner.log.2026-01-02-10", "ten\n");
+    write(output.path(), "Task Runner.log.2026-01-02-11", "eleven\n");
     let storage = Arc::new(Flaky {
         inner: S3Storage::new(server.client.clone()),
         failures: AtomicUsize::new(1),
@@ -170,14 +170,14 @@ async fn failed_uploads_are_retried_next_round() {
         .since(at(10, 0));
 
     let round = uploader.upload_finished(at(12, 0)).await;
-    assert_eq!(round.failed, ["taskrunner.log.2026-01-02-10"]);
-    assert_eq!(round.uploaded, ["taskrunner.log.2026-01-02-11"]);
+    assert_eq!(round.failed, ["Task Runner.log.2026-01-02-10"]);
+    assert_eq!(round.uploaded, ["Task Runner.log.2026-01-02-11"]);
     let round = uploader.upload_finished(at(12, 0)).await;
-    assert_eq!(round.uploaded, ["taskrunner.log.2026-01-02-10"]);
+    assert_eq!(round.uploaded, ["Task Runner.log.2026-01-02-10"]);
     assert!(round.failed.is_empty());
     assert_eq!(
         server
-            .get_text("runner-logs/runner-2/taskrunner.log.2026-01-02-10")
+            .get_text("runner-logs/runner-2/Task Runner.log.2026-01-02-10")
             .await
             .as_deref(),
         Some("ten\n")
@@ -191,13 +191,13 @@ async fn a_missing_directory_or_unreachable_s3_never_fails_the_round() {
         format!("http://{}", listener.local_addr().expect("address"))
     };
     let output = tempfile::tempdir().expect("output dir");
-    write(output.path(), "taskrunner.log.2026-01-02-10", "ten\n");
+    write(output.path(), "Task Runner.log.2026-01-02-10", "ten\n");
     let storage = Arc::new(S3Storage::new(support::client(&closed)));
     let mut uploader = LogUploader::new(storage.clone(), output.path(), LOG_URI, "r")
         .expect("a good log uri")
         .since(at(10, 0));
     let round = uploader.upload_finished(at(12, 0)).await;
-    assert_eq!(round.failed, ["taskrunner.log.2026-01-02-10"]);
+    assert_eq!(round.failed, ["Task Runner.log.2026-01-02-10"]);
 
     let mut nowhere = LogUploader::new(storage, output.path().join("absent"), LOG_URI, "r")
         .expect("a good log uri");
@@ -209,7 +209,7 @@ async fn run_uploads_once_more_at_shutdown() {
     let server = S3Server::start().await;
     let output = tempfile::tempdir().expect("output dir");
     let current = format!(
-        "taskrunner.log.{}",
+        "Task Runner.log.{}",
         chrono::Utc::now().format("%Y-%m-%d-%H")
     );
     write(output.path(), &current, "the last lines\n");
