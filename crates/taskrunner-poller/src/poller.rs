@@ -283,25 +283,37 @@ impl PollLoop {
 
     /// Waits for a free slot of this loop's kind (for a precondition loop,
     /// also for every activity slot to hold a task), or `None` once stopped.
+    ///
+    /// A precondition loop waits for the activity slots to fill *before* it
+    /// takes its slot: one that held its slot while it waited would leave
+    /// none free for a precondition that an activity poll brings in, which
+    /// would then hold the activity slot while it retries, and an activity
+    /// the precondition loops poll next would wait behind it.
     async fn free_slot(&self) -> Option<OwnedSemaphorePermit> {
-        if self.stop.is_cancelled() {
-            return None;
-        }
-        let slots = match self.kind {
-            LoopKind::Activity => &self.slots,
-            LoopKind::Precondition => &self.precondition_slots,
-        };
-        let permit = tokio::select! {
-            permit = slots.clone().acquire_owned() => permit.ok()?,
-            () = self.stop.cancelled() => return None,
-        };
-        if self.kind == LoopKind::Precondition {
-            tokio::select! {
-                () = self.occupancy.full() => {}
+        loop {
+            if self.stop.is_cancelled() {
+                return None;
+            }
+            if self.kind == LoopKind::Precondition {
+                tokio::select! {
+                    () = self.occupancy.full() => {}
+                    () = self.stop.cancelled() => return None,
+                }
+            }
+            let slots = match self.kind {
+                LoopKind::Activity => &self.slots,
+                LoopKind::Precondition => &self.precondition_slots,
+            };
+            let permit = tokio::select! {
+                permit = slots.clone().acquire_owned() => permit.ok()?,
                 () = self.stop.cancelled() => return None,
+            };
+            // The activity slots may have emptied while this loop waited
+            // for its slot: then the activity loops poll, not this one.
+            if self.kind == LoopKind::Activity || self.occupancy.is_full() {
+                return Some(permit);
             }
         }
-        Some(permit)
     }
 }
 
