@@ -31,7 +31,6 @@ INDEX = HERE / "index.json"
 
 #: Where the Guide is looked for, in order, after `$DATAPIPELINE_GUIDE`.
 GUIDE_PLACES = [
-    Path("/work/shared/reference/aws-data-pipeline-developer-guide/doc_source"),
     REPO_ROOT.parent / "shared/reference/aws-data-pipeline-developer-guide/doc_source",
 ]
 
