@@ -42,15 +42,15 @@ pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder
             ctx
         }));
     builder
-        .activity(
+        .activity_for_type(
             "ShellCommandActivity",
             ShellCommandActivity::new(config.clone()),
         )
-        .activity(
+        .activity_for_type(
             "ShellCommandPrecondition",
             ShellCommandPrecondition::new(config),
         )
-        .activity(
+        .activity_for_type(
             "Exists",
             crate::exists::ExistsPrecondition::new(tuning.storage.clone()),
         )
@@ -58,9 +58,9 @@ pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder
 
 /// Applies the tuning flags every mode shares.
 pub(crate) fn tune(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder {
-    let lease = taskrunner::LeaseConfig {
+    let lease = taskrunner::lease::LeaseConfig {
         progress_interval: tuning.progress_interval,
-        ..taskrunner::LeaseConfig::default()
+        ..taskrunner::lease::LeaseConfig::default()
     };
     let builder = builder
         .lease_config(lease)

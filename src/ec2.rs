@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use taskrunner::InstanceIdentity;
+use taskrunner::service::InstanceIdentity;
 
 /// Files whose content says the host is an EC2 instance (Nitro and Xen).
 const EC2_MARKERS: [(&str, &str); 2] = [

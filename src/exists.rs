@@ -170,7 +170,7 @@ fn probe(path: &str, is_directory: bool) -> Probe {
 
 /// The object the precondition guards: the attempt's `node`, else the
 /// carried object whose `precondition` names this precondition.
-fn guarded_node(ctx: &TaskContext) -> Result<&taskrunner::TaskObject, ActivityError> {
+fn guarded_node(ctx: &TaskContext) -> Result<&taskrunner::task::TaskObject, ActivityError> {
     if let Some(id) = ctx.field("node") {
         return ctx.object(id).ok_or_else(|| {
             ActivityError::failed(
@@ -218,7 +218,7 @@ fn chain(error: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use taskrunner::{Field, Task, TaskObject};
+    use taskrunner::task::{Field, Task, TaskObject};
 
     use super::*;
 

@@ -12,7 +12,7 @@ use aws_sdk_datapipeline::types::{
 use aws_sdk_datapipeline::Client;
 use datapipeline_local::definition::{parse_definition_file, Definition};
 use datapipeline_local::{start_on, Config, Timing};
-use taskrunner::{Runner, SdkTaskService};
+use taskrunner::Runner;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::LocalArgs;
@@ -183,7 +183,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         .join("taskrunner-local")
         .join(&pipeline);
     arguments.tuning.attempt_log_uri = Some(logs.display().to_string());
-    let mut builder = Runner::builder(SdkTaskService::new(client.clone()))
+    let mut builder = Runner::builder(client.clone())
         .concurrency(usize::from(arguments.tasks))
         .heartbeat_interval(Duration::from_secs(60))
         // Preconditions wait in pipeline time, as the service does.

@@ -67,6 +67,6 @@ pub(crate) fn register(builder: RunnerBuilder) -> RunnerBuilder {
     NOT_BUILT_IN
         .iter()
         .fold(builder, |builder, &(type_name, needs)| {
-            builder.activity(type_name, NotBuiltIn { type_name, needs })
+            builder.activity_for_type(type_name, NotBuiltIn { type_name, needs })
         })
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aws_config::{BehaviorVersion, Region};
-use taskrunner::{PollerConfig, Runner, SdkTaskService};
+use taskrunner::{poll::PollerConfig, Runner};
 
 use crate::activities;
 use crate::cli::RunArgs;
@@ -140,7 +140,7 @@ pub(crate) async fn run(
     if ec2::on_ec2() {
         poller.instance_identity = ec2::instance_identity().await;
     }
-    let mut builder = Runner::builder(SdkTaskService::new(client)).worker_group_config(poller);
+    let mut builder = Runner::builder(client).worker_group_config(poller);
     if let Some(id) = &arguments.taskrunner_id {
         builder = builder.taskrunner_id(id);
     }

@@ -61,13 +61,13 @@ pub(crate) fn encrypted_values(definition: &Definition) -> Vec<String> {
 }
 
 /// The values of the `*`-prefixed fields of a task's objects.
-pub(crate) fn encrypted_task_fields(task: &taskrunner::Task) -> Vec<String> {
+pub(crate) fn encrypted_task_fields(task: &taskrunner::task::Task) -> Vec<String> {
     task.objects
         .iter()
         .flat_map(|object| &object.fields)
         .filter(|field| field.key.starts_with('*'))
         .filter_map(|field| match &field.value {
-            taskrunner::FieldValue::String(value) if !value.is_empty() => Some(value.clone()),
+            taskrunner::task::FieldValue::String(value) if !value.is_empty() => Some(value.clone()),
             _ => None,
         })
         .collect()

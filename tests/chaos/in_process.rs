@@ -7,7 +7,8 @@ use std::time::Duration;
 use aws_sdk_datapipeline::config::retry::{RetryConfig, RetryPartition, TokenBucket};
 use aws_sdk_datapipeline::Client;
 use taskrunner::{
-    activity_fn, ActivityError, CancelReason, LeaseConfig, Outcome, RunSummary, Runner, TaskContext,
+    activity::activity_fn, lease::LeaseConfig, ActivityError, CancelReason, Outcome, RunSummary,
+    Runner, TaskContext,
 };
 use tokio_util::sync::CancellationToken;
 

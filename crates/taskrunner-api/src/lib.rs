@@ -5,15 +5,19 @@
 //! - **Domain types**: a leased [`Task`] with its [`TaskObject`]s and
 //!   [`Field`]s, the opaque [`TaskId`], the final [`StatusReport`].
 //! - **[`TaskService`]**: the four calls a runner makes (PollForTask,
-//!   ReportTaskProgress, ReportTaskRunnerHeartbeat, SetTaskStatus), with an
-//!   implementation for [`aws_sdk_datapipeline::Client`] and errors
-//!   ([`ApiError`]) classified by what the caller should do ([`ErrorClass`]).
+//!   ReportTaskProgress, ReportTaskRunnerHeartbeat, SetTaskStatus), with
+//!   [`SdkTaskService`] over the AWS SDK, and errors ([`ApiError`])
+//!   classified by what the caller should do ([`ErrorClass`]).
+//! - **What every layer above shares**: the process-wide [`CallBudget`]
+//!   (token buckets for the service's quotas) and [`parse_period`] for the
+//!   `"15 minutes"` form of pipeline durations.
 //! - **Signals** shared between a task's lease and its activity:
 //!   [`Cancellation`] (stop the work, and why) and [`ProgressSink`] (fields for
 //!   the next progress report).
 //!
 //! `taskrunner-activity` builds the user-facing `Activity` trait on these
-//! types; `taskrunner-lease` and `taskrunner-poller` drive a [`TaskService`].
+//! types; `taskrunner-lease`, `taskrunner-poller` and `taskrunner-engine`
+//! drive a [`TaskService`].
 //!
 //! # Example
 //!
@@ -67,23 +71,19 @@
 //! # }
 //! ```
 //!
-//! With AWS, the service is the SDK client itself. The client's own
-//! (inherent) `poll_for_task()` etc. shadow the trait's methods, so call them
-//! through the trait — or, as the framework does, through an
-//! `Arc<dyn TaskService>`:
+//! With AWS, the service is [`SdkTaskService`], which wraps the SDK client
+//! (the client itself is no [`TaskService`]: see [`SdkTaskService`] for
+//! why):
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), taskrunner_api::ApiError> {
-//! use std::sync::Arc;
-//!
-//! use taskrunner_api::{PollRequest, TaskService};
+//! use taskrunner_api::{PollRequest, SdkTaskService, TaskService};
 //!
 //! let config = aws_sdk_datapipeline::Config::builder()
 //!     .behavior_version(aws_sdk_datapipeline::config::BehaviorVersion::latest())
 //!     .region(aws_sdk_datapipeline::config::Region::new("us-east-1"))
 //!     .build();
-//! let client = aws_sdk_datapipeline::Client::from_conf(config);
-//! let service: Arc<dyn TaskService> = Arc::new(client);
+//! let service = SdkTaskService::new(aws_sdk_datapipeline::Client::from_conf(config));
 //! if let Some(task) = service.poll_for_task(&PollRequest::new("my-workers")).await? {
 //!     println!("leased {}", task.task_id);
 //! }
@@ -91,12 +91,14 @@
 //! # }
 //! ```
 
+mod budget;
 mod cancellation;
 mod deadline;
 mod error;
 mod field;
 mod messages;
 mod operation;
+mod period;
 mod progress;
 mod sdk;
 mod service;
@@ -104,6 +106,7 @@ mod status;
 mod task;
 mod task_id;
 
+pub use budget::{CallBudget, Quota, QuotaError};
 pub use cancellation::{CancelReason, Cancellation};
 pub use deadline::{DeadlineSource, LeaseDeadline};
 pub use error::{ApiError, ErrorClass, LeaseGone};
@@ -112,6 +115,7 @@ pub use messages::{
     HeartbeatRequest, HeartbeatResponse, InstanceIdentity, PollRequest, ProgressResponse,
 };
 pub use operation::Operation;
+pub use period::{parse_period, ParsePeriodError};
 pub use progress::ProgressSink;
 pub use sdk::{
     SdkTaskService, MALFORMED_TASK_ERROR_ID, POLL_ATTEMPT_TIMEOUT, POLL_OPERATION_TIMEOUT,

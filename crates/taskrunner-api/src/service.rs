@@ -12,7 +12,7 @@ use crate::{
 /// The task-runner half of the AWS Data Pipeline API.
 ///
 /// The framework talks to the service only through this trait. The
-/// production implementation is [`aws_sdk_datapipeline::Client`]; tests of
+/// production implementation is [`SdkTaskService`](crate::SdkTaskService); tests of
 /// timing logic implement it in-process so they can run on paused tokio time.
 ///
 /// # Contract

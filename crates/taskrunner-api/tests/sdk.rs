@@ -8,7 +8,8 @@ use aws_sdk_datapipeline::config::retry::RetryConfig;
 use aws_sdk_datapipeline::config::timeout::TimeoutConfig;
 use aws_sdk_datapipeline::config::{BehaviorVersion, Credentials, Region};
 use taskrunner_api::{
-    ErrorClass, Field, HeartbeatRequest, LeaseGone, PollRequest, StatusReport, TaskId, TaskService,
+    ErrorClass, Field, HeartbeatRequest, LeaseGone, PollRequest, SdkTaskService, StatusReport,
+    TaskId, TaskService,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -127,7 +128,9 @@ fn client(url: &str, timeouts: TimeoutConfig) -> Arc<dyn TaskService> {
         .retry_config(RetryConfig::disabled())
         .timeout_config(timeouts)
         .build();
-    Arc::new(aws_sdk_datapipeline::Client::from_conf(config))
+    Arc::new(SdkTaskService::new(
+        aws_sdk_datapipeline::Client::from_conf(config),
+    ))
 }
 
 async fn scripted(

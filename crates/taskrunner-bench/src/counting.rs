@@ -9,8 +9,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use taskrunner::{
-    async_trait, ApiError, Field, HeartbeatRequest, HeartbeatResponse, PollRequest,
-    ProgressResponse, StatusReport, Task, TaskId, TaskService,
+    async_trait,
+    service::{
+        ApiError, HeartbeatRequest, HeartbeatResponse, PollRequest, ProgressResponse,
+        SdkTaskService, TaskService,
+    },
+    task::{Field, StatusReport, Task, TaskId},
 };
 use tokio::sync::Notify;
 
@@ -62,8 +66,8 @@ impl CallCounts {
 /// The SDK client, counting what the service accepts.
 #[derive(Debug, Clone)]
 pub(crate) struct CountingService {
-    /// Every call goes to it.
-    client: aws_sdk_datapipeline::Client,
+    /// Every call goes to it: the SDK client as the runner uses it.
+    client: SdkTaskService,
     /// Shared with the suite.
     counts: Arc<CallCounts>,
 }
@@ -71,14 +75,17 @@ pub(crate) struct CountingService {
 impl CountingService {
     /// Wraps `client`, counting into `counts`.
     pub(crate) fn new(client: aws_sdk_datapipeline::Client, counts: Arc<CallCounts>) -> Self {
-        Self { client, counts }
+        Self {
+            client: SdkTaskService::new(client),
+            counts,
+        }
     }
 }
 
 #[async_trait]
 impl TaskService for CountingService {
     async fn poll_for_task(&self, request: &PollRequest) -> Result<Option<Task>, ApiError> {
-        TaskService::poll_for_task(&self.client, request).await
+        self.client.poll_for_task(request).await
     }
 
     async fn report_task_progress(
@@ -86,7 +93,7 @@ impl TaskService for CountingService {
         task_id: &TaskId,
         fields: &[Field],
     ) -> Result<ProgressResponse, ApiError> {
-        let answer = TaskService::report_task_progress(&self.client, task_id, fields).await;
+        let answer = self.client.report_task_progress(task_id, fields).await;
         if answer.is_ok() {
             self.counts.reports.fetch_add(1, Ordering::Relaxed);
         }
@@ -97,7 +104,7 @@ impl TaskService for CountingService {
         &self,
         request: &HeartbeatRequest,
     ) -> Result<HeartbeatResponse, ApiError> {
-        TaskService::report_task_runner_heartbeat(&self.client, request).await
+        self.client.report_task_runner_heartbeat(request).await
     }
 
     async fn set_task_status(
@@ -105,7 +112,7 @@ impl TaskService for CountingService {
         task_id: &TaskId,
         report: &StatusReport,
     ) -> Result<(), ApiError> {
-        let answer = TaskService::set_task_status(&self.client, task_id, report).await;
+        let answer = self.client.set_task_status(task_id, report).await;
         if answer.is_ok() {
             let statuses = self.counts.statuses.fetch_add(1, Ordering::Relaxed) + 1;
             if statuses == self.counts.status_goal {

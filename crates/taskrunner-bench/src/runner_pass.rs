@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _};
-use taskrunner::{Activity, CallBudget, RunSummary, Runner};
+use taskrunner::{service::CallBudget, Activity, RunSummary, RunnerBuilder};
 use tokio::sync::oneshot;
 
 use crate::counting::{CallCounts, CountingService};
@@ -42,11 +42,11 @@ pub(crate) async fn run(
     scratch: Option<&Path>,
 ) -> anyhow::Result<RunningRunner> {
     let counts = CallCounts::new(tasks as u64);
-    let mut builder = Runner::builder(CountingService::new(client, counts.clone()))
+    let mut builder = RunnerBuilder::new(CountingService::new(client, counts.clone()))
         .worker_group(WORKER_GROUP)
         .concurrency(concurrency)
         .pollers(concurrency)
-        .activity("ShellCommandActivity", activity)
+        .activity_for_type("ShellCommandActivity", activity)
         .budget(CallBudget::unlimited())
         .hostname(hostname);
     if let Some(scratch) = scratch {

@@ -1,6 +1,5 @@
 //! Leases for AWS Data Pipeline tasks: acknowledgement, progress reports,
-//! cancellation, lost leases, deadline fencing, and the process-wide call
-//! budget.
+//! cancellation, lost leases and deadline fencing.
 //!
 //! When PollForTask hands a runner a task, the runner holds a *lease* on it:
 //! it must acknowledge the task (its first ReportTaskProgress) within two
@@ -17,9 +16,9 @@
 //!   **only a lease still held inside its deadline may send SetTaskStatus**
 //!   (fencing: a runner never reports the outcome of a task it may no longer
 //!   hold).
-//! * [`CallBudget`] holds the per-operation token buckets of the whole
-//!   process, defaulting to the documented service quotas; the poller and
-//!   the status reporter share it with the lease manager.
+//! * Reports are paced by the process-wide
+//!   [`CallBudget`](taskrunner_api::CallBudget) (in `taskrunner-api`), which
+//!   the poller and the status sender share with the lease manager.
 //!
 //! It sits between `taskrunner-api` (the [`TaskService`](taskrunner_api::TaskService)
 //! trait and the domain types it drives) and the poller / runner crates that
@@ -58,9 +57,9 @@
 //! use taskrunner_api::{
 //!     async_trait, ApiError, Cancellation, Field, HeartbeatRequest, HeartbeatResponse,
 //!     PollRequest, ProgressResponse, ProgressSink, StatusReport, Task, TaskId, TaskObject,
-//!     TaskService,
+//!     TaskService, CallBudget,
 //! };
-//! use taskrunner_lease::{CallBudget, LeaseConfig, LeaseManager};
+//! use taskrunner_lease::{LeaseConfig, LeaseManager};
 //!
 //! /// A service that accepts every report.
 //! struct Accepting;
@@ -110,17 +109,13 @@
 //! # }
 //! ```
 
-mod budget;
 mod config;
 mod fields;
 pub mod lease;
 mod manager;
-mod period;
 mod queue;
 mod telemetry;
 
-pub use budget::{CallBudget, Quota, QuotaError};
 pub use config::LeaseConfig;
 pub use lease::{LeaseState, LeaseVerdict};
 pub use manager::{AcquireError, LeaseHandle, LeaseManager};
-pub use period::{parse_period, ParsePeriodError};

@@ -9,9 +9,9 @@ use taskrunner_api::{CancelReason, ErrorClass};
 use tokio::time::Instant;
 
 use super::*;
-use crate::budget::Quota;
 use crate::lease::{LeaseState, LeaseTiming};
 use crate::LeaseConfig;
+use taskrunner_api::{CallBudget, Operation, Quota};
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -126,7 +126,7 @@ fn simulate(
     let start = Instant::now();
     let mut queue: ReportQueue<()> = ReportQueue::new(Some(11));
     let quota = Quota::new(10.0, 100).unwrap();
-    let mut bucket = crate::budget::TokenBucket::new(quota, start);
+    let budget = CallBudget::new([(Operation::ReportTaskProgress, quota)]);
     let mut last_accepted: HashMap<LeaseKey, Instant> = HashMap::new();
     let (mut expired, mut largest_gap, mut sent) = (0, Duration::ZERO, 0);
     let arrival_gap = Duration::from_secs_f64(1.0 / arrivals_per_second);
@@ -145,7 +145,7 @@ fn simulate(
                 queue.remove(key);
             }
         }
-        while queue.has_ready() && bucket.try_take(now) {
+        while queue.has_ready() && budget.try_acquire_at(Operation::ReportTaskProgress, now) {
             let (key, ..) = queue.pop_ready(now).unwrap();
             sent += 1;
             let previous = last_accepted.insert(key, now).unwrap();

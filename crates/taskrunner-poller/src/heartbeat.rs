@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use taskrunner_api::CallBudget;
 use taskrunner_api::{HeartbeatRequest, Operation, TaskService};
-use taskrunner_lease::CallBudget;
 use tokio_util::sync::CancellationToken;
 
 use crate::backoff::Backoff;

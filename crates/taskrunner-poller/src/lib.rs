@@ -9,7 +9,7 @@
 //! more than free slots. An empty poll loops at once; failed polls back off
 //! exponentially with full jitter ([`Backoff`]), throttled ones harder. Every
 //! poll first takes a token from the process-wide
-//! [`CallBudget`](taskrunner_lease::CallBudget).
+//! [`CallBudget`](taskrunner_api::CallBudget).
 //!
 //! Beside them, [`PollerConfig::precondition_slots`] loops (default 2, the
 //! Java runner's precondition threads) poll while every activity slot holds
@@ -33,7 +33,7 @@
 //!     async_trait, ApiError, Field, HeartbeatRequest, HeartbeatResponse, PollRequest,
 //!     ProgressResponse, StatusReport, Task, TaskId, TaskService,
 //! };
-//! use taskrunner_lease::CallBudget;
+//! use taskrunner_api::CallBudget;
 //! use taskrunner_poller::{Poller, PollerConfig, Slot};
 //! use tokio_util::sync::CancellationToken;
 //!

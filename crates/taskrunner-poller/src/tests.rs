@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use parking_lot::Mutex;
+use taskrunner_api::CallBudget;
 use taskrunner_api::{
     ApiError, ErrorClass, Field, HeartbeatRequest, HeartbeatResponse, Operation, PollRequest,
     ProgressResponse, StatusReport, Task, TaskId, TaskObject, TaskService,
 };
-use taskrunner_lease::CallBudget;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 

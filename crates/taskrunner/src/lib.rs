@@ -1,20 +1,26 @@
 //! Embed an AWS Data Pipeline task runner.
 //!
-//! This is the facade of the framework: a [`Runner`] wires the pieces of its
-//! sibling crates together.
+//! This is the facade of the framework: what an embedder writes against.
+//! The top level holds what nearly every program needs — the [`Runner`] and
+//! its [`RunnerBuilder`], and what an activity is made of ([`Activity`],
+//! [`TaskContext`], [`Outcome`]). The rest is grouped by concern, one module
+//! per sibling crate's share of the surface:
 //!
-//! - `taskrunner-api`: the task-runner calls ([`TaskService`], implemented
-//!   for `aws_sdk_datapipeline::Client`) and the domain types.
-//! - `taskrunner-activity`: the [`Activity`] trait you implement, the
-//!   [`TaskContext`] it receives, routing, and tower adapters.
-//! - `taskrunner-lease`: acknowledgement and progress reports, cancellation,
-//!   lost leases, deadline fencing, and the process-wide [`CallBudget`].
-//! - `taskrunner-poller`: PollForTask loops with slots and backoff, and the
-//!   runner heartbeat.
+//! - [`activity`]: routing, typed fields, the tower adapters and layers
+//!   (`taskrunner-activity`);
+//! - [`service`]: the four task-runner calls ([`service::TaskService`]), the
+//!   AWS implementation ([`service::SdkTaskService`]), errors and the call
+//!   budget (`taskrunner-api`);
+//! - [`task`]: a polled task, its objects and fields, the status a task ends
+//!   with, and pipeline periods (`taskrunner-api`);
+//! - [`lease`]: lease timing, cancellation and progress (`taskrunner-lease`);
+//! - [`poll`]: worker groups' poll settings and backoff (`taskrunner-poller`).
+//!
+//! The engine behind the [`Runner`] lives in `taskrunner-engine`.
 //!
 //! For each task, the runner holds a free slot before it polls, acknowledges
 //! the task at once, routes it by its `type` or by a `my…` field, runs the
-//! activity with its `attemptTimeout`, reports progress while it runs,
+//! activity with its attempt timeout, reports progress while it runs,
 //! cancels it when the service says so or the lease is lost, and ends with
 //! SetTaskStatus — never for a lease it no longer holds. An activity that
 //! answers [`Outcome::PreconditionFalse`] is checked again every
@@ -42,13 +48,9 @@
 //!     async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
 //!         let params: Resize = ctx.fields()?;
 //!         ctx.progress().set("percentComplete", "50");
-//!         tokio::select! {
-//!             () = ctx.cancelled() => Err(ActivityError::cancelled(ctx.cancel_reason().unwrap_or(taskrunner::CancelReason::Shutdown))),
-//!             () = tokio::time::sleep(Duration::from_millis(u64::from(params.width))) => {
-//!                 println!("resized {}", params.input);
-//!                 Ok(Outcome::Finished)
-//!             }
-//!         }
+//!         tokio::time::sleep(Duration::from_millis(u64::from(params.width))).await;
+//!         println!("resized {}", params.input);
+//!         Ok(Outcome::Finished)
 //!     }
 //! }
 //!
@@ -59,7 +61,8 @@
 //!     .worker_group("images")
 //!     .activity_for_field("myActivity", "resize", ResizeImages)
 //!     .concurrency(8)
-//!     .layer(tower::timeout::TimeoutLayer::new(Duration::from_secs(600)))
+//!     // Tripped at 10 minutes, the handler gets the cancel grace to stop.
+//!     .attempt_timeout(Duration::from_secs(600))
 //!     .build()?;
 //! let summary = runner.run_until(async { let _ = tokio::signal::ctrl_c().await; }).await;
 //! println!("{summary:?}");
@@ -67,29 +70,56 @@
 //! # }
 //! ```
 
-mod builder;
-mod error;
-mod execute;
-mod precondition;
-mod runner;
-mod status;
-mod summary;
-
-pub use builder::{RunnerBuilder, SharedActivityService};
-pub use error::BuildError;
-pub use execute::ATTEMPT_TIMEOUT_ERROR_ID;
-pub use precondition::DEFAULT_PRECONDITION_RETRY_DELAY;
-pub use runner::Runner;
-pub use summary::RunSummary;
-
-pub use taskrunner_activity::{
-    activity_fn, async_trait, Activity, ActivityError, ActivityService, FieldsError, NoActivity,
-    Outcome, TaskContext,
+pub use taskrunner_activity::{async_trait, Activity, ActivityError, Outcome, TaskContext};
+pub use taskrunner_api::CancelReason;
+pub use taskrunner_engine::{
+    BuildError, RunSummary, Runner, RunnerBuilder, ATTEMPT_TIMEOUT_ERROR_ID,
+    DEFAULT_PRECONDITION_RETRY_DELAY,
 };
-pub use taskrunner_api::{
-    ApiError, CancelReason, Cancellation, ErrorClass, Field, FieldValue, HeartbeatRequest,
-    HeartbeatResponse, InstanceIdentity, LeaseGone, Operation, PollRequest, ProgressResponse,
-    ProgressSink, SdkTaskService, StatusReport, Task, TaskId, TaskObject, TaskService, TaskStatus,
-};
-pub use taskrunner_lease::{CallBudget, LeaseConfig, Quota};
-pub use taskrunner_poller::{Backoff, PollerConfig};
+
+/// Activities: routing by `type` or by a `my…` field, typed fields, the
+/// tower adapters, and the layers every route runs in.
+///
+/// Everything `taskrunner-activity` offers, re-exported whole: that crate
+/// is the activity author's API.
+pub mod activity {
+    pub use taskrunner_activity::*;
+}
+
+/// The service a runner calls: the four task-runner calls, their AWS
+/// implementation, their errors, and the call budget that keeps a process
+/// inside the account's quotas.
+pub mod service {
+    pub use taskrunner_api::{
+        async_trait, ApiError, CallBudget, ErrorClass, HeartbeatRequest, HeartbeatResponse,
+        InstanceIdentity, LeaseGone, Operation, PollRequest, ProgressResponse, Quota, QuotaError,
+        SdkTaskService, TaskService, MALFORMED_TASK_ERROR_ID, POLL_ATTEMPT_TIMEOUT,
+        POLL_OPERATION_TIMEOUT,
+    };
+}
+
+/// A task as PollForTask returns it, the status it ends with, and the
+/// `"15 minutes"` periods its fields hold.
+pub mod task {
+    pub use taskrunner_api::{
+        parse_period, Field, FieldValue, ParsePeriodError, StatusReport, Task, TaskId, TaskObject,
+        TaskStatus,
+    };
+}
+
+/// Leases: report timing, and the signals between a task's lease and its
+/// handler (cancellation with its reason, progress fields, the deadline).
+pub mod lease {
+    pub use taskrunner_api::{
+        CancelReason, Cancellation, DeadlineSource, LeaseDeadline, ProgressSink,
+    };
+    pub use taskrunner_lease::LeaseConfig;
+}
+
+/// Polling: a worker group's slots, pollers and backoff, and the heartbeat
+/// interval.
+pub mod poll {
+    pub use taskrunner_poller::{
+        Backoff, PollerConfig, PollerConfigError, DEFAULT_HEARTBEAT_INTERVAL, PRECONDITION_TYPES,
+    };
+}

@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use taskrunner::{
-    async_trait, Activity, ActivityError, CancelReason, Cancellation, Field, Outcome, ProgressSink,
-    Task, TaskContext, TaskObject, TaskStatus,
+    async_trait,
+    lease::{Cancellation, ProgressSink},
+    task::{Field, Task, TaskObject, TaskStatus},
+    Activity, ActivityError, CancelReason, Outcome, TaskContext,
 };
 
 #[derive(Deserialize)]

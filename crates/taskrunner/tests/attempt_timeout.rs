@@ -15,9 +15,14 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use support::*;
 use taskrunner::{
-    activity_fn, async_trait, ActivityError, ApiError, CallBudget, CancelReason, Field,
-    HeartbeatRequest, HeartbeatResponse, PollRequest, ProgressResponse, Runner, StatusReport, Task,
-    TaskContext, TaskId, TaskObject, TaskService, TaskStatus, ATTEMPT_TIMEOUT_ERROR_ID,
+    activity::activity_fn,
+    async_trait,
+    service::{
+        ApiError, CallBudget, HeartbeatRequest, HeartbeatResponse, PollRequest, ProgressResponse,
+        TaskService,
+    },
+    task::{Field, StatusReport, Task, TaskId, TaskObject, TaskStatus},
+    ActivityError, CancelReason, RunnerBuilder, TaskContext, ATTEMPT_TIMEOUT_ERROR_ID,
 };
 use tokio::sync::mpsc;
 
@@ -165,10 +170,10 @@ async fn the_runner_enforces_attempt_timeout_itself() {
         .lock()
         .push(Task::new("opaque", "df-PAUSED", "@Slow_Attempt=1").with_object(attempt));
     let (reasons_tx, mut reasons_rx) = mpsc::unbounded_channel();
-    let runner = Runner::builder(service.clone())
+    let runner = RunnerBuilder::new(service.clone())
         .worker_group("paused")
         .budget(CallBudget::unlimited())
-        .activity("ShellCommandActivity", wait_for_cancellation(reasons_tx))
+        .activity_for_type("ShellCommandActivity", wait_for_cancellation(reasons_tx))
         .build()
         .unwrap();
     let running = Running::start(runner);

@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity_fn, ActivityError, CancelReason, Outcome, TaskContext};
+use taskrunner::{activity::activity_fn, ActivityError, CancelReason, Outcome, TaskContext};
 use tokio::sync::mpsc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use datapipeline_local::{Config, FaultPlan};
 use support::*;
-use taskrunner::{activity_fn, Outcome, TaskContext};
+use taskrunner::{activity::activity_fn, Outcome, TaskContext};
 
 const TASKS: usize = 10;
 

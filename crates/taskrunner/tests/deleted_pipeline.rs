@@ -6,7 +6,9 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity_fn, ActivityError, CancelReason, LeaseGone, Outcome, TaskContext};
+use taskrunner::{
+    activity::activity_fn, service::LeaseGone, ActivityError, CancelReason, Outcome, TaskContext,
+};
 use tokio::sync::mpsc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

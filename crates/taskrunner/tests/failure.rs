@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity_fn, ActivityError, Outcome, TaskContext};
+use taskrunner::{activity::activity_fn, ActivityError, Outcome, TaskContext};
 
 /// An error with a cause, to see the source chain become the stack trace.
 #[derive(Debug, thiserror::Error)]

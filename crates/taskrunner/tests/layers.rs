@@ -7,7 +7,10 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity_fn, ActivityService, Outcome, TaskContext};
+use taskrunner::{
+    activity::{activity_fn, ActivityService},
+    Outcome, TaskContext,
+};
 use tower::timeout::TimeoutLayer;
 use tower::ServiceBuilder;
 

@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use datapipeline_local::{Audit, Config, Timing};
 use support::*;
-use taskrunner::{activity_fn, CancelReason, LeaseConfig, LeaseGone, Outcome, TaskContext};
+use taskrunner::{
+    activity::activity_fn, lease::LeaseConfig, service::LeaseGone, CancelReason, Outcome,
+    TaskContext,
+};
 use tokio::sync::mpsc;
 
 /// The service's `reportProgressTimeout` and acknowledgement deadline in

@@ -24,7 +24,10 @@ use misbehaving::{task_json, Answer, Impostor};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 use support::{fast_backoff, fast_lease, wait_until, Running};
-use taskrunner::{activity_fn, Backoff, CallBudget, Outcome, Runner, TaskContext};
+use taskrunner::{
+    activity::activity_fn, poll::Backoff, service::CallBudget, Outcome, Runner, RunnerBuilder,
+    TaskContext,
+};
 use taskrunner_api::{
     ErrorClass, PollRequest, SdkTaskService, TaskService, MALFORMED_TASK_ERROR_ID,
 };
@@ -149,7 +152,7 @@ fn runner_on(
     backoff: Backoff,
     seen: Arc<Mutex<Vec<(String, usize)>>>,
 ) -> Runner {
-    Runner::builder(service)
+    RunnerBuilder::new(service)
         .worker_group("impostor")
         .lease_config(fast_lease())
         .budget(CallBudget::unlimited())
@@ -157,7 +160,7 @@ fn runner_on(
         .cancel_grace(Duration::from_secs(1))
         .drain_timeout(Duration::from_secs(5))
         .scratch_root(std::env::temp_dir().join("taskrunner-tests"))
-        .activity(
+        .activity_for_type(
             "ShellCommandActivity",
             activity_fn(move |context: TaskContext| {
                 let seen = seen.clone();
@@ -341,7 +344,7 @@ async fn a_slow_loris_poll_times_out_and_polling_goes_on() {
         Answer::json(&task_json("t-after", "@After_Attempt=1", vec![])),
     ])
     .await;
-    let runner = Runner::builder(service_for(&impostor, Duration::from_secs(1)))
+    let runner = RunnerBuilder::new(service_for(&impostor, Duration::from_secs(1)))
         .worker_group("impostor")
         .pollers(1)
         .concurrency(1)
@@ -349,7 +352,7 @@ async fn a_slow_loris_poll_times_out_and_polling_goes_on() {
         .budget(CallBudget::unlimited())
         .backoff(fast_backoff())
         .scratch_root(std::env::temp_dir().join("taskrunner-tests"))
-        .activity(
+        .activity_for_type(
             "ShellCommandActivity",
             activity_fn(|_context: TaskContext| async { Ok(Outcome::Finished) }),
         )

@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity_fn, Outcome, TaskContext};
+use taskrunner::{activity::activity_fn, Outcome, TaskContext};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_fails_the_task_and_the_runner_runs_the_next_one() {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity_fn, Outcome, TaskContext};
+use taskrunner::{activity::activity_fn, Outcome, TaskContext};
 
 /// The service's fast timing: pipeline seconds per wall-clock second.
 const SCALE: f64 = 600.0;
@@ -75,7 +75,7 @@ async fn a_false_precondition_is_checked_again_in_one_attempt_until_it_holds() {
     });
     let running = Running::start(
         runner_for(&client, "guarded")
-            .activity("ShellCommandPrecondition", precondition)
+            .activity_for_type("ShellCommandPrecondition", precondition)
             .activity_for_field("myActivity", "guarded", guarded)
             .precondition_time_scale(SCALE)
             .build()
@@ -159,7 +159,7 @@ async fn a_precondition_that_never_holds_reports_false_once_at_its_timeout() {
     });
     let running = Running::start(
         runner_for(&client, "never")
-            .activity("ShellCommandPrecondition", precondition)
+            .activity_for_type("ShellCommandPrecondition", precondition)
             .activity_for_field("myActivity", "guarded", guarded)
             .precondition_time_scale(SCALE)
             .build()
@@ -241,7 +241,7 @@ async fn a_precondition_runs_beside_a_long_activity_that_holds_the_only_slot() {
         runner_for(&client, "busy")
             .concurrency(1)
             .pollers(1)
-            .activity("ShellCommandPrecondition", precondition)
+            .activity_for_type("ShellCommandPrecondition", precondition)
             .activity_for_field("myActivity", "long", long)
             .activity_for_field(
                 "myActivity",

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use datapipeline_local::{Config, Timing};
 use support::*;
-use taskrunner::{activity_fn, ActivityError, CancelReason, Outcome, TaskContext};
+use taskrunner::{activity::activity_fn, ActivityError, CancelReason, Outcome, TaskContext};
 use tokio::sync::mpsc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,7 +112,7 @@ async fn tasks_still_running_at_the_drain_timeout_are_canceled_and_reassigned() 
             }
         }
     });
-    let lease = taskrunner::LeaseConfig {
+    let lease = taskrunner::lease::LeaseConfig {
         acknowledgement_timeout: LEASE_TIMEOUT,
         ..lease_for(LEASE_TIMEOUT)
     };

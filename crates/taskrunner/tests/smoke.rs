@@ -5,7 +5,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity_fn, Outcome, Runner, TaskContext};
+use taskrunner::{activity::activity_fn, Outcome, Runner, TaskContext};
 
 #[tokio::test]
 async fn a_custom_activity_finishes_a_task() {

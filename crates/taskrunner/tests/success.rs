@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity_fn, Outcome, TaskContext};
+use taskrunner::{activity::activity_fn, Outcome, TaskContext};
 use tokio::sync::mpsc;
 
 /// What the handler saw of its context.
@@ -143,7 +143,7 @@ async fn tasks_route_by_type_when_no_field_route_matches() {
     };
     let running = Running::start(
         runner_for(&client, "by-type")
-            .activity("ShellCommandActivity", record("type"))
+            .activity_for_type("ShellCommandActivity", record("type"))
             .activity_for_field("myActivity", "custom", record("field"))
             .build()
             .unwrap(),

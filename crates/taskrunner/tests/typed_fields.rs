@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use support::*;
-use taskrunner::{activity_fn, ActivityError, Outcome, TaskContext};
+use taskrunner::{activity::activity_fn, ActivityError, Outcome, TaskContext};
 use tokio::sync::mpsc;
 
 #[derive(Debug, Deserialize, PartialEq)]

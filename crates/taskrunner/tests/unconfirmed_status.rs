@@ -6,7 +6,7 @@ mod support;
 
 use datapipeline_local::{Config, FaultPlan};
 use support::*;
-use taskrunner::{activity_fn, Outcome, TaskContext};
+use taskrunner::{activity::activity_fn, Outcome, TaskContext};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_whose_answer_was_lost_is_unconfirmed_not_failed() {

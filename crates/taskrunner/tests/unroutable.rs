@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity_fn, Outcome, TaskContext};
+use taskrunner::{activity::activity_fn, Outcome, TaskContext};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unroutable_task_fails_with_no_activity_for_task() {
@@ -18,7 +18,7 @@ async fn an_unroutable_task_fails_with_no_activity_for_task() {
             "known",
             activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) }),
         )
-        .activity(
+        .activity_for_type(
             "HiveActivity",
             activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) }),
         )

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 use support::*;
-use taskrunner::{activity_fn, BuildError, Outcome, PollerConfig, Runner, TaskContext};
+use taskrunner::{
+    activity::activity_fn, poll::PollerConfig, BuildError, Outcome, Runner, TaskContext,
+};
 
 /// Tasks in flight and the most seen at once, per worker group.
 #[derive(Default)]
@@ -64,7 +66,7 @@ async fn each_worker_group_runs_with_its_own_concurrency() {
         .worker_group_config(group_config("narrow", 1))
         .worker_group_config(group_config("wide", 3))
         .lease_config(fast_lease())
-        .budget(taskrunner::CallBudget::unlimited())
+        .budget(taskrunner::service::CallBudget::unlimited())
         .activity_for_field("myActivity", "count", count)
         .build()
         .unwrap();
@@ -95,7 +97,7 @@ async fn the_builder_refuses_incomplete_or_duplicate_configuration() {
     let client = client_for("http://127.0.0.1:9");
     let finish = || activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) });
     let error = Runner::builder(client.clone())
-        .activity("ShellCommandActivity", finish())
+        .activity_for_type("ShellCommandActivity", finish())
         .build()
         .unwrap_err();
     assert!(matches!(error, BuildError::NoWorkerGroup), "{error}");
@@ -107,7 +109,7 @@ async fn the_builder_refuses_incomplete_or_duplicate_configuration() {
     let error = Runner::builder(client)
         .worker_group("g")
         .worker_group("g")
-        .activity("ShellCommandActivity", finish())
+        .activity_for_type("ShellCommandActivity", finish())
         .build()
         .unwrap_err();
     assert!(

@@ -1,16 +1,16 @@
-//! [`TaskService`] for [`aws_sdk_datapipeline::Client`].
+//! [`SdkTaskService`]: the [`TaskService`] over [`aws_sdk_datapipeline::Client`].
 //!
 //! Requests are built from this crate's types, answers converted back, and
 //! every `SdkError` classified into an [`ApiError`](crate::ApiError). The SDK's
-//! own retry policy stays in force (it retries 5xx and throttling a bounded
-//! number of times); the caller's backoff sits on top of it. The exception
-//! is SetTaskStatus through [`SdkTaskService`], the service runners should
-//! use: one call per attempt, so that the runner can tell a status whose
-//! answer was lost from one refused.
+//! own retry policy stays in force for polls, progress reports and
+//! heartbeats (it retries 5xx and throttling a bounded number of times); the
+//! caller's backoff sits on top of it. SetTaskStatus goes without it: one
+//! call per attempt, so that the runner can tell a status whose answer was
+//! lost from one refused.
 //!
-//! The client's inherent builder methods (`client.poll_for_task()`) shadow
-//! the trait's; call the trait's with `TaskService::poll_for_task(&client, …)`
-//! or through `Arc<dyn TaskService>`.
+//! This is the one way the framework talks to AWS: the client itself does
+//! not implement [`TaskService`], so no caller can take a path with the
+//! SDK's retries on SetTaskStatus or a read timeout that cuts long polls.
 
 mod classify;
 mod convert;
@@ -49,22 +49,24 @@ fn poll_timeouts(attempt: Duration, operation: Duration) -> TimeoutConfig {
         .build()
 }
 
-/// The SDK client as a [`TaskService`], with PollForTask timeouts of your
-/// choosing.
+/// The SDK client as a [`TaskService`]: the one a runner uses with AWS.
 ///
-/// `Arc::new(client)` gives the same service with the defaults
-/// ([`POLL_ATTEMPT_TIMEOUT`], [`POLL_OPERATION_TIMEOUT`]), which suit AWS's
-/// 90-second long polls. Shorter ones suit a service with shorter long polls
-/// (a local one), or a test of what a poll that never finishes does: the
-/// attempt timeout covers the whole answer, body included, so a service
-/// that trickles its answer (slow loris) is cut off after it.
+/// - PollForTask runs with timeouts of its own, whatever the client was
+///   configured with: by default [`POLL_ATTEMPT_TIMEOUT`] and
+///   [`POLL_OPERATION_TIMEOUT`], which suit AWS's 90-second long polls (a
+///   client-wide read timeout below 90 s would cut every empty poll short).
+///   [`poll_timeouts`](Self::poll_timeouts) sets shorter ones for a service
+///   with shorter long polls (a local one), or for a test of a poll that
+///   never finishes: the attempt timeout covers the whole answer, body
+///   included, so a service that trickles its answer is cut off after it.
+/// - SetTaskStatus goes without the SDK's own retries: the caller (the
+///   runner) retries, and only then can it tell a retry answered
+///   TaskNotFound after a call whose answer was lost — the status most
+///   likely went through — from a status refused outright.
+/// - ReportTaskProgress and the heartbeat use the client as given.
 ///
-/// It also sends SetTaskStatus without the SDK's own retries: the caller
-/// (the runner) retries, and only then can it tell a retry answered
-/// TaskNotFound after a call whose answer was lost — the status most likely
-/// went through — from a status refused outright. Both variants of the
-/// client are built once: per-call configuration overrides cost CPU on
-/// every call.
+/// The variants of the client are built once: per-call configuration
+/// overrides cost CPU on every call.
 #[derive(Debug, Clone)]
 pub struct SdkTaskService {
     /// For ReportTaskProgress and the heartbeat: the client as given.
@@ -116,7 +118,7 @@ fn with_poll_timeouts(client: &Client, attempt: Duration, operation: Duration) -
 #[async_trait]
 impl TaskService for SdkTaskService {
     async fn poll_for_task(&self, request: &PollRequest) -> Result<Option<Task>, ApiError> {
-        poll(&self.poll_client, request, None).await
+        poll(&self.poll_client, request).await
     }
 
     async fn report_task_progress(
@@ -124,14 +126,14 @@ impl TaskService for SdkTaskService {
         task_id: &TaskId,
         fields: &[Field],
     ) -> Result<ProgressResponse, ApiError> {
-        TaskService::report_task_progress(&self.client, task_id, fields).await
+        report_progress(&self.client, task_id, fields).await
     }
 
     async fn report_task_runner_heartbeat(
         &self,
         request: &HeartbeatRequest,
     ) -> Result<HeartbeatResponse, ApiError> {
-        TaskService::report_task_runner_heartbeat(&self.client, request).await
+        heartbeat(&self.client, request).await
     }
 
     async fn set_task_status(
@@ -139,32 +141,22 @@ impl TaskService for SdkTaskService {
         task_id: &TaskId,
         report: &StatusReport,
     ) -> Result<(), ApiError> {
-        TaskService::set_task_status(&self.status_client, task_id, report).await
+        set_status(&self.status_client, task_id, report).await
     }
 }
 
-/// PollForTask through `client`, with `timeouts` laid over the client's
-/// own when given (`None`: the client has them already).
-async fn poll(
-    client: &Client,
-    request: &PollRequest,
-    timeouts: Option<TimeoutConfig>,
-) -> Result<Option<Task>, ApiError> {
+/// PollForTask through `client`, which has the poll timeouts. A task whose
+/// answer cannot be read is reported FAILED through it too, with the SDK's
+/// retries: nobody else will retry that report.
+async fn poll(client: &Client, request: &PollRequest) -> Result<Option<Task>, ApiError> {
     let operation = Operation::PollForTask;
-    let call = client
+    let output = client
         .poll_for_task()
         .worker_group(request.worker_group.clone())
         .set_hostname(request.hostname.clone())
-        .set_instance_identity(request.instance_identity.as_ref().map(identity_to_sdk));
-    let output = match timeouts {
-        Some(timeouts) => {
-            call.customize()
-                .config_override(aws_sdk_datapipeline::Config::builder().timeout_config(timeouts))
-                .send()
-                .await
-        }
-        None => call.send().await,
-    };
+        .set_instance_identity(request.instance_identity.as_ref().map(identity_to_sdk))
+        .send()
+        .await;
     let output = match output {
         Ok(output) => output,
         Err(error) => {
@@ -197,7 +189,7 @@ async fn report_malformed(client: &Client, task_id: &TaskId, error: ApiError) ->
         MALFORMED_TASK_ERROR_ID,
         format!("the runner could not read this task: {}", error.message()),
     );
-    let outcome = match TaskService::set_task_status(client, task_id, &report).await {
+    let outcome = match set_status(client, task_id, &report).await {
         Ok(()) => format!(
             "task {} reported FAILED ({MALFORMED_TASK_ERROR_ID})",
             task_id.digest()
@@ -212,79 +204,71 @@ async fn report_malformed(client: &Client, task_id: &TaskId, error: ApiError) ->
     ApiError::new(Operation::PollForTask, class, message).with_source(error)
 }
 
-#[async_trait]
-impl TaskService for Client {
-    async fn poll_for_task(&self, request: &PollRequest) -> Result<Option<Task>, ApiError> {
-        poll(
-            self,
-            request,
-            Some(poll_timeouts(POLL_ATTEMPT_TIMEOUT, POLL_OPERATION_TIMEOUT)),
-        )
+/// ReportTaskProgress through `client`.
+async fn report_progress(
+    client: &Client,
+    task_id: &TaskId,
+    fields: &[Field],
+) -> Result<ProgressResponse, ApiError> {
+    let operation = Operation::ReportTaskProgress;
+    let sdk_fields = fields
+        .iter()
+        .map(field_to_sdk)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| {
+            ApiError::new(
+                operation,
+                ErrorClass::InvalidRequest,
+                format!("invalid progress field: {error}"),
+            )
+            .with_source(error)
+        })?;
+    let output = client
+        .report_task_progress()
+        .task_id(task_id.as_str())
+        .set_fields((!sdk_fields.is_empty()).then_some(sdk_fields))
+        .send()
         .await
-    }
+        .map_err(|error| classify(operation, error))?;
+    Ok(ProgressResponse {
+        canceled: output.canceled(),
+    })
+}
 
-    async fn report_task_progress(
-        &self,
-        task_id: &TaskId,
-        fields: &[Field],
-    ) -> Result<ProgressResponse, ApiError> {
-        let operation = Operation::ReportTaskProgress;
-        let sdk_fields = fields
-            .iter()
-            .map(field_to_sdk)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| {
-                ApiError::new(
-                    operation,
-                    ErrorClass::InvalidRequest,
-                    format!("invalid progress field: {error}"),
-                )
-                .with_source(error)
-            })?;
-        let output = self
-            .report_task_progress()
-            .task_id(task_id.as_str())
-            .set_fields((!sdk_fields.is_empty()).then_some(sdk_fields))
-            .send()
-            .await
-            .map_err(|error| classify(operation, error))?;
-        Ok(ProgressResponse {
-            canceled: output.canceled(),
-        })
-    }
+/// ReportTaskRunnerHeartbeat through `client`.
+async fn heartbeat(
+    client: &Client,
+    request: &HeartbeatRequest,
+) -> Result<HeartbeatResponse, ApiError> {
+    let output = client
+        .report_task_runner_heartbeat()
+        .taskrunner_id(request.taskrunner_id.clone())
+        .set_worker_group(request.worker_group.clone())
+        .set_hostname(request.hostname.clone())
+        .send()
+        .await
+        .map_err(|error| classify(Operation::ReportTaskRunnerHeartbeat, error))?;
+    Ok(HeartbeatResponse {
+        terminate: output.terminate(),
+    })
+}
 
-    async fn report_task_runner_heartbeat(
-        &self,
-        request: &HeartbeatRequest,
-    ) -> Result<HeartbeatResponse, ApiError> {
-        let output = self
-            .report_task_runner_heartbeat()
-            .taskrunner_id(request.taskrunner_id.clone())
-            .set_worker_group(request.worker_group.clone())
-            .set_hostname(request.hostname.clone())
-            .send()
-            .await
-            .map_err(|error| classify(Operation::ReportTaskRunnerHeartbeat, error))?;
-        Ok(HeartbeatResponse {
-            terminate: output.terminate(),
-        })
-    }
-
-    async fn set_task_status(
-        &self,
-        task_id: &TaskId,
-        report: &StatusReport,
-    ) -> Result<(), ApiError> {
-        let report = report.clone().sanitize();
-        self.set_task_status()
-            .task_id(task_id.as_str())
-            .task_status(status_to_sdk(report.status))
-            .set_error_id(report.error_id)
-            .set_error_message(report.error_message)
-            .set_error_stack_trace(report.error_stack_trace)
-            .send()
-            .await
-            .map_err(|error| classify(Operation::SetTaskStatus, error))?;
-        Ok(())
-    }
+/// SetTaskStatus through `client`, the report sanitised.
+async fn set_status(
+    client: &Client,
+    task_id: &TaskId,
+    report: &StatusReport,
+) -> Result<(), ApiError> {
+    let report = report.clone().sanitize();
+    client
+        .set_task_status()
+        .task_id(task_id.as_str())
+        .task_status(status_to_sdk(report.status))
+        .set_error_id(report.error_id)
+        .set_error_message(report.error_message)
+        .set_error_stack_trace(report.error_stack_trace)
+        .send()
+        .await
+        .map_err(|error| classify(Operation::SetTaskStatus, error))?;
+    Ok(())
 }

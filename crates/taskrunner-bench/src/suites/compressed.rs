@@ -16,8 +16,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use taskrunner::{
-    activity_fn, CallBudget, CancelReason, LeaseConfig, Operation, Outcome, Quota, Runner,
-    TaskContext,
+    activity::activity_fn,
+    lease::LeaseConfig,
+    service::{CallBudget, Operation, Quota},
+    CancelReason, Outcome, RunnerBuilder, TaskContext,
 };
 
 use crate::counting::{CallCounts, CountingService};
@@ -151,14 +153,14 @@ pub(crate) async fn hold_leases(plan: HoldPlan) -> anyhow::Result<HoldResult> {
             }
         })
     };
-    let runner = Runner::builder(CountingService::new(
+    let runner = RunnerBuilder::new(CountingService::new(
         pipelines::sdk_client(&plan.endpoint),
         counts.clone(),
     ))
     .worker_group(WORKER_GROUP)
     .concurrency(plan.leases)
     .pollers(4)
-    .activity("ShellCommandActivity", activity)
+    .activity_for_type("ShellCommandActivity", activity)
     .budget(documented_budget()?)
     .lease_config(lease_config())
     .heartbeat_interval(compressed(Duration::from_secs(15 * 60)))

@@ -26,7 +26,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context as _};
-use taskrunner::{CallBudget, LeaseConfig, Runner};
+use taskrunner::{
+    lease::LeaseConfig,
+    service::{CallBudget, SdkTaskService},
+    RunnerBuilder,
+};
 use taskrunner_shell::{ShellCommandActivity, ShellConfig};
 use tokio::sync::oneshot;
 
@@ -143,14 +147,14 @@ impl Suite for Latency {
 async fn measure(endpoint: &str, rounds: usize, scratch: &Path) -> anyhow::Result<Samples> {
     let client = pipelines::sdk_client(endpoint);
     let log = Arc::new(Log::default());
-    let runner = Runner::builder(RecordingService {
-        client: client.clone(),
+    let runner = RunnerBuilder::new(RecordingService {
+        client: SdkTaskService::new(client.clone()),
         log: log.clone(),
     })
     .worker_group(WORKER_GROUP)
     .concurrency(TASKS_PER_ROUND)
     .pollers(TASKS_PER_ROUND)
-    .activity(
+    .activity_for_type(
         "ShellCommandActivity",
         ObservedShell {
             shell: ShellCommandActivity::new(ShellConfig::default()),

@@ -27,7 +27,10 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context as _};
-use taskrunner::{Activity, Field, Outcome, Task, TaskContext, TaskObject};
+use taskrunner::{
+    task::{Field, Task, TaskObject},
+    Activity, Outcome, TaskContext,
+};
 use taskrunner_shell::{ShellCommandActivity, ShellConfig};
 
 use crate::claimed_loops;

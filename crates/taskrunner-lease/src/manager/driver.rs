@@ -11,8 +11,8 @@ use std::sync::Arc;
 use futures::future::{BoxFuture, OptionFuture};
 use futures::stream::{FuturesUnordered, StreamExt};
 use taskrunner_api::{
-    ApiError, CancelReason, Cancellation, Operation, ProgressResponse, ProgressSink, TaskId,
-    TaskService,
+    ApiError, CallBudget, CancelReason, Cancellation, Operation, ProgressResponse, ProgressSink,
+    TaskId, TaskService,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -22,7 +22,7 @@ use super::Command;
 use crate::fields::sanitize;
 use crate::lease::Action;
 use crate::queue::{LeaseKey, ReportQueue};
-use crate::{telemetry, CallBudget, LeaseState};
+use crate::{telemetry, LeaseState};
 
 /// What the driver needs to perform I/O for one lease.
 #[derive(Debug)]

@@ -8,13 +8,15 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use taskrunner_api::{Cancellation, ProgressSink, Task, TaskId, TaskService};
+use taskrunner_api::{
+    parse_period, CallBudget, Cancellation, ProgressSink, Task, TaskId, TaskService,
+};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::lease::Lease;
 use crate::queue::LeaseKey;
-use crate::{parse_period, CallBudget, LeaseConfig};
+use crate::LeaseConfig;
 use driver::{Binding, Driver};
 pub use handle::LeaseHandle;
 use handle::LeaseShared;

@@ -12,7 +12,9 @@ use aws_sdk_datapipeline::Client;
 use datapipeline_local::testkit::{self, sdk_config};
 pub use datapipeline_local::testkit::{object, reference, string};
 use datapipeline_local::{start, Config, ServiceHandle, Timing};
-use taskrunner::{Backoff, CallBudget, LeaseConfig, RunSummary, Runner, RunnerBuilder};
+use taskrunner::{
+    lease::LeaseConfig, poll::Backoff, service::CallBudget, RunSummary, Runner, RunnerBuilder,
+};
 use tokio_util::sync::CancellationToken;
 
 /// A running service and a client for it.
@@ -198,9 +200,9 @@ pub fn fast_backoff() -> Backoff {
 
 /// A runner builder for `worker_group` with test timing: fast lease
 /// reports, fast backoff, no call budget, a 1 s cancel grace. The client is
-/// used as the binary uses it, through `SdkTaskService`.
+/// used as the binary uses it (`Runner::builder` wraps it in `SdkTaskService`).
 pub fn runner_for(client: &Client, worker_group: &str) -> RunnerBuilder {
-    Runner::builder(taskrunner_api::SdkTaskService::new(client.clone()))
+    Runner::builder(client.clone())
         .worker_group(worker_group)
         .lease_config(fast_lease())
         .budget(CallBudget::unlimited())

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context as _};
-use taskrunner::{activity_fn, Outcome};
+use taskrunner::{activity::activity_fn, Outcome};
 
 use super::progress;
 use crate::measure::{self, MachineCpu};

@@ -9,8 +9,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use taskrunner::{
-    async_trait, Activity, ActivityError, ApiError, Field, HeartbeatRequest, HeartbeatResponse,
-    Outcome, PollRequest, ProgressResponse, StatusReport, Task, TaskContext, TaskId, TaskService,
+    async_trait,
+    service::{
+        ApiError, HeartbeatRequest, HeartbeatResponse, PollRequest, ProgressResponse,
+        SdkTaskService, TaskService,
+    },
+    task::{Field, StatusReport, Task, TaskId},
+    Activity, ActivityError, Outcome, TaskContext,
 };
 use taskrunner_shell::ShellCommandActivity;
 
@@ -65,8 +70,8 @@ impl Log {
 /// answered `canceled: true`.
 #[derive(Debug, Clone)]
 pub(super) struct RecordingService {
-    /// Every call goes to it.
-    pub(super) client: aws_sdk_datapipeline::Client,
+    /// Every call goes to it: the SDK client as the runner uses it.
+    pub(super) client: SdkTaskService,
     /// Shared with the suite.
     pub(super) log: Arc<Log>,
 }
@@ -74,7 +79,7 @@ pub(super) struct RecordingService {
 #[async_trait]
 impl TaskService for RecordingService {
     async fn poll_for_task(&self, request: &PollRequest) -> Result<Option<Task>, ApiError> {
-        let answer = TaskService::poll_for_task(&self.client, request).await;
+        let answer = self.client.poll_for_task(request).await;
         let at = Instant::now();
         if let Ok(Some(task)) = &answer {
             self.log.note(&task.task_id, |moments| {
@@ -93,7 +98,7 @@ impl TaskService for RecordingService {
         self.log.note(task_id, |moments| {
             moments.acknowledgement_sent.get_or_insert(sent);
         });
-        let answer = TaskService::report_task_progress(&self.client, task_id, fields).await;
+        let answer = self.client.report_task_progress(task_id, fields).await;
         let at = Instant::now();
         if matches!(&answer, Ok(response) if response.canceled) {
             self.log.note(task_id, |moments| {
@@ -107,7 +112,7 @@ impl TaskService for RecordingService {
         &self,
         request: &HeartbeatRequest,
     ) -> Result<HeartbeatResponse, ApiError> {
-        TaskService::report_task_runner_heartbeat(&self.client, request).await
+        self.client.report_task_runner_heartbeat(request).await
     }
 
     async fn set_task_status(
@@ -115,7 +120,7 @@ impl TaskService for RecordingService {
         task_id: &TaskId,
         report: &StatusReport,
     ) -> Result<(), ApiError> {
-        TaskService::set_task_status(&self.client, task_id, report).await
+        self.client.set_task_status(task_id, report).await
     }
 }
 

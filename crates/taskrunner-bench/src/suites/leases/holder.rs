@@ -22,7 +22,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use serde_json::{json, Value};
-use taskrunner::{activity_fn, CallBudget, LeaseConfig, Outcome, Runner, TaskContext};
+use taskrunner::{
+    activity::activity_fn, lease::LeaseConfig, service::CallBudget, Outcome, RunnerBuilder,
+    TaskContext,
+};
 use tokio::sync::{oneshot, watch, Notify};
 
 use crate::counting::{CallCounts, CountingService};
@@ -166,14 +169,14 @@ async fn hold_leases(config: HolderConfig) -> anyhow::Result<()> {
         default_report_timeout: config.report_timeout,
         ..LeaseConfig::default()
     };
-    let runner = Runner::builder(CountingService::new(
+    let runner = RunnerBuilder::new(CountingService::new(
         pipelines::sdk_client(&config.endpoint),
         counts.clone(),
     ))
     .worker_group(WORKER_GROUP)
     .concurrency(config.leases)
     .pollers(config.pollers)
-    .activity("ShellCommandActivity", activity)
+    .activity_for_type("ShellCommandActivity", activity)
     .budget(CallBudget::unlimited())
     .lease_config(lease_config)
     .hostname("bench-leases")

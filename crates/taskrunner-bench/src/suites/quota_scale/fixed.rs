@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use aws_sdk_datapipeline::Client;
-use taskrunner::{CallBudget, Operation};
+use taskrunner::service::{CallBudget, Operation};
 use tokio::sync::mpsc;
 
 use super::super::compressed::{compressed, documented_budget};

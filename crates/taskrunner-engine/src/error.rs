@@ -15,10 +15,12 @@ pub enum BuildError {
     #[error("worker group '{0}' was added twice")]
     DuplicateWorkerGroup(String),
     /// No activity was registered, so every task would fail: register one
-    /// with `activity(…)` or `activity_for_field(…)`.
-    #[error("no activity registered: every task would fail; register one with activity(type, …) or activity_for_field(field, value, …)")]
+    /// with `activity_for_type(…)` or `activity_for_field(…)`.
+    #[error("no activity registered: every task would fail; register one with activity_for_type(type, …) or activity_for_field(field, value, …)")]
     NoActivity,
-    /// A worker group's poller settings are invalid.
+    /// A worker group's poller settings are invalid, such as a concurrency
+    /// or a number of pollers of 0 (the runner's own or the group's); the
+    /// error names the group.
     #[error(transparent)]
     Poller(#[from] PollerConfigError),
 }

@@ -15,8 +15,8 @@ mod bucket;
 
 use std::sync::Arc;
 
+use crate::Operation;
 use parking_lot::Mutex;
-use taskrunner_api::Operation;
 use tokio::time::Instant;
 
 pub(crate) use bucket::TokenBucket;
@@ -173,8 +173,16 @@ impl CallBudget {
     ///
     /// Returns `false`, taking nothing, when the caller would have to wait.
     pub fn try_acquire(&self, operation: Operation) -> bool {
+        self.try_acquire_at(operation, Instant::now())
+    }
+
+    /// [`try_acquire`](Self::try_acquire) at `now` rather than at the clock's
+    /// reading: for models that step a clock of their own (the lease queue's
+    /// simulation), where no tokio runtime keeps time. `now` must not go
+    /// backwards between calls.
+    pub fn try_acquire_at(&self, operation: Operation, now: Instant) -> bool {
         match self.bucket(operation) {
-            Some(bucket) => bucket.lock().try_take(Instant::now()),
+            Some(bucket) => bucket.lock().try_take(now),
             None => true,
         }
     }

@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use taskrunner_api::{ErrorClass, Operation, StatusReport, Task, TaskId, TaskService};
-use taskrunner_lease::CallBudget;
+use taskrunner_api::{CallBudget, ErrorClass, Operation, StatusReport, Task, TaskId, TaskService};
 use taskrunner_poller::Backoff;
 
 /// What SetTaskStatus and its log lines need of a task.

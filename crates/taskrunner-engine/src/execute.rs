@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 use taskrunner_activity::{ActivityError, Outcome, Router, TaskContext};
-use taskrunner_api::{CancelReason, Cancellation, ProgressSink, StatusReport, Task, TaskStatus};
-use taskrunner_lease::{parse_period, LeaseHandle, LeaseManager};
+use taskrunner_api::{
+    parse_period, CancelReason, Cancellation, ProgressSink, StatusReport, Task, TaskStatus,
+};
+use taskrunner_lease::{LeaseHandle, LeaseManager};
 use taskrunner_poller::{Dispatch, Slot};
 use tokio::time::Instant;
 use tokio_util::task::TaskTracker;
@@ -32,6 +34,8 @@ pub(crate) struct Executor {
     /// How long a handler may take to stop after its token trips before it
     /// is abandoned.
     pub(crate) cancel_grace: Duration,
+    /// The attempt timeout of tasks whose attempt object sets none.
+    pub(crate) attempt_timeout: Option<Duration>,
     /// Divides preconditions' `retryDelay` and `preconditionTimeout`.
     pub(crate) precondition_time_scale: f64,
     /// Shared with every task's context, which names its scratch directory
@@ -68,6 +72,30 @@ impl Dispatch for ExecutorDispatch {
         let run = Arc::clone(&self.0).execute(Box::new(task), slot);
         self.0.tracker.spawn(run);
     }
+}
+
+/// How [`Executor::run_task`] ended, for the rest of the task's life.
+enum TaskEnd {
+    /// The task never ran: it could not be acknowledged. There is no lease
+    /// to release and nothing to report; the service reassigns it.
+    NotAcknowledged,
+    /// The task ended without a status to send (canceled, lease gone, shut
+    /// down): its lease is released and nothing is reported.
+    Silent {
+        /// Released by the caller.
+        lease: LeaseHandle,
+    },
+    /// The task ended with `report`, to be sent if `lease` is still held
+    /// when released.
+    Report {
+        /// What SetTaskStatus needs of the task.
+        ids: TaskIds,
+        /// The status.
+        report: StatusReport,
+        /// Released by the caller, whose verdict decides whether `report`
+        /// may be sent.
+        lease: LeaseHandle,
+    },
 }
 
 /// A task in flight: registered for shutdown's cancel-all, counted in the
@@ -117,17 +145,19 @@ impl Executor {
         async move {
             let cancellation = Cancellation::new();
             let mut in_flight = InFlight::enter(&self, &cancellation, slot);
-            let Some((ids, report, lease)) = self
+            let (ids, report, lease) = match self
                 .run_task(task, &cancellation, &span, &mut in_flight.slot)
                 .await
-            else {
-                return;
+            {
+                TaskEnd::NotAcknowledged => return,
+                TaskEnd::Silent { lease } => {
+                    lease.release();
+                    self.count_silent_end(cancellation.reason());
+                    return;
+                }
+                TaskEnd::Report { ids, report, lease } => (ids, report, lease),
             };
             let verdict = lease.release();
-            let Some(report) = report else {
-                self.count_silent_end(cancellation.reason());
-                return;
-            };
             if !verdict.may_set_status() {
                 tracing::info!(?verdict, "the lease is gone: no SetTaskStatus");
                 self.count_silent_end(verdict.cancel_reason());
@@ -147,16 +177,15 @@ impl Executor {
         .instrument(instrument)
     }
 
-    /// Acknowledges the task and runs its handler. Answers what SetTaskStatus
-    /// needs, the status to send (`None`: none may be sent) and the lease, or
-    /// `None` when the task never ran (not acknowledged).
+    /// Acknowledges the task and runs its handler; see [`TaskEnd`] for how
+    /// it may end.
     async fn run_task(
         &self,
         task: Box<Task>,
         cancellation: &Cancellation,
         span: &tracing::Span,
         slot: &mut Slot,
-    ) -> Option<(TaskIds, Option<StatusReport>, LeaseHandle)> {
+    ) -> TaskEnd {
         let progress = ProgressSink::new();
         // The acknowledgement goes out before anything else: the 2-minute
         // window must never depend on how busy the handler side is.
@@ -168,14 +197,14 @@ impl Executor {
             Err(error) => {
                 tracing::warn!(%error, "task not acknowledged; the service will reassign it");
                 Counters::add(&self.counters.lost);
-                return None;
+                return TaskEnd::NotAcknowledged;
             }
         };
         if let Err(reason) = lease.acknowledged().await {
             tracing::warn!(%reason, "acknowledgement refused; the task does not run");
             lease.release();
             Counters::add(&self.counters.lost);
-            return None;
+            return TaskEnd::NotAcknowledged;
         }
         // What SetTaskStatus needs is kept; the task itself moves into the
         // handler's context, so a lease holds one copy of it.
@@ -188,18 +217,19 @@ impl Executor {
             );
             tokio::select! {
                 () = slot.ready() => {}
-                () = cancellation.cancelled() => return Some((ids, None, lease)),
+                () = cancellation.cancelled() => return TaskEnd::Silent { lease },
             }
         }
         let route = match self.router.route(&task) {
             Err(unroutable) => {
                 tracing::warn!(%unroutable, "no activity for this task");
-                return Some((ids, Some(unroutable.into_status_report()), lease));
+                let report = unroutable.into_status_report();
+                return TaskEnd::Report { ids, report, lease };
             }
             Ok(route) => route,
         };
         span.record("activity", route.name());
-        let timeout = attempt_timeout(&task).map(|(timeout, text)| (timeout, text.to_owned()));
+        let timeout = AttemptTimeout::of(&task, self.attempt_timeout);
         let context = TaskContext::builder(*task)
             .cancellation(cancellation.clone())
             .progress(progress)
@@ -207,14 +237,16 @@ impl Executor {
             .scratch_root(Arc::clone(&self.scratch_root))
             .span(span.clone())
             .build();
-        let timeout = timeout
-            .as_ref()
-            .map(|(timeout, text)| (*timeout, text.as_str()));
         // Every route goes through the precondition retry: an activity that
         // answers FALSE is a precondition, whatever its type.
         let checks = precondition::check_until_holds(&route, context, self.precondition_time_scale);
-        let report = self.run_handler(checks, cancellation, timeout).await;
-        Some((ids, report, lease))
+        match self
+            .run_handler(checks, cancellation, timeout.as_ref())
+            .await
+        {
+            Some(report) => TaskEnd::Report { ids, report, lease },
+            None => TaskEnd::Silent { lease },
+        }
     }
 
     /// Runs the handler with its attempt timeout and cancellation. Answers
@@ -224,10 +256,10 @@ impl Executor {
         &self,
         call: impl std::future::Future<Output = Result<Outcome, ActivityError>>,
         cancellation: &Cancellation,
-        timeout: Option<(Duration, &str)>,
+        timeout: Option<&AttemptTimeout>,
     ) -> Option<StatusReport> {
         tokio::pin!(call);
-        let deadline = timeout.map(|(timeout, _)| Instant::now() + timeout);
+        let deadline = timeout.map(|timeout| Instant::now() + timeout.duration);
         // Boxed: most tasks have no attemptTimeout, and an unboxed `Sleep`
         // would take its ~100 bytes in every task's future anyway.
         let timed_out = async {
@@ -260,9 +292,9 @@ impl Executor {
         match cancellation.reason() {
             Some(CancelReason::Timeout) => Some(StatusReport::failed(
                 ATTEMPT_TIMEOUT_ERROR_ID,
-                format!(
-                    "the attempt ran past its attemptTimeout of {}",
-                    timeout.map_or("?", |(_, text)| text)
+                timeout.map_or_else(
+                    || "the attempt ran past its attempt timeout".to_owned(),
+                    AttemptTimeout::describe,
                 ),
             )),
             Some(_) => None,
@@ -290,14 +322,93 @@ impl Executor {
     }
 }
 
-/// The task's `attemptTimeout`, read from its attempt object, with its text.
-fn attempt_timeout(task: &Task) -> Option<(Duration, &str)> {
-    let text = task.attempt()?.field("attemptTimeout")?;
-    match parse_period(text) {
-        Ok(timeout) => Some((timeout, text)),
-        Err(error) => {
-            tracing::warn!(%error, "unreadable attemptTimeout; running without one");
-            None
+/// How long an attempt may run, and where that limit came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AttemptTimeout {
+    duration: Duration,
+    /// The task's `attemptTimeout` as written; `None` for the runner's
+    /// default.
+    field: Option<String>,
+}
+
+impl AttemptTimeout {
+    /// The task's `attemptTimeout` (read from its attempt object), else
+    /// `default`. An unreadable field is logged and the default used: the
+    /// service checked the definition, so this only happens with a
+    /// service that did not.
+    fn of(task: &Task, default: Option<Duration>) -> Option<Self> {
+        let fallback = || {
+            default.map(|duration| Self {
+                duration,
+                field: None,
+            })
+        };
+        let Some(text) = task
+            .attempt()
+            .and_then(|attempt| attempt.field("attemptTimeout"))
+        else {
+            return fallback();
+        };
+        match parse_period(text) {
+            Ok(duration) => Some(Self {
+                duration,
+                field: Some(text.to_owned()),
+            }),
+            Err(error) => {
+                tracing::warn!(%error, "unreadable attemptTimeout; using the runner's default");
+                fallback()
+            }
         }
+    }
+
+    /// The FAILED status's message.
+    fn describe(&self) -> String {
+        match &self.field {
+            Some(text) => format!("the attempt ran past its attemptTimeout of {text}"),
+            None => format!(
+                "the attempt ran past the runner's attempt timeout of {:?}",
+                self.duration
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use taskrunner_api::{Field, TaskObject};
+
+    use super::*;
+
+    fn task(attempt_timeout: Option<&str>) -> Task {
+        let mut attempt = TaskObject::new("@Work_Attempt=1", "Work");
+        if let Some(text) = attempt_timeout {
+            attempt = attempt.with_field(Field::string("attemptTimeout", text));
+        }
+        Task::new("t", "df-1", "@Work_Attempt=1").with_object(attempt)
+    }
+
+    #[test]
+    fn the_task_s_attempt_timeout_wins_over_the_runner_s() {
+        let default = Some(Duration::from_secs(5));
+        let timeout = AttemptTimeout::of(&task(Some("2 minutes")), default).expect("a timeout");
+        assert_eq!(timeout.duration, Duration::from_secs(120));
+        assert_eq!(
+            timeout.describe(),
+            "the attempt ran past its attemptTimeout of 2 minutes"
+        );
+    }
+
+    #[test]
+    fn the_runner_s_default_applies_without_a_readable_field() {
+        let default = Some(Duration::from_secs(5));
+        for text in [None, Some("soon")] {
+            let timeout = AttemptTimeout::of(&task(text), default).expect("the default");
+            assert_eq!(timeout.duration, Duration::from_secs(5), "{text:?}");
+            assert_eq!(
+                timeout.describe(),
+                "the attempt ran past the runner's attempt timeout of 5s"
+            );
+        }
+        assert_eq!(AttemptTimeout::of(&task(None), None), None);
     }
 }

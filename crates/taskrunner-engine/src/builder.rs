@@ -4,44 +4,40 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use taskrunner_activity::{Activity, ActivityError, ActivityService, Outcome, TaskContext};
-use taskrunner_api::TaskService;
-use taskrunner_lease::{CallBudget, LeaseConfig};
+use taskrunner_activity::{Activity, ActivityError, Outcome, TaskContext};
+use taskrunner_api::{CallBudget, TaskService};
+use taskrunner_lease::LeaseConfig;
 use taskrunner_poller::{Backoff, PollerConfig, DEFAULT_HEARTBEAT_INTERVAL};
 use tower::util::BoxCloneSyncService;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 
 use crate::error::BuildError;
+use crate::routes::RouteTable;
 use crate::runner::Runner;
 
-/// An activity as a type-erased tower service that can be shared between
-/// threads: what [`RunnerBuilder::layer`] layers wrap.
-pub type SharedActivityService = BoxCloneSyncService<TaskContext, Outcome, ActivityError>;
-
-/// A runner-wide layer, kept type-erased until the routes are built.
-type LayerFn = Arc<dyn Fn(SharedActivityService) -> SharedActivityService + Send + Sync>;
-
-/// How a route picks its tasks.
+/// A worker group as it was added.
 #[derive(Debug, Clone)]
-pub(crate) enum RouteKey {
-    /// By the attempt object's `type`.
-    Type(String),
-    /// By the value of a field such as `myActivity`.
-    Field { field: String, value: String },
+pub(crate) enum WorkerGroup {
+    /// By name: it takes the runner's [`concurrency`](RunnerBuilder::concurrency),
+    /// [`pollers`](RunnerBuilder::pollers) and
+    /// [`precondition_slots`](RunnerBuilder::precondition_slots).
+    Named(String),
+    /// With settings of its own, used as given.
+    Configured(PollerConfig),
 }
 
-/// Builds a [`Runner`]. Start with [`Runner::builder`].
+/// Builds a [`Runner`]. Start with [`Runner::builder`] (the AWS SDK
+/// client) or [`RunnerBuilder::new`] (any [`TaskService`]).
 pub struct RunnerBuilder {
     pub(crate) service: Arc<dyn TaskService>,
-    pub(crate) worker_groups: Vec<PollerConfig>,
-    /// Slots for worker groups added without their own.
+    pub(crate) worker_groups: Vec<WorkerGroup>,
+    /// Slots for worker groups added by name.
     pub(crate) concurrency: usize,
-    /// Pollers for worker groups added without their own.
+    /// Pollers for worker groups added by name.
     pub(crate) pollers: usize,
-    /// Precondition slots for worker groups added without their own.
+    /// Precondition slots for worker groups added by name.
     pub(crate) precondition_slots: usize,
-    pub(crate) routes: Vec<(RouteKey, SharedActivityService)>,
-    pub(crate) layers: Vec<LayerFn>,
+    pub(crate) routes: RouteTable,
     pub(crate) lease_config: LeaseConfig,
     pub(crate) budget: CallBudget,
     pub(crate) taskrunner_id: Option<String>,
@@ -49,6 +45,9 @@ pub struct RunnerBuilder {
     pub(crate) heartbeat_interval: Duration,
     pub(crate) drain_timeout: Duration,
     pub(crate) cancel_grace: Duration,
+    /// The attempt timeout of tasks whose attempt object sets no
+    /// `attemptTimeout`; `None`: they run as long as they take.
+    pub(crate) attempt_timeout: Option<Duration>,
     /// Pipeline seconds per wall-clock second for preconditions'
     /// `retryDelay` and `preconditionTimeout`.
     pub(crate) precondition_time_scale: f64,
@@ -62,25 +61,28 @@ impl std::fmt::Debug for RunnerBuilder {
         formatter
             .debug_struct("RunnerBuilder")
             .field("worker_groups", &self.worker_groups)
-            .field(
-                "routes",
-                &self.routes.iter().map(|(key, _)| key).collect::<Vec<_>>(),
-            )
-            .field("layers", &self.layers.len())
+            .field("routes", &self.routes)
             .finish_non_exhaustive()
     }
 }
 
 impl RunnerBuilder {
-    pub(crate) fn new(service: Arc<dyn TaskService>) -> Self {
+    /// Starts building a runner that calls `service`.
+    ///
+    /// With AWS, use [`Runner::builder`] with the SDK client instead: it
+    /// wraps the client in [`SdkTaskService`](taskrunner_api::SdkTaskService),
+    /// as the `taskrunner` binary does. This constructor is for everything
+    /// else: an `SdkTaskService` with PollForTask timeouts of its own, a
+    /// service wrapped to count or record its calls, or an in-process test
+    /// double on paused tokio time.
+    pub fn new(service: impl TaskService) -> Self {
         Self {
-            service,
+            service: Arc::new(service),
             worker_groups: Vec::new(),
             concurrency: 2,
             pollers: 2,
             precondition_slots: 2,
-            routes: Vec::new(),
-            layers: Vec::new(),
+            routes: RouteTable::default(),
             lease_config: LeaseConfig::default(),
             budget: CallBudget::documented(),
             taskrunner_id: None,
@@ -88,6 +90,7 @@ impl RunnerBuilder {
             heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
             drain_timeout: Duration::from_secs(300),
             cancel_grace: Duration::from_secs(30),
+            attempt_timeout: None,
             precondition_time_scale: 1.0,
             scratch_root: std::env::temp_dir().join("taskrunner"),
             backoff: Backoff::default(),
@@ -95,32 +98,34 @@ impl RunnerBuilder {
         }
     }
 
-    /// Polls `name`, with the runner's default [`concurrency`](Self::concurrency)
-    /// and [`pollers`](Self::pollers). Call it once per worker group.
+    /// Polls `name` with the runner's [`concurrency`](Self::concurrency),
+    /// [`pollers`](Self::pollers) and
+    /// [`precondition_slots`](Self::precondition_slots), whenever they are
+    /// set. Call it once per worker group.
     pub fn worker_group(mut self, name: impl Into<String>) -> Self {
-        let mut config = PollerConfig::new(name);
-        // Zero marks "the runner's default", filled in by build().
-        config.concurrency = 0;
-        config.pollers = 0;
-        self.worker_groups.push(config);
+        self.worker_groups.push(WorkerGroup::Named(name.into()));
         self
     }
 
     /// Polls a worker group with settings of its own (concurrency, pollers,
-    /// backoff, instance identity).
+    /// precondition slots, backoff, instance identity), used as given: the
+    /// runner's [`concurrency`](Self::concurrency) and
+    /// [`pollers`](Self::pollers) do not apply to it.
     pub fn worker_group_config(mut self, config: PollerConfig) -> Self {
-        self.worker_groups.push(config);
+        self.worker_groups.push(WorkerGroup::Configured(config));
         self
     }
 
-    /// How many tasks of each worker group run at once (default 2).
+    /// How many tasks of each worker group added by name run at once
+    /// (default 2). 0 is refused at build.
     pub fn concurrency(mut self, tasks: usize) -> Self {
         self.concurrency = tasks;
         self
     }
 
-    /// How many PollForTask calls per worker group may be in flight (default
-    /// 2, the Java runner's `--tasks`).
+    /// How many PollForTask calls per worker group added by name may be in
+    /// flight (default 2, the Java runner's `--tasks`). 0 is refused at
+    /// build.
     pub fn pollers(mut self, pollers: usize) -> Self {
         self.pollers = pollers;
         self
@@ -137,44 +142,47 @@ impl RunnerBuilder {
     }
 
     /// Runs `activity` for tasks whose attempt object's `type` is
-    /// `object_type`, e.g. `ShellCommandActivity`.
-    pub fn activity(self, object_type: impl Into<String>, activity: impl Activity) -> Self {
-        self.route(
-            RouteKey::Type(object_type.into()),
-            ActivityService::new(activity),
-        )
+    /// `object_type`, e.g. `ShellCommandActivity`. A later registration for
+    /// the same type replaces this one.
+    pub fn activity_for_type(
+        mut self,
+        object_type: impl Into<String>,
+        activity: impl Activity,
+    ) -> Self {
+        self.routes = self.routes.activity_for_type(object_type.into(), activity);
+        self
     }
 
     /// Runs `activity` for tasks whose attempt object has `field` = `value`,
     /// e.g. `myActivity` = `resize`. Field routes are checked before type
     /// routes.
     pub fn activity_for_field(
-        self,
+        mut self,
         field: impl Into<String>,
         value: impl Into<String>,
         activity: impl Activity,
     ) -> Self {
-        let (field, value) = (field.into(), value.into());
-        self.route(
-            RouteKey::Field { field, value },
-            ActivityService::new(activity),
-        )
+        self.routes = self
+            .routes
+            .activity_for_field(field.into(), value.into(), activity);
+        self
     }
 
     /// Runs a tower service (an activity with layers of its own) for tasks
     /// whose `type` is `object_type`.
-    pub fn service<S>(self, object_type: impl Into<String>, service: S) -> Self
+    pub fn service_for_type<S>(mut self, object_type: impl Into<String>, service: S) -> Self
     where
         S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
         S::Error: Into<ActivityError>,
         S::Future: Send + 'static,
     {
-        self.route(RouteKey::Type(object_type.into()), service)
+        self.routes = self.routes.service_for_type(object_type.into(), service);
+        self
     }
 
     /// Runs a tower service for tasks whose `field` = `value`.
     pub fn service_for_field<S>(
-        self,
+        mut self,
         field: impl Into<String>,
         value: impl Into<String>,
         service: S,
@@ -184,35 +192,31 @@ impl RunnerBuilder {
         S::Error: Into<ActivityError>,
         S::Future: Send + 'static,
     {
-        let (field, value) = (field.into(), value.into());
-        self.route(RouteKey::Field { field, value }, service)
-    }
-
-    fn route<S>(mut self, key: RouteKey, service: S) -> Self
-    where
-        S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
-        S::Error: Into<ActivityError>,
-        S::Future: Send + 'static,
-    {
-        let service = BoxCloneSyncService::new(service.map_err(Into::into));
-        self.routes.push((key, service));
+        self.routes = self
+            .routes
+            .service_for_field(field.into(), value.into(), service);
         self
     }
 
-    /// Wraps every activity in `layer` (a timeout, a concurrency limit, a
-    /// retry policy, your own). Layers added first end up outermost. Every
-    /// route is also wrapped, outside these, in a catch-panic layer (a panic
-    /// becomes FAILED with errorId `ActivityPanicked`) and a tracing layer.
+    /// Wraps every activity, whenever registered, in `layer` (a concurrency
+    /// limit, a retry policy, your own). Layers added first end up
+    /// outermost. Every route is also wrapped, outside these, in a
+    /// catch-panic layer (a panic becomes FAILED with errorId
+    /// `ActivityPanicked`) and a tracing layer.
+    ///
+    /// For a time limit use [`attempt_timeout`](Self::attempt_timeout) (or
+    /// the task's own `attemptTimeout`), not a tower timeout layer: the
+    /// runner's timeout trips the task's cancellation and gives the handler
+    /// the [`cancel_grace`](Self::cancel_grace) to stop and clean up, where
+    /// a timeout layer drops the handler's future mid-step.
     pub fn layer<L>(mut self, layer: L) -> Self
     where
-        L: Layer<SharedActivityService> + Send + Sync + 'static,
+        L: Layer<BoxCloneSyncService<TaskContext, Outcome, ActivityError>> + Send + Sync + 'static,
         L::Service: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
         <L::Service as Service<TaskContext>>::Error: Into<ActivityError>,
         <L::Service as Service<TaskContext>>::Future: Send + 'static,
     {
-        self.layers.push(Arc::new(move |service| {
-            BoxCloneSyncService::new(layer.layer(service).map_err(Into::into))
-        }));
+        self.routes = self.routes.layer(layer);
         self
     }
 
@@ -261,6 +265,18 @@ impl RunnerBuilder {
         self
     }
 
+    /// The attempt timeout of tasks whose attempt object sets no
+    /// `attemptTimeout` (default: none, they run as long as they take). A
+    /// task's own `attemptTimeout` always wins.
+    ///
+    /// Either way the timeout trips the task's cancellation (reason
+    /// `Timeout`), gives the handler the [`cancel_grace`](Self::cancel_grace)
+    /// to stop, and ends the task FAILED with errorId `AttemptTimeout`.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
     /// Divides preconditions' `retryDelay` and `preconditionTimeout` by
     /// `scale` (default 1.0: read at face value, as the Java runner does).
     /// For a runner beside a service that compresses pipeline time, such as
@@ -296,51 +312,37 @@ impl RunnerBuilder {
     ///
     /// # Errors
     /// [`BuildError`] naming what is missing or wrong.
-    pub fn build(mut self) -> Result<Runner, BuildError> {
+    pub fn build(self) -> Result<Runner, BuildError> {
         if self.worker_groups.is_empty() {
             return Err(BuildError::NoWorkerGroup);
         }
         if self.routes.is_empty() {
             return Err(BuildError::NoActivity);
         }
-        for (index, group) in self.worker_groups.iter().enumerate() {
-            if self.worker_groups[..index]
-                .iter()
-                .any(|other| other.worker_group == group.worker_group)
-            {
-                return Err(BuildError::DuplicateWorkerGroup(group.worker_group.clone()));
-            }
-        }
         let hostname = self
             .hostname
             .clone()
             .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned());
-        for group in &mut self.worker_groups {
-            // Concurrency 0 marks a group added by `worker_group`, which
-            // takes every runner default.
-            if group.concurrency == 0 {
-                group.concurrency = self.concurrency;
-                group.precondition_slots = self.precondition_slots;
-            }
-            if group.pollers == 0 {
-                group.pollers = self.pollers;
-            }
-            group.hostname.get_or_insert_with(|| hostname.clone());
-        }
-        let mut router = taskrunner_activity::Router::builder();
-        for (key, service) in std::mem::take(&mut self.routes) {
-            // Layers added first end up outermost. The router itself wraps
-            // every route in its catch-panic and tracing layers.
-            let service = self
-                .layers
-                .iter()
-                .rev()
-                .fold(service, |service, layer| layer(service));
-            router = match key {
-                RouteKey::Type(object_type) => router.service_for_type(object_type, service),
-                RouteKey::Field { field, value } => router.service_for_field(field, value, service),
+        let mut groups: Vec<PollerConfig> = Vec::with_capacity(self.worker_groups.len());
+        for group in &self.worker_groups {
+            let mut config = match group {
+                WorkerGroup::Named(name) => PollerConfig {
+                    concurrency: self.concurrency,
+                    pollers: self.pollers,
+                    precondition_slots: self.precondition_slots,
+                    ..PollerConfig::new(name.clone())
+                },
+                WorkerGroup::Configured(config) => config.clone(),
             };
+            if groups
+                .iter()
+                .any(|other| other.worker_group == config.worker_group)
+            {
+                return Err(BuildError::DuplicateWorkerGroup(config.worker_group));
+            }
+            config.hostname.get_or_insert_with(|| hostname.clone());
+            groups.push(config);
         }
-        Runner::new(self, router.build(), hostname)
+        Runner::new(self, groups, hostname)
     }
 }

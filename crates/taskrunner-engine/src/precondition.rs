@@ -27,8 +27,7 @@
 use std::time::Duration;
 
 use taskrunner_activity::{ActivityError, FieldsError, Outcome, Route, TaskContext};
-use taskrunner_api::{CancelReason, Task};
-use taskrunner_lease::parse_period;
+use taskrunner_api::{parse_period, CancelReason, Task};
 use tokio::time::Instant;
 
 /// The wait between two checks when the precondition sets no `retryDelay`:

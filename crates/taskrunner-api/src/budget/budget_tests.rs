@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use taskrunner_api::Operation;
 use tokio::time::Instant;
 
 use super::*;

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 use taskrunner_activity::Router;
-use taskrunner_api::{CancelReason, HeartbeatRequest, TaskService};
-use taskrunner_lease::{CallBudget, LeaseConfig, LeaseManager};
-use taskrunner_poller::{Heartbeat, Poller};
+use taskrunner_api::{CallBudget, CancelReason, HeartbeatRequest, SdkTaskService, TaskService};
+use taskrunner_lease::{LeaseConfig, LeaseManager};
+use taskrunner_poller::{Heartbeat, Poller, PollerConfig};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -24,7 +24,8 @@ use crate::summary::{Counters, RunSummary};
 
 /// A task runner: polls its worker groups, acknowledges and keeps alive
 /// every task it receives, runs the activity the task routes to, and reports
-/// the outcome. Build one with [`Runner::builder`], run it with
+/// the outcome. Build one with [`Runner::builder`] (or
+/// [`RunnerBuilder::new`]), run it with
 /// [`Runner::run_until`].
 pub struct Runner {
     service: Arc<dyn TaskService>,
@@ -36,6 +37,7 @@ pub struct Runner {
     heartbeat_interval: Duration,
     drain_timeout: Duration,
     cancel_grace: Duration,
+    attempt_timeout: Option<Duration>,
     precondition_time_scale: f64,
     scratch_root: std::path::PathBuf,
     status: StatusSender,
@@ -52,19 +54,25 @@ impl std::fmt::Debug for Runner {
 }
 
 impl Runner {
-    /// Starts building a runner that calls `service`: an
-    /// `aws_sdk_datapipeline::Client`, or any [`TaskService`].
-    pub fn builder(service: impl TaskService) -> RunnerBuilder {
-        RunnerBuilder::new(Arc::new(service))
+    /// Starts building a runner that calls AWS Data Pipeline through
+    /// `client`, wrapped in [`SdkTaskService`] exactly as the `taskrunner`
+    /// binary wraps it: PollForTask with timeouts longer than the service's
+    /// long poll, SetTaskStatus without the SDK's own retries (see
+    /// [`SdkTaskService`] for why).
+    ///
+    /// For any other [`TaskService`] — an `SdkTaskService` with other poll
+    /// timeouts, a wrapper that counts calls, a test double — use
+    /// [`RunnerBuilder::new`].
+    pub fn builder(client: aws_sdk_datapipeline::Client) -> RunnerBuilder {
+        RunnerBuilder::new(SdkTaskService::new(client))
     }
 
     pub(crate) fn new(
         builder: RunnerBuilder,
-        router: Router,
+        groups: Vec<PollerConfig>,
         hostname: String,
     ) -> Result<Self, BuildError> {
-        let pollers = builder
-            .worker_groups
+        let pollers = groups
             .iter()
             .map(|config| {
                 Poller::new(
@@ -82,10 +90,7 @@ impl Runner {
         let heartbeat = HeartbeatRequest {
             taskrunner_id,
             // One heartbeat per runner: it names the first worker group.
-            worker_group: builder
-                .worker_groups
-                .first()
-                .map(|group| group.worker_group.clone()),
+            worker_group: groups.first().map(|group| group.worker_group.clone()),
             hostname: Some(hostname),
         };
         let status = StatusSender {
@@ -95,15 +100,16 @@ impl Runner {
             attempts: builder.status_attempts,
         };
         Ok(Self {
-            service: builder.service,
             pollers,
-            router,
+            router: builder.routes.build(),
+            service: builder.service,
             budget: builder.budget,
             lease_config: builder.lease_config,
             heartbeat,
             heartbeat_interval: builder.heartbeat_interval,
             drain_timeout: builder.drain_timeout,
             cancel_grace: builder.cancel_grace,
+            attempt_timeout: builder.attempt_timeout,
             precondition_time_scale: builder.precondition_time_scale,
             scratch_root: builder.scratch_root,
             status,
@@ -137,6 +143,7 @@ impl Runner {
             status: self.status,
             counters: counters.clone(),
             cancel_grace: self.cancel_grace,
+            attempt_timeout: self.attempt_timeout,
             precondition_time_scale: self.precondition_time_scale,
             scratch_root: self.scratch_root.into(),
             in_flight: Mutex::new(HashMap::new()),
