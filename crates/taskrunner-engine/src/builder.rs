@@ -346,3 +346,7 @@ impl RunnerBuilder {
         Runner::new(self, groups, hostname)
     }
 }
+
+#[cfg(test)]
+#[path = "builder_tests.rs"]
+mod tests;

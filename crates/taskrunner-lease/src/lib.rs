@@ -55,9 +55,9 @@
 //! use std::sync::Arc;
 //!
 //! use taskrunner_api::{
-//!     async_trait, ApiError, Cancellation, Field, HeartbeatRequest, HeartbeatResponse,
-//!     PollRequest, ProgressResponse, ProgressSink, StatusReport, Task, TaskId, TaskObject,
-//!     TaskService, CallBudget,
+//!     async_trait, ApiError, CallBudget, Cancellation, Field, HeartbeatRequest,
+//!     HeartbeatResponse, PollRequest, ProgressResponse, ProgressSink, StatusReport, Task,
+//!     TaskId, TaskObject, TaskService,
 //! };
 //! use taskrunner_lease::{LeaseConfig, LeaseManager};
 //!

@@ -5,8 +5,9 @@ mod support;
 
 use std::time::Duration;
 
-use taskrunner_api::CallBudget;
-use taskrunner_api::{CancelReason, Cancellation, ErrorClass, Field, LeaseGone, ProgressSink};
+use taskrunner_api::{
+    CallBudget, CancelReason, Cancellation, ErrorClass, Field, LeaseGone, ProgressSink,
+};
 use taskrunner_lease::{AcquireError, LeaseConfig, LeaseState, LeaseVerdict};
 use tokio::time::{sleep, timeout, Instant};
 

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use taskrunner_api::CallBudget;
-use taskrunner_api::{HeartbeatRequest, Operation, TaskService};
+use taskrunner_api::{CallBudget, HeartbeatRequest, Operation, TaskService};
 use tokio_util::sync::CancellationToken;
 
 use crate::backoff::Backoff;

@@ -30,10 +30,9 @@
 //! use std::sync::Arc;
 //!
 //! use taskrunner_api::{
-//!     async_trait, ApiError, Field, HeartbeatRequest, HeartbeatResponse, PollRequest,
-//!     ProgressResponse, StatusReport, Task, TaskId, TaskService,
+//!     async_trait, ApiError, CallBudget, Field, HeartbeatRequest, HeartbeatResponse,
+//!     PollRequest, ProgressResponse, StatusReport, Task, TaskId, TaskService,
 //! };
-//! use taskrunner_api::CallBudget;
 //! use taskrunner_poller::{Poller, PollerConfig, Slot};
 //! use tokio_util::sync::CancellationToken;
 //!

@@ -3,8 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use taskrunner_api::CallBudget;
-use taskrunner_api::{InstanceIdentity, Operation, PollRequest, TaskService};
+use taskrunner_api::{CallBudget, InstanceIdentity, Operation, PollRequest, TaskService};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;

@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use parking_lot::Mutex;
-use taskrunner_api::CallBudget;
 use taskrunner_api::{
-    ApiError, ErrorClass, Field, HeartbeatRequest, HeartbeatResponse, Operation, PollRequest,
-    ProgressResponse, StatusReport, Task, TaskId, TaskObject, TaskService,
+    ApiError, CallBudget, ErrorClass, Field, HeartbeatRequest, HeartbeatResponse, Operation,
+    PollRequest, ProgressResponse, StatusReport, Task, TaskId, TaskObject, TaskService,
 };
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;

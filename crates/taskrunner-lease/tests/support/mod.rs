@@ -7,10 +7,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use taskrunner_api::CallBudget;
 use taskrunner_api::{
-    async_trait, ApiError, ErrorClass, Field, HeartbeatRequest, HeartbeatResponse, Operation,
-    PollRequest, ProgressResponse, StatusReport, Task, TaskId, TaskObject, TaskService,
+    async_trait, ApiError, CallBudget, ErrorClass, Field, HeartbeatRequest, HeartbeatResponse,
+    Operation, PollRequest, ProgressResponse, StatusReport, Task, TaskId, TaskObject, TaskService,
 };
 use taskrunner_lease::{LeaseConfig, LeaseManager};
 use tokio::time::Instant;
