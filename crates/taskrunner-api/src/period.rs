@@ -25,8 +25,12 @@ use std::time::Duration;
 
 /// Parses a Data Pipeline period such as `"15 minutes"` into a [`Duration`].
 ///
-/// Case and surrounding white space are ignored; the unit may be singular or
-/// plural; see the [module docs](self) for the grammar.
+/// The grammar is the service's: a positive whole number of at most 32 bits
+/// (ASCII digits, no sign), white space, and `minute`, `hour`, `day`,
+/// `week`, `month` or `year`, singular or plural, in any case. A month is
+/// 30 days and a year 365, the lengths the service times attempts with.
+/// There is no `seconds`: the Guide's Period type has none
+/// (dp-expressions-functions.md).
 ///
 /// # Errors
 ///

@@ -312,11 +312,12 @@ impl RunnerBuilder {
     ///
     /// # Errors
     /// [`BuildError`] naming what is missing or wrong.
-    pub fn build(self) -> Result<Runner, BuildError> {
+    pub fn build(mut self) -> Result<Runner, BuildError> {
         if self.worker_groups.is_empty() {
             return Err(BuildError::NoWorkerGroup);
         }
-        if self.routes.is_empty() {
+        let router = std::mem::take(&mut self.routes).build();
+        if router.route_names().is_empty() {
             return Err(BuildError::NoActivity);
         }
         let hostname = self
@@ -343,7 +344,7 @@ impl RunnerBuilder {
             config.hostname.get_or_insert_with(|| hostname.clone());
             groups.push(config);
         }
-        Runner::new(self, groups, hostname)
+        Runner::new(self, router, groups, hostname)
     }
 }
 

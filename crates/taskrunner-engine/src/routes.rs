@@ -5,7 +5,8 @@
 //! every layer to one of these, one call each. The activity crate's
 //! `RouterBuilder` is gaining a `layer` method applied at `build()` (issue
 //! #13); once it has it, this file goes and `RunnerBuilder` holds a
-//! `RouterBuilder` in its place. Until then the layers must wrap routes
+//! `RouterBuilder` in its place: the methods here have its names and
+//! `build()` its result, so the swap is a change of type. Until then the layers must wrap routes
 //! registered before them as well as after, so the routes are kept here and
 //! handed to the `RouterBuilder` at build, in registration order.
 
@@ -42,11 +43,6 @@ impl std::fmt::Debug for RouteTable {
 }
 
 impl RouteTable {
-    /// Whether no route was registered.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.routes.is_empty()
-    }
-
     pub(crate) fn service_for_type<S>(mut self, object_type: String, service: S) -> Self
     where
         S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,

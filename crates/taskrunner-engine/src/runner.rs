@@ -69,6 +69,7 @@ impl Runner {
 
     pub(crate) fn new(
         builder: RunnerBuilder,
+        router: Router,
         groups: Vec<PollerConfig>,
         hostname: String,
     ) -> Result<Self, BuildError> {
@@ -101,7 +102,7 @@ impl Runner {
         };
         Ok(Self {
             pollers,
-            router: builder.routes.build(),
+            router,
             service: builder.service,
             budget: builder.budget,
             lease_config: builder.lease_config,
