@@ -20,6 +20,7 @@ const view = {
   selectedObject: null,
   selectedInstance: null,
   graphShape: null,   // the node and edge ids drawn, to redraw only on change
+  runsDrawn: null,    // the grid drawn, to redraw only on change
   logs: new Map(),    // attempt id -> {status, tries, answer}
 };
 
@@ -239,6 +240,14 @@ async function showRuns(route, fresh) {
   const grid = await api(`pipelines/${segment(route.pipeline)}/runs?page=${view.runsPage}`);
   const content = document.getElementById("content");
   view.runsPage = grid.page;
+  // Redrawn only when it changed, so that a click never lands on a cell
+  // being replaced.
+  const drawn = JSON.stringify(grid) + "|" + view.selectedInstance;
+  if (!fresh && drawn === view.runsDrawn && content.querySelector("#runs")) {
+    if (view.selectedInstance) await showInstance(route, view.selectedInstance);
+    return;
+  }
+  view.runsDrawn = drawn;
   const pager = element("div", {class: "pager"},
     element("button", {id: "newer", disabled: grid.page === 0 ? true : null, onclick: () => { view.runsPage -= 1; refresh(false); }}, "◀ newer"),
     element("span", {id: "page-label"}, `page ${grid.page + 1} of ${grid.pages} · ${grid.totalTimes} scheduled times · ${grid.totalInstances} instances`),
@@ -278,7 +287,7 @@ async function showInstance(route, id) {
       row("errorId", instance.error && instance.error.errorId),
       row("errorMessage", instance.error && instance.error.errorMessage)),
     element("h4", {}, `Attempts (${attempts.length})`),
-    attempts.reverse().map(([attempt, logs]) => attemptBlock(attempt, logs)));
+    ...attempts.reverse().map(([attempt, logs]) => attemptBlock(attempt, logs)));
 }
 
 function row(name, value) {
