@@ -24,6 +24,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -34,7 +35,7 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, boto3_client, to_api, wait_for
 
 TASKRUNNER = Path(os.environ.get("TASKRUNNER_BIN", REPO_ROOT / "target" / "debug" / "taskrunner"))
 CHROMIUM = Path(os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium"))
@@ -334,3 +335,53 @@ def test_the_console_is_read_only_and_names_what_it_lacks(run: Run) -> None:
         urllib.request.urlopen(run.console_url + "api/pipelines/df-NOSUCHPIPELINE/graph", timeout=10)
     assert missing.value.code == 404
     assert "df-NOSUCHPIPELINE" in missing.value.read().decode()
+
+
+def test_a_hundred_objects_and_ten_thousand_instances_stay_usable(
+    start_custom_service: Any, browser: webdriver.Chrome
+) -> None:
+    """98 activities on a 15-minute schedule that started 25 hours ago: the
+    service backfills about 10,000 instances at activation. The runs grid
+    comes a page of scheduled times at a time, and the graph draws 100
+    nodes."""
+    service = start_custom_service("--long-poll-wait", "1s", "--time-scale", "1")
+    client = boto3_client(service.endpoint)
+    start = (datetime.now(timezone.utc) - timedelta(hours=25)).strftime("%Y-%m-%dT%H:%M:%S")
+    objects: list[dict[str, Any]] = [
+        {"id": "Default", "name": "Default", "scheduleType": "cron", "workerGroup": "nobody-polls",
+         "schedule": {"ref": "Every15"}},
+        {"id": "Every15", "name": "Every15", "type": "Schedule", "period": "15 minutes", "startDateTime": start},
+    ]
+    for number in range(98):
+        activity: dict[str, Any] = {"id": f"Step{number:02}", "name": f"Step{number:02}",
+                                    "type": "ShellCommandActivity", "command": "true"}
+        if number % 10:
+            activity["dependsOn"] = {"ref": f"Step{number - 1:02}"}
+        objects.append(activity)
+    pipeline_id = client.create_pipeline(name="console-scale", uniqueId="console-scale")["pipelineId"]
+    put = client.put_pipeline_definition(pipelineId=pipeline_id, **to_api({"objects": objects}))
+    assert not put["errored"], put
+    client.activate_pipeline(pipelineId=pipeline_id)
+    console = service.endpoint + "/console/"
+
+    def grid() -> dict[str, Any]:
+        with urllib.request.urlopen(f"{console}api/pipelines/{pipeline_id}/runs", timeout=30) as response:
+            return json.loads(response.read())
+
+    first = wait_for(lambda: (answer := grid())["totalInstances"] >= 9_000 and answer,
+                     timeout=60, message="the backfill")
+    assert len(first["times"]) == 20 and first["pages"] >= 5
+    assert all(len(row["cells"]) == 20 for row in first["rows"])
+
+    browser.get(f"{console}#/pipeline/{pipeline_id}/runs")
+    wait(browser, "the first page", lambda: len(attributes(browser, "#runs td.cell", "data-instance")) >= 98 * 19)
+    assert len(attributes(browser, "#runs th.time", "class")) == 20
+    shown = set(attributes(browser, "#runs td.cell", "data-instance"))
+    click(browser, "#older")
+    wait(browser, "the second page", lambda: "page 2 of" in text_of(browser, "#page-label"))
+    wait(browser, "other instances", lambda: not shown & set(attributes(browser, "#runs td.cell", "data-instance")))
+
+    browser.get(f"{console}#/pipeline/{pipeline_id}/graph")
+    wait(browser, "100 nodes", lambda: len(attributes(browser, "g.node", "data-id")) == 100)
+    # Each activity's schedule comes from Default, and 88 steps depend on the one before.
+    assert len(attributes(browser, "g.edge", "data-label")) == 1 + 88
