@@ -86,7 +86,7 @@ async function showPipelines(main, fresh) {
       element("input", {
         type: "search", id: "search", placeholder: "Search id, name, state…",
         value: view.search,
-        oninput: (event) => { view.search = event.target.value; drawPipelineRows(answer.pipelines); },
+        oninput: (event) => { view.search = event.target.value; drawPipelineRows(view.lastPipelines); },
       }),
       element("table", {id: "pipelines"},
         element("thead", {}, element("tr", {},
@@ -164,7 +164,7 @@ async function showGraph(route, fresh) {
   const shape = JSON.stringify([graph.nodes.map((node) => node.id), graph.edges.map((edge) => [edge.from, edge.to, edge.label])]);
   if (fresh || shape !== view.graphShape || !content.querySelector("svg")) {
     view.graphShape = shape;
-    content.replaceChildren(drawGraph(graph, route));
+    content.replaceChildren(drawGraph(graph, route), legend());
   }
   for (const node of graph.nodes) {
     const drawn = content.querySelector(`g.node[data-index="${graph.nodes.indexOf(node)}"]`);
@@ -207,7 +207,8 @@ function drawGraph(graph, route) {
     const name = svg("text", {x: 10, y: 19});
     name.textContent = clip(node.id, 26);
     const type = svg("text", {x: 10, y: 36, class: "type"});
-    type.textContent = clip((node.type || node.kind || "") + (node.status ? " · " + node.status : ""), 30);
+    // The status is the box's colour (see the legend) and its tooltip.
+    type.textContent = clip(node.type || node.kind || "", 30);
     group.append(name, type);
     group.addEventListener("click", () => {
       view.selectedObject = node.id;
@@ -217,6 +218,11 @@ function drawGraph(graph, route) {
     picture.append(group);
   });
   return picture;
+}
+
+function legend() {
+  return element("div", {class: "legend"}, STATUSES.map((status) => badge(status)),
+    element("span", {class: "muted"}, " · white: no instance yet"));
 }
 
 function clip(text, length) {
@@ -264,8 +270,7 @@ async function showRuns(route, fresh) {
           onclick: () => { view.selectedInstance = cell.id; refresh(false); },
         })
         : element("td", {class: "empty"})))));
-  const legend = element("div", {class: "legend"}, STATUSES.map((status) => badge(status)));
-  content.replaceChildren(pager, table, legend);
+  content.replaceChildren(pager, table, legend());
   if (!grid.rows.length) content.append(element("p", {class: "muted"}, "No instances yet: the pipeline has not been activated, or its schedule has not come."));
   if (view.selectedInstance) await showInstance(route, view.selectedInstance);
 }
