@@ -81,6 +81,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         Config {
             timing,
             s3: Some(s3.access()),
+            attempt_logs: s3.attempt_logs(),
             ..Config::default()
         },
     )
@@ -173,6 +174,9 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         println!("{placement}");
     }
     println!("{}", s3.describe());
+    if arguments.serve {
+        println!("web console: {}", service.console_url());
+    }
     // Keep every command's output where the user can read it: the attempt
     // logs, laid out pipeline/component/instance/attempt.
     let logs = arguments
@@ -183,6 +187,11 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         .join("taskrunner-local")
         .join(&pipeline);
     arguments.tuning.attempt_log_uri = Some(logs.display().to_string());
+    // Copied into the store too, where the web console reads them.
+    arguments
+        .tuning
+        .attempt_log_copies
+        .extend(s3.attempt_logs());
     let mut builder = Runner::builder(client.clone())
         .concurrency(usize::from(arguments.tasks))
         .heartbeat_interval(Duration::from_secs(60))

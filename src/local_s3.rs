@@ -33,6 +33,10 @@ use crate::cli::LocalArgs;
 pub(crate) const ACCESS_KEY_ID: &str = "taskrunner-local";
 /// The secret access key of the embedded store; see [`ACCESS_KEY_ID`].
 pub(crate) const SECRET_ACCESS_KEY: &str = "taskrunner-local-secret";
+/// Where in the embedded store the runner copies each attempt's stdout and
+/// stderr (laid out as `pipelineLogUri`), so that the service's web console
+/// can show them: the file `S3_ROOT/taskrunner-local/attempt-logs/…`.
+pub(crate) const ATTEMPT_LOGS: &str = "s3://taskrunner-local/attempt-logs";
 /// The region the embedded store's clients sign for.
 const REGION: &str = "us-east-1";
 
@@ -100,6 +104,13 @@ impl LocalS3 {
     /// How the embedded Data Pipeline service reaches the store.
     pub(crate) fn access(&self) -> S3Access {
         self.access.clone()
+    }
+
+    /// Where the runner copies attempt logs for the web console
+    /// ([`ATTEMPT_LOGS`]): in the embedded store only, never in a store of
+    /// the user's own (`--s3-endpoint`).
+    pub(crate) fn attempt_logs(&self) -> Option<String> {
+        self.root.as_ref().map(|_| ATTEMPT_LOGS.to_owned())
     }
 
     /// One line for the user: where `s3://` goes.

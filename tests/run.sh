@@ -35,6 +35,20 @@ else
     exit 1
 fi
 
+section "chromium (tests/python/test_console.py's browser)"
+# The web console's tests drive a real headless browser: Debian's chromium
+# and its chromedriver, from /usr/bin (Selenium downloads nothing).
+if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+    chromedriver --version
+elif [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "chromium or chromedriver is missing: installing chromium and chromium-driver"
+    DEBIAN_FRONTEND=noninteractive apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+else
+    echo "chromium or chromedriver is missing and this is not root: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver); tests/python/test_console.py needs them" >&2
+    exit 1
+fi
+
 section "python environment (.venv)"
 if [[ ! -x "$venv/bin/python" ]]; then
     python3 -m venv "$venv"

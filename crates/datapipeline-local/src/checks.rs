@@ -62,6 +62,12 @@ impl Checker {
         Self { s3 }
     }
 
+    /// The S3 client, when the service was given a store: the console
+    /// reads attempt logs with it.
+    pub(crate) fn client(&self) -> Option<&aws_sdk_s3::Client> {
+        self.s3.as_ref()
+    }
+
     /// Runs `check`.
     pub(crate) async fn run(&self, check: &Check) -> CheckOutcome {
         let uri = match check {

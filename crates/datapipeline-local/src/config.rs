@@ -36,6 +36,13 @@ pub struct Config {
     /// does. When `None`, those preconditions fail with an error saying the
     /// service has no S3 store.
     pub s3: Option<S3Access>,
+    /// An `s3://` prefix in that store under which runners copy each
+    /// attempt's stdout and stderr, laid out as `pipelineLogUri` is
+    /// (`PREFIX/PIPELINE/COMPONENT/INSTANCE/ATTEMPT/StdOutput`). The web
+    /// console shows an attempt's output from its own `pipelineLogUri`
+    /// when that is an `s3://` URI, else from here. `taskrunner local`
+    /// sets it; when `None`, only `pipelineLogUri` is looked at.
+    pub attempt_logs: Option<String>,
 }
 
 /// How the service reaches an S3 store (AWS's, or an S3-compatible one such

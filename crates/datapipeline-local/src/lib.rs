@@ -30,6 +30,7 @@ mod auth;
 mod checks;
 mod clock;
 pub mod config;
+mod console;
 pub mod definition;
 pub mod error;
 pub mod expression;

@@ -102,6 +102,13 @@ struct Arguments {
     #[arg(long, value_name = "URL", env = "DATAPIPELINE_LOCAL_S3_ENDPOINT")]
     s3_endpoint: Option<String>,
 
+    /// An s3:// prefix in that store where runners copy attempt logs
+    /// (laid out PIPELINE/COMPONENT/INSTANCE/ATTEMPT/StdOutput, as
+    /// pipelineLogUri): the web console shows them for attempts whose
+    /// pipeline sets no s3:// pipelineLogUri.
+    #[arg(long, value_name = "URI", env = "DATAPIPELINE_LOCAL_ATTEMPT_LOGS")]
+    attempt_logs: Option<String>,
+
     /// The access key id requests to --s3-endpoint are signed with
     /// (default: placeholder credentials).
     #[arg(
@@ -171,6 +178,7 @@ async fn run(arguments: Arguments) -> ExitCode {
                 secret_access_key,
             }),
         state: arguments.state,
+        attempt_logs: arguments.attempt_logs,
         s3: arguments.s3_endpoint.map(|endpoint| {
             let access = S3Access::new(endpoint);
             match arguments
@@ -210,6 +218,7 @@ async fn run(arguments: Arguments) -> ExitCode {
         service.terminate_runner(runner);
     }
     println!("datapipeline-local listening on {}", service.endpoint_url());
+    println!("web console: {}", service.console_url());
     shutdown_signal().await;
     service.shutdown().await;
     ExitCode::SUCCESS

@@ -145,6 +145,10 @@ async fn handle(
             return Ok(response.map(Full::new));
         }
     };
+    if crate::console::owns(parts.uri.path()) {
+        let response = crate::console::serve(core, &parts.method, &parts.uri).await;
+        return Ok(response.map(Full::new));
+    }
     if parts.uri.path() != "/" {
         let error = ServiceError::UnknownOperation(format!(
             "path {} is not served: post to /",
@@ -169,6 +173,12 @@ impl ServiceHandle {
     /// The endpoint URL to give an SDK or the AWS CLI (`--endpoint-url`).
     pub fn endpoint_url(&self) -> String {
         format!("http://{}", self.address)
+    }
+
+    /// The URL of the web console, served on the same port (open it in a
+    /// browser).
+    pub fn console_url(&self) -> String {
+        format!("http://{}{}/", self.address, crate::console::PREFIX)
     }
 
     /// The service's own counts of polls, leases and statuses.

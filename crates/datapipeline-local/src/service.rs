@@ -50,6 +50,9 @@ pub(crate) struct Core {
     pub(crate) check_wake: Notify,
     /// Trips when the service shuts down: long polls answer at once.
     pub(crate) shutdown: CancellationToken,
+    /// Where runners copy attempt logs ([`Config::attempt_logs`]), for the
+    /// console.
+    pub(crate) attempt_logs: Option<String>,
 }
 
 impl Core {
@@ -85,6 +88,7 @@ impl Core {
             checker: crate::checks::Checker::new(config.s3.as_ref()),
             check_wake: Notify::new(),
             shutdown: CancellationToken::new(),
+            attempt_logs: config.attempt_logs.clone(),
         }
     }
 
@@ -116,6 +120,12 @@ impl Core {
             )));
         }
         result
+    }
+
+    /// Reads the state under its lock, changing nothing and committing
+    /// nothing: for the console.
+    pub(crate) fn read<R>(&self, look: impl FnOnce(&State) -> R) -> R {
+        look(&self.state.lock())
     }
 
     fn locked<R>(&self, change: impl FnOnce(&mut State) -> R) -> (R, Result<(), StateError>) {
