@@ -94,6 +94,7 @@
 mod cancellation;
 mod deadline;
 mod error;
+mod error_chain;
 mod field;
 mod messages;
 mod operation;
@@ -104,9 +105,10 @@ mod status;
 mod task;
 mod task_id;
 
-pub use cancellation::{CancelReason, Cancellation};
+pub use cancellation::{CancelReason, Cancellation, Cancelled};
 pub use deadline::{DeadlineSource, LeaseDeadline};
 pub use error::{ApiError, ErrorClass, LeaseGone};
+pub use error_chain::error_chain;
 pub use field::{Field, FieldValue};
 pub use messages::{
     HeartbeatRequest, HeartbeatResponse, InstanceIdentity, PollRequest, ProgressResponse,
