@@ -42,15 +42,15 @@ pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder
             ctx
         }));
     builder
-        .activity(
+        .activity_for_type(
             "ShellCommandActivity",
             ShellCommandActivity::new(config.clone()),
         )
-        .activity(
+        .activity_for_type(
             "ShellCommandPrecondition",
             ShellCommandPrecondition::new(config),
         )
-        .activity(
+        .activity_for_type(
             "Exists",
             crate::exists::ExistsPrecondition::new(tuning.storage.clone()),
         )

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _};
-use taskrunner::{Activity, CallBudget, RunSummary, Runner};
+use taskrunner::{CallBudget, IntoActivityService, RunSummary, Runner};
 use tokio::sync::oneshot;
 
 use crate::counting::{CallCounts, CountingService};
@@ -33,11 +33,11 @@ pub(crate) struct RunningRunner {
 /// the service has accepted `tasks` FINISHED statuses. The runner is still
 /// running then (its pollers wait on the empty queue): the caller reads its
 /// clocks and then stops it.
-pub(crate) async fn run(
+pub(crate) async fn run<M>(
     client: aws_sdk_datapipeline::Client,
     tasks: usize,
     concurrency: usize,
-    activity: impl Activity,
+    activity: impl IntoActivityService<M>,
     hostname: &str,
     scratch: Option<&Path>,
 ) -> anyhow::Result<RunningRunner> {
@@ -46,7 +46,7 @@ pub(crate) async fn run(
         .worker_group(WORKER_GROUP)
         .concurrency(concurrency)
         .pollers(concurrency)
-        .activity("ShellCommandActivity", activity)
+        .activity_for_type("ShellCommandActivity", activity)
         .budget(CallBudget::unlimited())
         .hostname(hostname);
     if let Some(scratch) = scratch {

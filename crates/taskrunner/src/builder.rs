@@ -4,31 +4,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use taskrunner_activity::{Activity, ActivityError, ActivityService, Outcome, TaskContext};
+use taskrunner_activity::{
+    ActivityService, BoxError, IntoActivityService, Outcome, RouterBuilder, TaskContext,
+};
 use taskrunner_api::TaskService;
 use taskrunner_lease::{CallBudget, LeaseConfig};
 use taskrunner_poller::{Backoff, PollerConfig, DEFAULT_HEARTBEAT_INTERVAL};
-use tower::util::BoxCloneSyncService;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 
 use crate::error::BuildError;
 use crate::runner::Runner;
-
-/// An activity as a type-erased tower service that can be shared between
-/// threads: what [`RunnerBuilder::layer`] layers wrap.
-pub type SharedActivityService = BoxCloneSyncService<TaskContext, Outcome, ActivityError>;
-
-/// A runner-wide layer, kept type-erased until the routes are built.
-type LayerFn = Arc<dyn Fn(SharedActivityService) -> SharedActivityService + Send + Sync>;
-
-/// How a route picks its tasks.
-#[derive(Debug, Clone)]
-pub(crate) enum RouteKey {
-    /// By the attempt object's `type`.
-    Type(String),
-    /// By the value of a field such as `myActivity`.
-    Field { field: String, value: String },
-}
 
 /// Builds a [`Runner`]. Start with [`Runner::builder`].
 pub struct RunnerBuilder {
@@ -40,8 +25,8 @@ pub struct RunnerBuilder {
     pub(crate) pollers: usize,
     /// Precondition slots for worker groups added without their own.
     pub(crate) precondition_slots: usize,
-    pub(crate) routes: Vec<(RouteKey, SharedActivityService)>,
-    pub(crate) layers: Vec<LayerFn>,
+    /// The routes and runner-wide layers, built into the runner's router.
+    pub(crate) router: RouterBuilder,
     pub(crate) lease_config: LeaseConfig,
     pub(crate) budget: CallBudget,
     pub(crate) taskrunner_id: Option<String>,
@@ -62,11 +47,7 @@ impl std::fmt::Debug for RunnerBuilder {
         formatter
             .debug_struct("RunnerBuilder")
             .field("worker_groups", &self.worker_groups)
-            .field(
-                "routes",
-                &self.routes.iter().map(|(key, _)| key).collect::<Vec<_>>(),
-            )
-            .field("layers", &self.layers.len())
+            .field("router", &self.router)
             .finish_non_exhaustive()
     }
 }
@@ -79,8 +60,7 @@ impl RunnerBuilder {
             concurrency: 2,
             pollers: 2,
             precondition_slots: 2,
-            routes: Vec::new(),
-            layers: Vec::new(),
+            router: RouterBuilder::default(),
             lease_config: LeaseConfig::default(),
             budget: CallBudget::documented(),
             taskrunner_id: None,
@@ -136,83 +116,44 @@ impl RunnerBuilder {
         self
     }
 
-    /// Runs `activity` for tasks whose attempt object's `type` is
-    /// `object_type`, e.g. `ShellCommandActivity`.
-    pub fn activity(self, object_type: impl Into<String>, activity: impl Activity) -> Self {
-        self.route(
-            RouteKey::Type(object_type.into()),
-            ActivityService::new(activity),
-        )
+    /// Runs `activity` (an async function, an
+    /// [`Activity`](taskrunner_activity::Activity) or a tower service) for
+    /// tasks whose attempt object's `type` is `object_type`, e.g.
+    /// `ShellCommandActivity`; see [`RouterBuilder::activity_for_type`].
+    pub fn activity_for_type<M>(
+        mut self,
+        object_type: impl Into<String>,
+        activity: impl IntoActivityService<M>,
+    ) -> Self {
+        self.router = self.router.activity_for_type(object_type, activity);
+        self
     }
 
     /// Runs `activity` for tasks whose attempt object has `field` = `value`,
     /// e.g. `myActivity` = `resize`. Field routes are checked before type
-    /// routes.
-    pub fn activity_for_field(
-        self,
+    /// routes; see [`RouterBuilder::activity_for_field`].
+    pub fn activity_for_field<M>(
+        mut self,
         field: impl Into<String>,
         value: impl Into<String>,
-        activity: impl Activity,
+        activity: impl IntoActivityService<M>,
     ) -> Self {
-        let (field, value) = (field.into(), value.into());
-        self.route(
-            RouteKey::Field { field, value },
-            ActivityService::new(activity),
-        )
-    }
-
-    /// Runs a tower service (an activity with layers of its own) for tasks
-    /// whose `type` is `object_type`.
-    pub fn service<S>(self, object_type: impl Into<String>, service: S) -> Self
-    where
-        S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
-        S::Error: Into<ActivityError>,
-        S::Future: Send + 'static,
-    {
-        self.route(RouteKey::Type(object_type.into()), service)
-    }
-
-    /// Runs a tower service for tasks whose `field` = `value`.
-    pub fn service_for_field<S>(
-        self,
-        field: impl Into<String>,
-        value: impl Into<String>,
-        service: S,
-    ) -> Self
-    where
-        S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
-        S::Error: Into<ActivityError>,
-        S::Future: Send + 'static,
-    {
-        let (field, value) = (field.into(), value.into());
-        self.route(RouteKey::Field { field, value }, service)
-    }
-
-    fn route<S>(mut self, key: RouteKey, service: S) -> Self
-    where
-        S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
-        S::Error: Into<ActivityError>,
-        S::Future: Send + 'static,
-    {
-        let service = BoxCloneSyncService::new(service.map_err(Into::into));
-        self.routes.push((key, service));
+        self.router = self.router.activity_for_field(field, value, activity);
         self
     }
 
-    /// Wraps every activity in `layer` (a timeout, a concurrency limit, a
-    /// retry policy, your own). Layers added first end up outermost. Every
-    /// route is also wrapped, outside these, in a catch-panic layer (a panic
-    /// becomes FAILED with errorId `ActivityPanicked`) and a tracing layer.
+    /// Wraps every activity in `layer` (a concurrency limit, a retry policy,
+    /// your own); see [`RouterBuilder::layer`]. Every route is also wrapped,
+    /// outside these, in a catch-panic layer (a panic becomes FAILED with
+    /// errorId `ActivityPanicked`) and a tracing layer.
     pub fn layer<L>(mut self, layer: L) -> Self
     where
-        L: Layer<SharedActivityService> + Send + Sync + 'static,
+        L: Layer<ActivityService> + Send + Sync + 'static,
         L::Service: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
-        <L::Service as Service<TaskContext>>::Error: Into<ActivityError>,
+        <L::Service as Service<TaskContext>>::Error: Into<BoxError>,
         <L::Service as Service<TaskContext>>::Future: Send + 'static,
     {
-        self.layers.push(Arc::new(move |service| {
-            BoxCloneSyncService::new(layer.layer(service).map_err(Into::into))
-        }));
+        self.router = self.router.layer(layer);
         self
     }
 
@@ -300,7 +241,7 @@ impl RunnerBuilder {
         if self.worker_groups.is_empty() {
             return Err(BuildError::NoWorkerGroup);
         }
-        if self.routes.is_empty() {
+        if self.router.is_empty() {
             return Err(BuildError::NoActivity);
         }
         for (index, group) in self.worker_groups.iter().enumerate() {
@@ -327,20 +268,7 @@ impl RunnerBuilder {
             }
             group.hostname.get_or_insert_with(|| hostname.clone());
         }
-        let mut router = taskrunner_activity::Router::builder();
-        for (key, service) in std::mem::take(&mut self.routes) {
-            // Layers added first end up outermost. The router itself wraps
-            // every route in its catch-panic and tracing layers.
-            let service = self
-                .layers
-                .iter()
-                .rev()
-                .fold(service, |service, layer| layer(service));
-            router = match key {
-                RouteKey::Type(object_type) => router.service_for_type(object_type, service),
-                RouteKey::Field { field, value } => router.service_for_field(field, value, service),
-            };
-        }
-        Runner::new(self, router.build(), hostname)
+        let router = std::mem::take(&mut self.router).build();
+        Runner::new(self, router, hostname)
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use taskrunner_activity::{ActivityError, Outcome, Router, TaskContext};
+use taskrunner_activity::{Outcome, Router, TaskContext};
 use taskrunner_api::{CancelReason, Cancellation, ProgressSink, StatusReport, Task, TaskStatus};
 use taskrunner_lease::{parse_period, LeaseHandle, LeaseManager};
 use taskrunner_poller::{Dispatch, Slot};
@@ -222,7 +222,7 @@ impl Executor {
     /// gone, shut down).
     async fn run_handler(
         &self,
-        call: impl std::future::Future<Output = Result<Outcome, ActivityError>>,
+        call: impl std::future::Future<Output = Outcome>,
         cancellation: &Cancellation,
         timeout: Option<(Duration, &str)>,
     ) -> Option<StatusReport> {
@@ -266,10 +266,7 @@ impl Executor {
                 ),
             )),
             Some(_) => None,
-            None => result.map(|result| match result {
-                Ok(outcome) => outcome.into_status_report(),
-                Err(error) => error.into_status_report(),
-            }),
+            None => result.map(Outcome::into_status_report),
         }
     }
 

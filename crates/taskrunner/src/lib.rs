@@ -75,7 +75,7 @@ mod runner;
 mod status;
 mod summary;
 
-pub use builder::{RunnerBuilder, SharedActivityService};
+pub use builder::RunnerBuilder;
 pub use error::BuildError;
 pub use execute::ATTEMPT_TIMEOUT_ERROR_ID;
 pub use precondition::DEFAULT_PRECONDITION_RETRY_DELAY;
@@ -83,13 +83,14 @@ pub use runner::Runner;
 pub use summary::RunSummary;
 
 pub use taskrunner_activity::{
-    activity_fn, async_trait, Activity, ActivityError, ActivityService, FieldsError, NoActivity,
-    Outcome, TaskContext,
+    into_service, Activity, ActivityService, BoxError, Cancelled, Failure, FieldsError, Handler,
+    IntoActivityService, IntoOutcome, NoActivity, Outcome, TaskContext,
 };
 pub use taskrunner_api::{
-    ApiError, CancelReason, Cancellation, ErrorClass, Field, FieldValue, HeartbeatRequest,
-    HeartbeatResponse, InstanceIdentity, LeaseGone, Operation, PollRequest, ProgressResponse,
-    ProgressSink, SdkTaskService, StatusReport, Task, TaskId, TaskObject, TaskService, TaskStatus,
+    async_trait, error_chain, ApiError, CancelReason, Cancellation, ErrorClass, Field, FieldValue,
+    HeartbeatRequest, HeartbeatResponse, InstanceIdentity, LeaseGone, Operation, PollRequest,
+    ProgressResponse, ProgressSink, SdkTaskService, StatusReport, Task, TaskId, TaskObject,
+    TaskService, TaskStatus,
 };
 pub use taskrunner_lease::{CallBudget, LeaseConfig, Quota};
 pub use taskrunner_poller::{Backoff, PollerConfig};

@@ -15,26 +15,24 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use support::*;
 use taskrunner::{
-    activity_fn, async_trait, ActivityError, ApiError, CallBudget, CancelReason, Field,
-    HeartbeatRequest, HeartbeatResponse, PollRequest, ProgressResponse, Runner, StatusReport, Task,
-    TaskContext, TaskId, TaskObject, TaskService, TaskStatus, ATTEMPT_TIMEOUT_ERROR_ID,
+    async_trait, ApiError, CallBudget, CancelReason, Cancelled, Field, Handler, HeartbeatRequest,
+    HeartbeatResponse, PollRequest, ProgressResponse, Runner, StatusReport, Task, TaskContext,
+    TaskId, TaskObject, TaskService, TaskStatus, ATTEMPT_TIMEOUT_ERROR_ID,
 };
 use tokio::sync::mpsc;
 
 /// A handler that waits for its token and reports why it tripped.
 fn wait_for_cancellation(
     reasons: mpsc::UnboundedSender<Option<CancelReason>>,
-) -> impl taskrunner::Activity {
-    activity_fn(move |ctx: TaskContext| {
+) -> impl Handler<fn(TaskContext)> {
+    move |ctx: TaskContext| {
         let reasons = reasons.clone();
         async move {
-            ctx.cancelled().await;
-            let _ = reasons.send(ctx.cancel_reason());
-            Err(ActivityError::cancelled(
-                ctx.cancel_reason().unwrap_or(CancelReason::Shutdown),
-            ))
+            let reason = ctx.cancelled().await;
+            let _ = reasons.send(Some(reason));
+            Err::<(), _>(Cancelled::new(reason))
         }
-    })
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -168,7 +166,7 @@ async fn the_runner_enforces_attempt_timeout_itself() {
     let runner = Runner::builder(service.clone())
         .worker_group("paused")
         .budget(CallBudget::unlimited())
-        .activity("ShellCommandActivity", wait_for_cancellation(reasons_tx))
+        .activity_for_type("ShellCommandActivity", wait_for_cancellation(reasons_tx))
         .build()
         .unwrap();
     let running = Running::start(runner);

@@ -15,10 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use taskrunner::{
-    activity_fn, CallBudget, CancelReason, LeaseConfig, Operation, Outcome, Quota, Runner,
-    TaskContext,
-};
+use taskrunner::{CallBudget, CancelReason, LeaseConfig, Operation, Quota, Runner, TaskContext};
 
 use crate::counting::{CallCounts, CountingService};
 use crate::measure::Memory;
@@ -136,20 +133,18 @@ pub(crate) async fn hold_leases(plan: HoldPlan) -> anyhow::Result<HoldResult> {
     let handlers = Arc::new(HandlerCounts::default());
     let activity = {
         let handlers = handlers.clone();
-        activity_fn(move |task: TaskContext| {
+        move |task: TaskContext| {
             let handlers = handlers.clone();
             async move {
                 handlers.running.fetch_add(1, Ordering::Relaxed);
-                task.cancelled().await;
-                match task.cancel_reason() {
-                    Some(CancelReason::LeaseExpired | CancelReason::LeaseLost(_)) => {
+                match task.cancelled().await {
+                    CancelReason::LeaseExpired | CancelReason::LeaseLost(_) => {
                         handlers.lost.fetch_add(1, Ordering::Relaxed)
                     }
                     _ => handlers.other.fetch_add(1, Ordering::Relaxed),
                 };
-                Ok(Outcome::Finished)
             }
-        })
+        }
     };
     let runner = Runner::builder(CountingService::new(
         pipelines::sdk_client(&plan.endpoint),
@@ -158,7 +153,7 @@ pub(crate) async fn hold_leases(plan: HoldPlan) -> anyhow::Result<HoldResult> {
     .worker_group(WORKER_GROUP)
     .concurrency(plan.leases)
     .pollers(4)
-    .activity("ShellCommandActivity", activity)
+    .activity_for_type("ShellCommandActivity", activity)
     .budget(documented_budget()?)
     .lease_config(lease_config())
     .heartbeat_interval(compressed(Duration::from_secs(15 * 60)))

@@ -150,7 +150,7 @@ async fn measure(endpoint: &str, rounds: usize, scratch: &Path) -> anyhow::Resul
     .worker_group(WORKER_GROUP)
     .concurrency(TASKS_PER_ROUND)
     .pollers(TASKS_PER_ROUND)
-    .activity(
+    .activity_for_type(
         "ShellCommandActivity",
         ObservedShell {
             shell: ShellCommandActivity::new(ShellConfig::default()),

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use taskrunner::{
-    async_trait, Activity, ActivityError, ApiError, Field, HeartbeatRequest, HeartbeatResponse,
-    Outcome, PollRequest, ProgressResponse, StatusReport, Task, TaskContext, TaskId, TaskService,
+    async_trait, Activity, ApiError, BoxError, Field, HeartbeatRequest, HeartbeatResponse, Outcome,
+    PollRequest, ProgressResponse, StatusReport, Task, TaskContext, TaskId, TaskService,
 };
 use taskrunner_shell::ShellCommandActivity;
 
@@ -128,9 +128,8 @@ pub(super) struct ObservedShell {
     pub(super) log: Arc<Log>,
 }
 
-#[async_trait]
 impl Activity for ObservedShell {
-    async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
+    async fn run(&self, ctx: TaskContext) -> Result<Outcome, BoxError> {
         let task_id = ctx.task_id().clone();
         let attempt_id = ctx.attempt_id().to_owned();
         self.log.note(&task_id, |moments| {

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use serde_json::{json, Value};
-use taskrunner::{activity_fn, CallBudget, LeaseConfig, Outcome, Runner, TaskContext};
+use taskrunner::{CallBudget, LeaseConfig, Runner, TaskContext};
 use tokio::sync::{oneshot, watch, Notify};
 
 use crate::counting::{CallCounts, CountingService};
@@ -144,7 +144,7 @@ async fn hold_leases(config: HolderConfig) -> anyhow::Result<()> {
     let (release, released) = watch::channel(false);
     let activity = {
         let (running, all_running, leases) = (running.clone(), all_running.clone(), config.leases);
-        activity_fn(move |task: TaskContext| {
+        move |task: TaskContext| {
             let (running, all_running, mut released) =
                 (running.clone(), all_running.clone(), released.clone());
             async move {
@@ -155,11 +155,10 @@ async fn hold_leases(config: HolderConfig) -> anyhow::Result<()> {
                 // handler answers: Finished is fine either way.
                 tokio::select! {
                     _released = released.wait_for(|released| *released) => {}
-                    () = task.cancelled() => {}
+                    _reason = task.cancelled() => {}
                 }
-                Ok(Outcome::Finished)
             }
-        })
+        }
     };
     let lease_config = LeaseConfig {
         progress_interval: config.progress_interval,
@@ -173,7 +172,7 @@ async fn hold_leases(config: HolderConfig) -> anyhow::Result<()> {
     .worker_group(WORKER_GROUP)
     .concurrency(config.leases)
     .pollers(config.pollers)
-    .activity("ShellCommandActivity", activity)
+    .activity_for_type("ShellCommandActivity", activity)
     .budget(CallBudget::unlimited())
     .lease_config(lease_config)
     .hostname("bench-leases")
