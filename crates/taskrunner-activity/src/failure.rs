@@ -75,7 +75,7 @@ impl Failure {
     /// error in the chain that names one: a [`Failure`]'s own,
     /// `InvalidTaskFields` for a [`FieldsError`], `Cancelled` for a
     /// [`Cancelled`], `AttemptTimeout` for tower's timeout error — else
-    /// `ActivityError`.
+    /// `ActivityError` ([`ACTIVITY_ERROR_ID`]).
     ///
     /// An `anyhow::Error` hides its outermost error's type (only its
     /// sources can be recognised), so an activity that wants its own

@@ -5,8 +5,9 @@
 //!
 //! - `taskrunner-api`: the task-runner calls ([`TaskService`], implemented
 //!   for `aws_sdk_datapipeline::Client`) and the domain types.
-//! - `taskrunner-activity`: the [`Activity`] trait you implement, the
-//!   [`TaskContext`] it receives, routing, and tower adapters.
+//! - `taskrunner-activity`: what you write — a handler function or an
+//!   [`Activity`] — the [`TaskContext`] it receives, routing, and tower
+//!   adapters.
 //! - `taskrunner-lease`: acknowledgement and progress reports, cancellation,
 //!   lost leases, deadline fencing, and the process-wide [`CallBudget`].
 //! - `taskrunner-poller`: PollForTask loops with slots and backoff, and the
@@ -25,31 +26,21 @@
 //! use std::time::Duration;
 //!
 //! use serde::Deserialize;
-//! use taskrunner::{async_trait, Activity, ActivityError, Outcome, Runner, TaskContext};
+//! use taskrunner::{Cancelled, Runner, TaskContext};
 //!
 //! #[derive(Deserialize)]
+//! #[serde(rename_all = "camelCase")]
 //! struct Resize {
-//!     #[serde(rename = "myInput")]
-//!     input: String,
-//!     #[serde(rename = "myWidth")]
-//!     width: u32,
+//!     my_input: String,
+//!     my_width: u32,
 //! }
 //!
-//! struct ResizeImages;
-//!
-//! #[async_trait]
-//! impl Activity for ResizeImages {
-//!     async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
-//!         let params: Resize = ctx.fields()?;
-//!         ctx.progress().set("percentComplete", "50");
-//!         tokio::select! {
-//!             () = ctx.cancelled() => Err(ActivityError::cancelled(ctx.cancel_reason().unwrap_or(taskrunner::CancelReason::Shutdown))),
-//!             () = tokio::time::sleep(Duration::from_millis(u64::from(params.width))) => {
-//!                 println!("resized {}", params.input);
-//!                 Ok(Outcome::Finished)
-//!             }
-//!         }
-//!     }
+//! async fn resize(params: Resize, ctx: TaskContext) -> Result<(), Cancelled> {
+//!     ctx.progress().set("percentComplete", "50");
+//!     let work = tokio::time::sleep(Duration::from_millis(u64::from(params.my_width)));
+//!     ctx.until_cancelled(work).await?;
+//!     println!("resized {}", params.my_input);
+//!     Ok(())
 //! }
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -57,9 +48,9 @@
 //! let client = aws_sdk_datapipeline::Client::new(&config);
 //! let runner = Runner::builder(client)
 //!     .worker_group("images")
-//!     .activity_for_field("myActivity", "resize", ResizeImages)
+//!     .activity_for_field("myActivity", "resize", resize)
 //!     .concurrency(8)
-//!     .layer(tower::timeout::TimeoutLayer::new(Duration::from_secs(600)))
+//!     .layer(tower::limit::ConcurrencyLimitLayer::new(4))
 //!     .build()?;
 //! let summary = runner.run_until(async { let _ = tokio::signal::ctrl_c().await; }).await;
 //! println!("{summary:?}");
