@@ -282,9 +282,9 @@ mod tests {
             attempt().with_field(Field::reference("node", "Gone")),
             vec![],
         );
-        assert_eq!(probes(&missing).unwrap_err().error_id(), NO_DATA_NODE);
+        assert_eq!(probes(&missing).unwrap_err().error_id, NO_DATA_NODE);
         let unguarded = context(attempt(), vec![]);
-        assert_eq!(probes(&unguarded).unwrap_err().error_id(), NO_DATA_NODE);
+        assert_eq!(probes(&unguarded).unwrap_err().error_id, NO_DATA_NODE);
         let sql =
             TaskObject::new("Table", "Table").with_field(Field::string("type", "SqlDataNode"));
         let ctx = context(
@@ -292,7 +292,7 @@ mod tests {
             vec![sql],
         );
         let error = probes(&ctx).unwrap_err();
-        assert_eq!(error.error_id(), DATA_NODE_NOT_BUILT_IN);
+        assert_eq!(error.error_id, DATA_NODE_NOT_BUILT_IN);
         assert!(error.to_string().contains("SqlDataNode"), "{error}");
     }
 
