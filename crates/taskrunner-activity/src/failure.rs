@@ -94,6 +94,10 @@ impl Failure {
             Ok(cancelled) => return Self::from(*cancelled),
             Err(error) => error,
         };
+        // tower's own text, "request timed out", is about a request.
+        if error.is::<tower::timeout::error::Elapsed>() {
+            return Self::new(ATTEMPT_TIMEOUT_ERROR_ID, "activity timed out");
+        }
         let error: &(dyn Error + 'static) = error.as_ref();
         let error_id = chain(error)
             .find_map(named_error_id)

@@ -61,7 +61,11 @@ async fn a_missing_field_is_invalid_task_fields() {
 
 #[tokio::test]
 async fn a_failure_keeps_its_error_id() {
-    let ctx = TaskContext::builder(task(vec![Field::string("myWidth", "0")])).build();
+    let ctx = TaskContext::builder(task(vec![
+        Field::string("myImage", "a.png"),
+        Field::string("myWidth", "0"),
+    ]))
+    .build();
     assert_eq!(
         resize_images.run(ctx).await,
         Outcome::failed("InvalidWidth", "myWidth must be positive")
