@@ -17,7 +17,8 @@ struct Pool {
     queries: AtomicU64,
 }
 
-/// Loads a table through the shared pool.
+/// Loads a table through the shared pool, waiting for a free connection
+/// unless the task is cancelled first.
 struct LoadTable {
     pool: Pool,
 }
@@ -31,7 +32,6 @@ struct Params {
 impl Activity for LoadTable {
     async fn run(&self, ctx: TaskContext) -> Result<Outcome, BoxError> {
         let params: Params = ctx.fields()?;
-        // Waits for a free connection, unless the task is cancelled first.
         let _connection = ctx
             .until_cancelled(self.pool.connections.acquire())
             .await??;
