@@ -17,8 +17,7 @@ struct Pool {
     queries: AtomicU64,
 }
 
-/// Loads a table through the shared pool, waiting for a free connection
-/// unless the task is cancelled first.
+/// Loads a table on a pooled connection (waiting unless cancelled first).
 struct LoadTable {
     pool: Pool,
 }
