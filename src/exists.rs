@@ -20,7 +20,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use taskrunner::{async_trait, Activity, ActivityError, Outcome, TaskContext};
+use taskrunner::service::error_chain;
+use taskrunner::task::TaskObject;
+use taskrunner::{Activity, BoxError, Failure, Outcome, TaskContext};
 use taskrunner_s3::S3Storage;
 
 /// errorId: the precondition guards no data node the runner can see.
@@ -71,9 +73,8 @@ impl ExistsPrecondition {
     }
 }
 
-#[async_trait]
 impl Activity for ExistsPrecondition {
-    async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
+    async fn run(&self, ctx: TaskContext) -> Result<Outcome, BoxError> {
         let (node, probes) = probes(&ctx)?;
         for probe in probes {
             let there = self.check(&probe).await?;
@@ -87,10 +88,10 @@ impl Activity for ExistsPrecondition {
 }
 
 impl ExistsPrecondition {
-    async fn check(&self, probe: &Probe) -> Result<bool, ActivityError> {
+    async fn check(&self, probe: &Probe) -> Result<bool, Failure> {
         let s3 = || {
             self.s3.as_deref().ok_or_else(|| {
-                ActivityError::failed(
+                Failure::new(
                     taskrunner_shell::error_id::S3_NOT_CONFIGURED,
                     "the data node names an s3:// path but this runner has no S3 client",
                 )
@@ -101,19 +102,18 @@ impl ExistsPrecondition {
             Probe::S3Prefix(uri) => s3()?.prefix_has_objects(uri).await,
             Probe::Local(path) => return Ok(local_exists(path).await),
         };
-        answer.map_err(|error| {
-            ActivityError::failed(CHECK_FAILED, crate::secrets::mask(&chain(&error)))
-        })
+        answer
+            .map_err(|error| Failure::new(CHECK_FAILED, crate::secrets::mask(&error_chain(&error))))
     }
 }
 
 /// The guarded node's id and what must be there.
-fn probes(ctx: &TaskContext) -> Result<(String, Vec<Probe>), ActivityError> {
+fn probes(ctx: &TaskContext) -> Result<(String, Vec<Probe>), Failure> {
     let node = guarded_node(ctx)?;
     let id = node.id.clone();
     let node_type = node.object_type().unwrap_or("(no type)");
     if let Some((_, needs)) = NOT_BUILT_IN.iter().find(|(name, _)| *name == node_type) {
-        return Err(ActivityError::failed(
+        return Err(Failure::new(
             DATA_NODE_NOT_BUILT_IN,
             format!(
                 "Exists cannot check {id}: {node_type} is not built into this runner ({needs})"
@@ -121,7 +121,7 @@ fn probes(ctx: &TaskContext) -> Result<(String, Vec<Probe>), ActivityError> {
         ));
     }
     if node_type != "S3DataNode" {
-        return Err(ActivityError::failed(
+        return Err(Failure::new(
             DATA_NODE_NOT_BUILT_IN,
             format!("Exists cannot check {id}: its type {node_type} is not a data node this runner knows"),
         ));
@@ -136,7 +136,7 @@ fn probes(ctx: &TaskContext) -> Result<(String, Vec<Probe>), ActivityError> {
             continue;
         };
         if path.contains("#{") {
-            return Err(ActivityError::failed(
+            return Err(Failure::new(
                 NO_DATA_NODE,
                 format!(
                     "{id}'s {field} still holds an expression the service did not evaluate: {path}"
@@ -146,7 +146,7 @@ fn probes(ctx: &TaskContext) -> Result<(String, Vec<Probe>), ActivityError> {
         probes.push(probe(path, is_directory));
     }
     if probes.is_empty() {
-        return Err(ActivityError::failed(
+        return Err(Failure::new(
             NO_DATA_NODE,
             format!(
                 "{id} names no filePath, directoryPath or manifestFilePath for Exists to check"
@@ -170,10 +170,10 @@ fn probe(path: &str, is_directory: bool) -> Probe {
 
 /// The object the precondition guards: the attempt's `node`, else the
 /// carried object whose `precondition` names this precondition.
-fn guarded_node(ctx: &TaskContext) -> Result<&taskrunner::task::TaskObject, ActivityError> {
+fn guarded_node(ctx: &TaskContext) -> Result<&TaskObject, Failure> {
     if let Some(id) = ctx.field("node") {
         return ctx.object(id).ok_or_else(|| {
-            ActivityError::failed(
+            Failure::new(
                 NO_DATA_NODE,
                 format!("the precondition is performed for {id}, but the task does not carry that object"),
             )
@@ -185,7 +185,7 @@ fn guarded_node(ctx: &TaskContext) -> Result<&taskrunner::task::TaskObject, Acti
         .iter()
         .find(|object| object.values("precondition").any(|id| id == component))
         .ok_or_else(|| {
-            ActivityError::failed(
+            Failure::new(
                 NO_DATA_NODE,
                 format!("no data node in the task names {component} as its precondition: reference it from a data node's precondition field"),
             )
@@ -202,18 +202,6 @@ async fn local_exists(path: &Path) -> bool {
         Ok(_) => true,
         Err(_) => false,
     }
-}
-
-/// An error and its sources, joined.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
@@ -296,9 +284,9 @@ mod tests {
             attempt().with_field(Field::reference("node", "Gone")),
             vec![],
         );
-        assert_eq!(probes(&missing).unwrap_err().error_id(), NO_DATA_NODE);
+        assert_eq!(probes(&missing).unwrap_err().error_id, NO_DATA_NODE);
         let unguarded = context(attempt(), vec![]);
-        assert_eq!(probes(&unguarded).unwrap_err().error_id(), NO_DATA_NODE);
+        assert_eq!(probes(&unguarded).unwrap_err().error_id, NO_DATA_NODE);
         let sql =
             TaskObject::new("Table", "Table").with_field(Field::string("type", "SqlDataNode"));
         let ctx = context(
@@ -306,7 +294,7 @@ mod tests {
             vec![sql],
         );
         let error = probes(&ctx).unwrap_err();
-        assert_eq!(error.error_id(), DATA_NODE_NOT_BUILT_IN);
+        assert_eq!(error.error_id, DATA_NODE_NOT_BUILT_IN);
         assert!(error.to_string().contains("SqlDataNode"), "{error}");
     }
 

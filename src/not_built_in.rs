@@ -3,7 +3,7 @@
 //! the type and what to do, instead of the framework's generic
 //! `NoActivityForTask` (which lists routes and reads like a bug).
 
-use taskrunner::{async_trait, Activity, ActivityError, Outcome, RunnerBuilder, TaskContext};
+use taskrunner::{Failure, RunnerBuilder, TaskContext};
 
 /// The errorId of a task whose type this runner does not run.
 pub(crate) const ERROR_ID: &str = "ActivityNotBuiltIn";
@@ -45,28 +45,15 @@ pub(crate) fn needs(type_name: &str) -> Option<&'static str> {
         .map(|(_, needs)| *needs)
 }
 
-/// Fails every task of one type with [`ERROR_ID`].
-#[derive(Debug, Clone)]
-struct NotBuiltIn {
-    type_name: &'static str,
-    needs: &'static str,
-}
-
-#[async_trait]
-impl Activity for NotBuiltIn {
-    async fn run(&self, _ctx: TaskContext) -> Result<Outcome, ActivityError> {
-        Err(ActivityError::failed(
-            ERROR_ID,
-            message(self.type_name, self.needs),
-        ))
-    }
-}
-
-/// Registers [`NotBuiltIn`] for every type of [`NOT_BUILT_IN`].
+/// Registers, for every type of [`NOT_BUILT_IN`], a handler that fails
+/// each task at once with [`ERROR_ID`].
 pub(crate) fn register(builder: RunnerBuilder) -> RunnerBuilder {
     NOT_BUILT_IN
         .iter()
         .fold(builder, |builder, &(type_name, needs)| {
-            builder.activity_for_type(type_name, NotBuiltIn { type_name, needs })
+            let not_built_in = move |_ctx: TaskContext| async move {
+                Err::<(), _>(Failure::new(ERROR_ID, message(type_name, needs)))
+            };
+            builder.activity_for_type(type_name, not_built_in)
         })
 }

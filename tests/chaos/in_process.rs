@@ -6,10 +6,8 @@ use std::time::Duration;
 
 use aws_sdk_datapipeline::config::retry::{RetryConfig, RetryPartition, TokenBucket};
 use aws_sdk_datapipeline::Client;
-use taskrunner::{
-    activity::activity_fn, lease::LeaseConfig, ActivityError, CancelReason, Outcome, RunSummary,
-    Runner, TaskContext,
-};
+use taskrunner::lease::LeaseConfig;
+use taskrunner::{Cancelled, Outcome, RunSummary, Runner, TaskContext};
 use tokio_util::sync::CancellationToken;
 
 use super::workload::{HANG, IN_PROCESS_GROUP, REFUSE, WORK};
@@ -48,23 +46,13 @@ impl InProcess {
     /// matches the service's compressed one (4 s report timeout, 3 s
     /// acknowledgement), so it fences its own statuses exactly.
     pub(crate) fn start(endpoint: &str, scratch: &std::path::Path) -> Self {
-        let work = activity_fn(|_context: TaskContext| async {
-            tokio::time::sleep(Duration::from_millis(30)).await;
-            Ok(Outcome::Finished)
-        });
-        let refuse = activity_fn(|_context: TaskContext| async {
-            Ok(Outcome::Failed {
-                error_id: "ChaosRefusal".into(),
-                message: "this activity always fails".into(),
-                stack_trace: None,
-            })
-        });
-        let hang = activity_fn(|context: TaskContext| async move {
-            context.cancelled().await;
-            Err(ActivityError::cancelled(
-                context.cancel_reason().unwrap_or(CancelReason::Shutdown),
-            ))
-        });
+        let work = |_context: TaskContext| tokio::time::sleep(Duration::from_millis(30));
+        let refuse = |_context: TaskContext| async {
+            Outcome::failed("ChaosRefusal", "this activity always fails")
+        };
+        let hang = |context: TaskContext| async move {
+            Err::<(), _>(Cancelled::new(context.cancelled().await))
+        };
         let lease = LeaseConfig {
             progress_interval: Duration::from_millis(500),
             default_report_timeout: Duration::from_secs(4),

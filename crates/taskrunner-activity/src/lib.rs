@@ -1,18 +1,22 @@
 //! The user-facing half of the task-runner framework: what an activity is,
 //! what it sees, and how the runner picks one.
 //!
-//! - [`Activity`]: implement it (or wrap a closure with [`activity_fn`]) to do
-//!   the work of one kind of task.
-//! - [`TaskContext`]: the task, its fields as typed values
-//!   ([`TaskContext::fields`], via serde — see [`fields`]), cancellation, a
-//!   progress sink, the lease deadline, a scratch directory and a span.
-//! - [`Outcome`] and [`ActivityError`]: how a run ends; both become a
-//!   SetTaskStatus report.
+//! - An activity is usually a plain async function, a [`Handler`]: it takes
+//!   its parameters (any serde type, read from the task's fields by the
+//!   framework) and a [`TaskContext`], and returns `()`, `bool`, an
+//!   [`Outcome`] or a `Result` of one with any error. An activity holding
+//!   state of its own implements [`Activity`].
+//! - [`TaskContext`]: the task and its fields (typed through serde — see
+//!   [`fields`]), cancellation in one line
+//!   ([`until_cancelled`](TaskContext::until_cancelled)), a progress sink,
+//!   the lease deadline, a scratch directory and a span.
+//! - [`Outcome`] and [`Failure`]: how a run ends. An error a handler returns
+//!   becomes a `Failure` (its errorId, its chain as the message, its sources
+//!   as the stack trace).
 //! - [`Router`]: picks the activity for a task by a field value such as
-//!   `myActivity` = `resize`, or by the object `type`.
-//! - tower adapters: [`ActivityService`] turns an activity into a
-//!   `tower::Service`, so timeouts and limits are layers;
-//!   [`CatchPanicLayer`] and [`TraceLayer`] are applied to every route.
+//!   `myActivity` = `resize`, or by the object `type`, with one registration
+//!   call that takes a handler, an [`Activity`] or a tower service; runner-wide
+//!   tower layers go on with [`RouterBuilder::layer`].
 //!
 //! It builds on `taskrunner-api` (the domain types and signals) and is driven
 //! by the runner (`taskrunner`), which leases tasks, keeps their leases alive
@@ -22,38 +26,30 @@
 //!
 //! ```
 //! use serde::Deserialize;
-//! use taskrunner_activity::{
-//!     async_trait, Activity, ActivityError, Outcome, Router, TaskContext,
-//! };
+//! use taskrunner_activity::{Cancelled, Router, TaskContext};
 //! use taskrunner_api::{Field, Task, TaskObject, TaskStatus};
 //!
 //! /// Declared in a pipeline as a ShellCommandActivity with `myActivity: greet`.
-//! struct Greet;
-//!
 //! #[derive(Deserialize)]
 //! #[serde(rename_all = "camelCase")]
-//! struct Params {
+//! struct Greet {
 //!     my_name: String,
 //!     my_times: Option<u32>,
 //! }
 //!
-//! #[async_trait]
-//! impl Activity for Greet {
-//!     async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
-//!         let params: Params = ctx.fields()?;
-//!         for _ in 0..params.my_times.unwrap_or(1) {
-//!             ctx.check_cancelled()?;
-//!             tracing::info!("hello, {}", params.my_name);
-//!         }
-//!         ctx.progress().set("myGreeted", params.my_name);
-//!         Ok(Outcome::Finished)
+//! async fn greet(params: Greet, ctx: TaskContext) -> Result<(), Cancelled> {
+//!     for _ in 0..params.my_times.unwrap_or(1) {
+//!         ctx.check_cancelled()?;
+//!         tracing::info!("hello, {}", params.my_name);
 //!     }
+//!     ctx.progress().set("myGreeted", params.my_name);
+//!     Ok(())
 //! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let router = Router::builder()
-//!     .activity_for_field("myActivity", "greet", Greet)
+//!     .activity_for_field("myActivity", "greet", greet)
 //!     .build();
 //!
 //! let attempt = TaskObject::new("@Greet_Attempt=1", "Greet")
@@ -64,34 +60,38 @@
 //! let task = Task::new("opaque", "df-EXAMPLE", "@Greet_Attempt=1").with_object(attempt);
 //!
 //! let route = router.route(&task)?;
-//! let ctx = TaskContext::builder(task).build();
-//! let report = match route.call(ctx).await {
-//!     Ok(outcome) => outcome.into_status_report(),
-//!     Err(error) => error.into_status_report(),
-//! };
-//! assert_eq!(report.status, TaskStatus::Finished);
+//! let outcome = route.call(TaskContext::builder(task).build()).await;
+//! assert_eq!(outcome.into_status_report().status, TaskStatus::Finished);
 //! # Ok(())
 //! # }
 //! ```
 
 mod activity;
 mod context;
-mod error;
+mod failure;
 pub mod fields;
+mod handler;
 mod layers;
 mod outcome;
 mod router;
 mod scratch;
 mod service;
 
-pub use activity::{activity_fn, Activity, FnActivity};
+pub use activity::Activity;
 pub use context::{TaskContext, TaskContextBuilder};
-pub use error::ActivityError;
+pub use failure::{
+    Failure, ACTIVITY_ERROR_ID, ACTIVITY_PANICKED_ERROR_ID, ATTEMPT_TIMEOUT_ERROR_ID,
+    CANCELLED_ERROR_ID, INVALID_TASK_FIELDS_ERROR_ID,
+};
 pub use fields::FieldsError;
+pub use handler::Handler;
 pub use layers::{CatchPanic, CatchPanicLayer, Trace, TraceLayer};
-pub use outcome::Outcome;
+pub use outcome::{IntoOutcome, Outcome};
 pub use router::{NoActivity, Route, Router, RouterBuilder};
-pub use service::{ActivityService, BoxActivityService};
+pub use service::{into_service, markers, ActivityService, IntoActivityService};
+pub use taskrunner_api::{CancelReason, Cancelled};
 
-/// Re-exported so implementors of [`Activity`] need not depend on it.
-pub use async_trait::async_trait;
+/// Any error, boxed: what an [`Activity`] fails with and what a tower layer's
+/// error converts into. `?` converts every `std::error::Error + Send + Sync`
+/// and `anyhow::Error` into it.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

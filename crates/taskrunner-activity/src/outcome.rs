@@ -1,37 +1,26 @@
-//! [`Outcome`]: how an activity ended when it did not fail with an error.
+//! [`Outcome`]: how an activity run ended, and [`IntoOutcome`]: what a
+//! handler may return instead of one.
 
 use taskrunner_api::StatusReport;
 
-/// The result of an activity run that the runner reports as-is.
-///
-/// `Failed` is for failures the activity has fully described (a command's
-/// non-zero exit with its stderr tail); for everything else return an
-/// [`ActivityError`](crate::ActivityError), which becomes `FAILED` too.
+use crate::{BoxError, Failure};
+
+/// How an activity run ended; the runner reports it with SetTaskStatus.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// The work is done: SetTaskStatus `FINISHED`.
+    /// The work is done: `FINISHED`.
     Finished,
-    /// The work failed: SetTaskStatus `FAILED` with these error fields.
-    Failed {
-        /// A short, stable identifier, e.g. `NonZeroExitCode`.
-        error_id: String,
-        /// A human-readable description.
-        message: String,
-        /// Details such as the tail of stderr.
-        stack_trace: Option<String>,
-    },
-    /// A precondition does not hold: SetTaskStatus `FALSE`.
+    /// A precondition does not hold: `FALSE`.
     PreconditionFalse,
+    /// The work failed: `FAILED` with the failure's errorId, message and
+    /// stack trace.
+    Failed(Failure),
 }
 
 impl Outcome {
-    /// `Failed` without a stack trace.
+    /// `Failed` with this errorId and message, without a stack trace.
     pub fn failed(error_id: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Failed {
-            error_id: error_id.into(),
-            message: message.into(),
-            stack_trace: None,
-        }
+        Self::Failed(Failure::new(error_id, message))
     }
 
     /// The SetTaskStatus report for this outcome (not yet
@@ -40,24 +29,68 @@ impl Outcome {
         match self {
             Self::Finished => StatusReport::finished(),
             Self::PreconditionFalse => StatusReport::precondition_false(),
-            Self::Failed {
-                error_id,
-                message,
-                stack_trace,
-            } => {
-                let report = StatusReport::failed(error_id, message);
-                match stack_trace {
-                    Some(trace) => report.with_stack_trace(trace),
-                    None => report,
-                }
-            }
+            Self::Failed(failure) => failure.into_status_report(),
         }
+    }
+}
+
+impl From<Failure> for Outcome {
+    fn from(failure: Failure) -> Self {
+        Self::Failed(failure)
     }
 }
 
 impl From<Outcome> for StatusReport {
     fn from(outcome: Outcome) -> Self {
         outcome.into_status_report()
+    }
+}
+
+/// What a [handler](crate::Handler) may return: anything that says how the
+/// run ended.
+///
+/// | returned | reported |
+/// |---|---|
+/// | `()` | `FINISHED` |
+/// | `bool` (a precondition) | `FINISHED` for `true`, `FALSE` for `false` |
+/// | [`Outcome`] | as it says |
+/// | `Result<T, E>` | `T`'s outcome, or `FAILED` with [`Failure::from_error`] |
+///
+/// `E` is any error that converts into a [`BoxError`]: every
+/// `std::error::Error + Send + Sync`, `anyhow::Error`, a `String`.
+pub trait IntoOutcome {
+    /// The outcome this value stands for.
+    fn into_outcome(self) -> Outcome;
+}
+
+impl IntoOutcome for Outcome {
+    fn into_outcome(self) -> Outcome {
+        self
+    }
+}
+
+impl IntoOutcome for () {
+    fn into_outcome(self) -> Outcome {
+        Outcome::Finished
+    }
+}
+
+impl IntoOutcome for bool {
+    fn into_outcome(self) -> Outcome {
+        if self {
+            Outcome::Finished
+        } else {
+            Outcome::PreconditionFalse
+        }
+    }
+}
+
+impl<T: IntoOutcome, E: Into<BoxError>> IntoOutcome for Result<T, E> {
+    fn into_outcome(self) -> Outcome {
+        match self {
+            Ok(value) => value.into_outcome(),
+            Err(error) => Outcome::Failed(Failure::from_error(error.into())),
+        }
     }
 }
 
@@ -76,20 +109,26 @@ mod tests {
             StatusReport::from(Outcome::PreconditionFalse).status,
             TaskStatus::False
         );
-        let report = Outcome::Failed {
-            error_id: "NonZeroExitCode".into(),
-            message: "exit 2".into(),
-            stack_trace: Some("stderr".into()),
-        }
-        .into_status_report();
+        let report =
+            Outcome::from(Failure::new("NonZeroExitCode", "exit 2").with_stack_trace("stderr"))
+                .into_status_report();
         assert_eq!(report.status, TaskStatus::Failed);
         assert_eq!(report.error_id.as_deref(), Some("NonZeroExitCode"));
         assert_eq!(report.error_stack_trace.as_deref(), Some("stderr"));
+    }
+
+    #[test]
+    fn return_values_become_outcomes() {
+        assert_eq!(().into_outcome(), Outcome::Finished);
+        assert_eq!(true.into_outcome(), Outcome::Finished);
+        assert_eq!(false.into_outcome(), Outcome::PreconditionFalse);
         assert_eq!(
-            Outcome::failed("E", "m")
-                .into_status_report()
-                .error_stack_trace,
-            None
+            Ok::<bool, std::io::Error>(false).into_outcome(),
+            Outcome::PreconditionFalse
         );
+        let failed = Err::<(), _>(std::io::Error::other("gone")).into_outcome();
+        assert_eq!(failed, Outcome::failed("ActivityError", "gone"));
+        let failed = Err::<Outcome, _>(Failure::new("Mine", "m")).into_outcome();
+        assert_eq!(failed, Outcome::failed("Mine", "m"));
     }
 }

@@ -1,20 +1,21 @@
 //! [`Router`]: picks the activity for a task.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 
 use taskrunner_api::Task;
 use tower::util::BoxCloneSyncService;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, ServiceExt};
 
 use crate::fields::quote;
 use crate::layers::{CatchPanicLayer, TraceLayer};
-use crate::{Activity, ActivityError, ActivityService, BoxActivityService, Outcome, TaskContext};
+use crate::{ActivityService, Outcome, TaskContext};
 
-/// What a route holds: a shareable (`Sync`) boxed service, so the router can
-/// sit in an `Arc` shared by every poller.
-type SyncService = BoxCloneSyncService<TaskContext, Outcome, ActivityError>;
+/// What a route holds: its activity inside the route's own layers, which
+/// settle every error into an [`Outcome`], so it cannot fail.
+type SettledService = BoxCloneSyncService<TaskContext, Outcome, Infallible>;
 
 /// Chooses the activity for each task from the attempt object's fields.
 ///
@@ -26,20 +27,20 @@ type SyncService = BoxCloneSyncService<TaskContext, Outcome, ActivityError>;
 ///    registration order.
 /// 2. **By object type**: the attempt's `type`, e.g. `ShellCommandActivity`.
 ///
-/// Every route is wrapped in a [`TraceLayer`] named after it and a
-/// [`CatchPanicLayer`].
+/// Every route runs its activity inside the builder's
+/// [`layer`](RouterBuilder::layer)s, a [`CatchPanicLayer`] (where panics and
+/// errors become [`Outcome::Failed`]) and a [`TraceLayer`] named after it.
 ///
 /// ```
-/// use taskrunner_activity::{activity_fn, Outcome, Router, TaskContext};
+/// use taskrunner_activity::{Router, TaskContext};
 /// use taskrunner_api::{Field, Task, TaskObject};
 ///
+/// async fn shell(_ctx: TaskContext) {}
+/// async fn resize(_ctx: TaskContext) {}
+///
 /// let router = Router::builder()
-///     .activity_for_type("ShellCommandActivity", activity_fn(|_ctx: TaskContext| async {
-///         Ok(Outcome::Finished)
-///     }))
-///     .activity_for_field("myActivity", "resize", activity_fn(|_ctx: TaskContext| async {
-///         Ok(Outcome::Finished)
-///     }))
+///     .activity_for_type("ShellCommandActivity", shell)
+///     .activity_for_field("myActivity", "resize", resize)
 ///     .build();
 ///
 /// let attempt = TaskObject::new("@R_Attempt=1", "R")
@@ -125,11 +126,11 @@ impl Router {
     }
 }
 
-/// One routed activity: a name and its (layered) service. Cheap to clone.
+/// One routed activity: a name and its layered service. Cheap to clone.
 #[derive(Clone)]
 pub struct Route {
     name: Arc<str>,
-    service: SyncService,
+    service: SettledService,
 }
 
 impl fmt::Debug for Route {
@@ -141,124 +142,37 @@ impl fmt::Debug for Route {
 }
 
 impl Route {
-    /// The route's name: the object type, or `key=value` for a field route.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// A handle on the service, for callers that drive it themselves.
-    pub fn service(&self) -> BoxActivityService {
-        BoxActivityService::new(self.service.clone())
-    }
-
-    /// Runs the activity for `ctx`.
-    ///
-    /// # Errors
-    ///
-    /// Whatever the activity (or a layer) fails with.
-    pub async fn call(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
-        self.service.clone().oneshot(ctx).await
-    }
-}
-
-/// Registers routes; see [`Router`]. A later registration for the same type
-/// or the same field value replaces the earlier one.
-#[derive(Default)]
-#[must_use]
-pub struct RouterBuilder {
-    router: Router,
-}
-
-impl fmt::Debug for RouterBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RouterBuilder")
-            .field("router", &self.router)
-            .finish()
-    }
-}
-
-impl RouterBuilder {
-    /// Routes tasks whose attempt object has `type` = `object_type`.
-    pub fn activity_for_type(
-        self,
-        object_type: impl Into<String>,
-        activity: impl Activity,
-    ) -> Self {
-        self.service_for_type(object_type, ActivityService::new(activity))
-    }
-
-    /// Routes tasks whose attempt object has field `key` = `value`.
-    pub fn activity_for_field(
-        self,
-        key: impl Into<String>,
-        value: impl Into<String>,
-        activity: impl Activity,
-    ) -> Self {
-        self.service_for_field(key, value, ActivityService::new(activity))
-    }
-
-    /// Routes tasks by object type to a service, typically an
-    /// [`ActivityService`] wrapped in the user's own layers. Errors convert
-    /// into [`ActivityError`]; a `tower::timeout` elapsed error becomes
-    /// [`ActivityError::Timeout`].
-    pub fn service_for_type<S>(mut self, object_type: impl Into<String>, service: S) -> Self
-    where
-        S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
-        S::Error: Into<ActivityError>,
-        S::Future: Send + 'static,
-    {
-        let object_type = object_type.into();
-        let route = Route::new(object_type.clone(), service);
-        self.router.type_routes.insert(object_type, route);
-        self
-    }
-
-    /// Routes tasks by a field's value to a service; see
-    /// [`service_for_type`](Self::service_for_type).
-    pub fn service_for_field<S>(
-        mut self,
-        key: impl Into<String>,
-        value: impl Into<String>,
-        service: S,
-    ) -> Self
-    where
-        S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
-        S::Error: Into<ActivityError>,
-        S::Future: Send + 'static,
-    {
-        let (key, value) = (key.into(), value.into());
-        let route = Route::new(format!("{key}={value}"), service);
-        let routes = &mut self.router.field_routes;
-        routes.retain(|r| r.key != key || r.value != value);
-        routes.push(FieldRoute { key, value, route });
-        self
-    }
-
-    /// The router.
-    pub fn build(self) -> Router {
-        self.router
-    }
-}
-
-impl Route {
-    fn new<S>(name: String, service: S) -> Self
-    where
-        S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
-        S::Error: Into<ActivityError>,
-        S::Future: Send + 'static,
-    {
+    /// Wraps `service` (already inside the builder's layers) in the route's
+    /// own layers.
+    fn new(name: String, service: ActivityService) -> Self {
         let name: Arc<str> = name.into();
         let layered =
             TraceLayer::new(Arc::clone(&name)).layer(CatchPanicLayer::new().layer(service));
         Self {
             name,
-            service: SyncService::new(layered),
+            service: SettledService::new(layered),
+        }
+    }
+
+    /// The route's name: the object type, or `key=value` for a field route.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Runs the activity for `ctx`. Errors and panics have already become
+    /// [`Outcome::Failed`], so there is always an outcome.
+    pub async fn call(&self, ctx: TaskContext) -> Outcome {
+        match self.service.clone().oneshot(ctx).await {
+            Ok(outcome) => outcome,
+            Err(never) => match never {},
         }
     }
 }
 
+mod builder;
 mod no_activity;
 #[cfg(test)]
 mod tests;
 
+pub use builder::RouterBuilder;
 pub use no_activity::NoActivity;

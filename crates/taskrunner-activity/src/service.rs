@@ -1,106 +1,101 @@
-//! [`ActivityService`]: an [`Activity`] as a `tower::Service`, so timeouts,
-//! limits and other layers apply to it.
+//! [`IntoActivityService`]: the three things a route accepts — a
+//! [`Handler`], an [`Activity`], a tower service — and the one boxed
+//! [`ActivityService`] they all become.
 
-use std::fmt;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use futures::future::BoxFuture;
-use tower::util::BoxCloneService;
-use tower::Service;
+use tower::util::BoxCloneSyncService;
+use tower::{Service, ServiceExt};
 
-use crate::{Activity, ActivityError, Outcome, TaskContext};
+use crate::{Activity, BoxError, Handler, Outcome, TaskContext};
 
-/// A type-erased, cloneable activity service: what the [`Router`](crate::Router)
-/// hands out.
-pub type BoxActivityService = BoxCloneService<TaskContext, Outcome, ActivityError>;
+/// An activity as a type-erased tower service: what a route holds, what
+/// [`RouterBuilder::layer`](crate::RouterBuilder::layer) layers wrap, and
+/// what [`into_service`] answers. Cloning is cheap; it is `Sync`, so a router
+/// holding it can be shared by every poller.
+pub type ActivityService = BoxCloneSyncService<TaskContext, Outcome, BoxError>;
 
-/// Adapts an [`Activity`] into a
-/// `Service<TaskContext, Response = Outcome, Error = ActivityError>`.
+/// Something a route can run: a [`Handler`] (an async function), an
+/// [`Activity`], or a tower `Service<TaskContext, Response = Outcome>` whose
+/// error converts into a [`BoxError`] (e.g. an activity wrapped in layers
+/// of its own).
 ///
-/// Always ready; clones share the activity. Wrap it in layers with
-/// `tower::ServiceBuilder`, then register it with
-/// [`RouterBuilder::service_for_type`](crate::RouterBuilder::service_for_type)
-/// (which converts layer errors such as `tower::timeout`'s `BoxError` into
-/// [`ActivityError`]).
+/// `M` only tells the implementations apart (see [`markers`]); callers never
+/// name it. An error from a service is reported as
+/// [`Failure::from_error`](crate::Failure::from_error) says: tower's
+/// timeout error becomes errorId `AttemptTimeout`.
+pub trait IntoActivityService<M> {
+    /// The boxed service.
+    fn into_activity_service(self) -> ActivityService;
+}
+
+/// Marker types for [`IntoActivityService`]: they keep its three
+/// implementations apart, and callers never name them.
+pub mod markers {
+    use std::marker::PhantomData;
+
+    /// Registers a [`Handler`](crate::Handler) with marker `M`.
+    #[derive(Debug)]
+    pub struct ViaHandler<M>(PhantomData<fn() -> M>);
+
+    /// Registers an [`Activity`](crate::Activity).
+    #[derive(Debug)]
+    pub enum ViaActivity {}
+
+    /// Registers a tower service.
+    #[derive(Debug)]
+    pub enum ViaService {}
+}
+
+impl<H: Handler<M>, M> IntoActivityService<markers::ViaHandler<M>> for H {
+    fn into_activity_service(self) -> ActivityService {
+        ActivityService::new(tower::service_fn(move |ctx: TaskContext| {
+            let run = self.run(ctx);
+            async move { Ok::<_, BoxError>(run.await) }
+        }))
+    }
+}
+
+impl<A: Activity> IntoActivityService<markers::ViaActivity> for A {
+    fn into_activity_service(self) -> ActivityService {
+        let activity = Arc::new(self);
+        ActivityService::new(tower::service_fn(move |ctx: TaskContext| {
+            let activity = Arc::clone(&activity);
+            async move { activity.run(ctx).await }
+        }))
+    }
+}
+
+impl<S> IntoActivityService<markers::ViaService> for S
+where
+    S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+{
+    fn into_activity_service(self) -> ActivityService {
+        ActivityService::new(self.map_err(Into::into))
+    }
+}
+
+/// A handler or an [`Activity`] as a tower service, to wrap in layers of its
+/// own before registering it.
 ///
 /// ```
 /// use std::time::Duration;
 ///
-/// use taskrunner_activity::{activity_fn, ActivityService, Outcome, TaskContext};
+/// use taskrunner_activity::{into_service, Router, TaskContext};
 /// use tower::ServiceBuilder;
 ///
-/// let service = ServiceBuilder::new()
-///     .timeout(Duration::from_secs(3600))
-///     .service(ActivityService::new(activity_fn(|_ctx: TaskContext| async {
-///         Ok(Outcome::Finished)
-///     })));
-/// # let _ = service;
+/// async fn export(_ctx: TaskContext) {}
+///
+/// let limited = ServiceBuilder::new()
+///     .concurrency_limit(1)
+///     .service(into_service(export));
+/// let router = Router::builder()
+///     .activity_for_field("myActivity", "export", limited)
+///     .build();
+/// # let _ = router;
 /// ```
-pub struct ActivityService<A: ?Sized> {
-    activity: Arc<A>,
-}
-
-impl<A: Activity> ActivityService<A> {
-    /// Wraps `activity`.
-    pub fn new(activity: A) -> Self {
-        Self {
-            activity: Arc::new(activity),
-        }
-    }
-}
-
-impl<A: Activity + ?Sized> ActivityService<A> {
-    /// Wraps an activity that is already shared.
-    pub fn from_arc(activity: Arc<A>) -> Self {
-        Self { activity }
-    }
-}
-
-impl<A: ?Sized> Clone for ActivityService<A> {
-    fn clone(&self) -> Self {
-        Self {
-            activity: Arc::clone(&self.activity),
-        }
-    }
-}
-
-impl<A: ?Sized> fmt::Debug for ActivityService<A> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActivityService").finish_non_exhaustive()
-    }
-}
-
-impl<A: Activity + ?Sized> Service<TaskContext> for ActivityService<A> {
-    type Response = Outcome;
-    type Error = ActivityError;
-    type Future = BoxFuture<'static, Result<Outcome, ActivityError>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ActivityError>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, ctx: TaskContext) -> Self::Future {
-        let activity = Arc::clone(&self.activity);
-        Box::pin(async move { activity.run(ctx).await })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::activity_fn;
-    use taskrunner_api::Task;
-    use tower::ServiceExt;
-
-    #[tokio::test]
-    async fn boxes_into_a_clone_service() {
-        let service = ActivityService::new(activity_fn(|_ctx: TaskContext| async {
-            Ok(Outcome::PreconditionFalse)
-        }));
-        let boxed: BoxActivityService = BoxCloneService::new(service);
-        let ctx = TaskContext::builder(Task::new("t", "df-1", "@A")).build();
-        let outcome = boxed.clone().oneshot(ctx).await.expect("runs");
-        assert_eq!(outcome, Outcome::PreconditionFalse);
-    }
+pub fn into_service<M>(activity: impl IntoActivityService<M>) -> ActivityService {
+    activity.into_activity_service()
 }

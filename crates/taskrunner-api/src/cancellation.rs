@@ -2,6 +2,7 @@
 //! activity to stop, and why.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
 use tokio_util::sync::CancellationToken;
@@ -32,7 +33,8 @@ use crate::LeaseGone;
 #[derive(Debug, Clone, Default)]
 pub struct Cancellation {
     /// Wakes waiters; cancelled only after `reason` is set, so a waiter that
-    /// wakes always finds a reason (unless someone cancelled the raw token).
+    /// wakes finds a reason (unless someone cancelled the raw token, which
+    /// [`Cancellation::reason`] answers as a shutdown).
     token: CancellationToken,
     /// The first reason given to [`Cancellation::trip`].
     reason: Arc<OnceLock<CancelReason>>,
@@ -51,9 +53,13 @@ impl Cancellation {
         self.token.cancel();
     }
 
-    /// The reason, once tripped.
+    /// The reason, once tripped; `None` while the work may go on.
+    ///
+    /// A token cancelled directly (through [`token`](Self::token), by code
+    /// that knows no reason) counts as [`CancelReason::Shutdown`]: this is
+    /// the one place that choice is made.
     pub fn reason(&self) -> Option<CancelReason> {
-        self.reason.get().copied()
+        self.token.is_cancelled().then(|| self.tripped_reason())
     }
 
     /// Whether the signal has been tripped.
@@ -62,15 +68,78 @@ impl Cancellation {
     }
 
     /// Completes once the signal is tripped (at once if it already is).
-    /// Cancel-safe.
+    /// Cancel-safe. [`stopped`](Self::stopped) also answers why.
     pub async fn cancelled(&self) {
         self.token.cancelled().await;
     }
 
+    /// Completes once the signal is tripped, answering why. Cancel-safe.
+    pub async fn stopped(&self) -> CancelReason {
+        self.token.cancelled().await;
+        self.tripped_reason()
+    }
+
+    /// `Err(Cancelled)` once tripped, for `?` between steps of the work.
+    ///
+    /// # Errors
+    ///
+    /// [`Cancelled`] with the reason, once the signal is tripped.
+    pub fn check(&self) -> Result<(), Cancelled> {
+        match self.reason() {
+            Some(reason) => Err(Cancelled::new(reason)),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `work` until it completes or the signal trips, whichever comes
+    /// first; `work` is dropped at its current `.await` when the signal wins.
+    ///
+    /// # Errors
+    ///
+    /// [`Cancelled`] with the reason when the signal tripped first (or had
+    /// already tripped: `work` is then not polled at all).
+    pub async fn until_cancelled<F: Future>(&self, work: F) -> Result<F::Output, Cancelled> {
+        tokio::select! {
+            // Checked first, so work handed to a tripped signal never starts.
+            biased;
+            () = self.token.cancelled() => Err(Cancelled::new(self.tripped_reason())),
+            output = work => Ok(output),
+        }
+    }
+
     /// The underlying token, for `select!` arms and child tokens. Cancelling
-    /// it directly trips the signal without a reason.
+    /// it directly trips the signal without a reason (read as a shutdown).
     pub fn token(&self) -> &CancellationToken {
         &self.token
+    }
+
+    /// The reason of a signal known to be tripped.
+    fn tripped_reason(&self) -> CancelReason {
+        match self.reason.get() {
+            Some(reason) => *reason,
+            None => CancelReason::Shutdown,
+        }
+    }
+}
+
+/// The work stopped because its [`Cancellation`] tripped: an error, so `?`
+/// carries it out of an activity, which the runner then reports (or not)
+/// according to [`reason`](Cancelled::reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("activity stopped: {reason}")]
+pub struct Cancelled {
+    reason: CancelReason,
+}
+
+impl Cancelled {
+    /// The work stopped for `reason`.
+    pub fn new(reason: CancelReason) -> Self {
+        Self { reason }
+    }
+
+    /// Why the work stopped.
+    pub fn reason(&self) -> CancelReason {
+        self.reason
     }
 }
 
@@ -132,5 +201,43 @@ mod tests {
             CancelReason::LeaseLost(LeaseGone::TaskNotFound).to_string(),
             "lease lost: task not found"
         );
+    }
+
+    #[test]
+    fn a_raw_token_cancel_reads_as_a_shutdown() {
+        let cancellation = Cancellation::new();
+        assert_eq!(cancellation.check(), Ok(()));
+        cancellation.token().cancel();
+        assert_eq!(cancellation.reason(), Some(CancelReason::Shutdown));
+        assert_eq!(
+            cancellation.check(),
+            Err(Cancelled::new(CancelReason::Shutdown))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn until_cancelled_answers_the_work_or_the_reason() {
+        let cancellation = Cancellation::new();
+        assert_eq!(cancellation.until_cancelled(async { 7 }).await, Ok(7));
+
+        let tripper = cancellation.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            tripper.trip(CancelReason::Timeout);
+        });
+        let never = std::future::pending::<()>();
+        let stopped = cancellation.until_cancelled(never).await;
+        assert_eq!(stopped, Err(Cancelled::new(CancelReason::Timeout)));
+        assert_eq!(cancellation.stopped().await, CancelReason::Timeout);
+        assert_eq!(
+            Cancelled::new(CancelReason::Timeout).to_string(),
+            "activity stopped: attempt timed out"
+        );
+
+        // Work handed to a tripped signal never starts.
+        let started = std::cell::Cell::new(false);
+        let work = async { started.set(true) };
+        assert!(cancellation.until_cancelled(work).await.is_err());
+        assert!(!started.get());
     }
 }

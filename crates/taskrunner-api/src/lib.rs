@@ -95,6 +95,7 @@ mod budget;
 mod cancellation;
 mod deadline;
 mod error;
+mod error_chain;
 mod field;
 mod messages;
 mod operation;
@@ -107,9 +108,10 @@ mod task;
 mod task_id;
 
 pub use budget::{CallBudget, Quota, QuotaError};
-pub use cancellation::{CancelReason, Cancellation};
+pub use cancellation::{CancelReason, Cancellation, Cancelled};
 pub use deadline::{DeadlineSource, LeaseDeadline};
 pub use error::{ApiError, ErrorClass, LeaseGone};
+pub use error_chain::error_chain;
 pub use field::{Field, FieldValue};
 pub use messages::{
     HeartbeatRequest, HeartbeatResponse, InstanceIdentity, PollRequest, ProgressResponse,

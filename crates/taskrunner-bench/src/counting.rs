@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use taskrunner::{
-    async_trait,
+    service::async_trait,
     service::{
         ApiError, HeartbeatRequest, HeartbeatResponse, PollRequest, ProgressResponse,
         SdkTaskService, TaskService,

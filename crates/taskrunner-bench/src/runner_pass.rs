@@ -6,7 +6,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _};
-use taskrunner::{service::CallBudget, Activity, RunSummary, RunnerBuilder};
+use taskrunner::activity::IntoActivityService;
+use taskrunner::service::CallBudget;
+use taskrunner::{RunSummary, RunnerBuilder};
 use tokio::sync::oneshot;
 
 use crate::counting::{CallCounts, CountingService};
@@ -33,11 +35,11 @@ pub(crate) struct RunningRunner {
 /// the service has accepted `tasks` FINISHED statuses. The runner is still
 /// running then (its pollers wait on the empty queue): the caller reads its
 /// clocks and then stops it.
-pub(crate) async fn run(
+pub(crate) async fn run<M>(
     client: aws_sdk_datapipeline::Client,
     tasks: usize,
     concurrency: usize,
-    activity: impl Activity,
+    activity: impl IntoActivityService<M>,
     hostname: &str,
     scratch: Option<&Path>,
 ) -> anyhow::Result<RunningRunner> {

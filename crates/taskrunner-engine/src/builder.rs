@@ -4,15 +4,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use taskrunner_activity::{Activity, ActivityError, Outcome, TaskContext};
+use taskrunner_activity::{
+    ActivityService, BoxError, IntoActivityService, Outcome, RouterBuilder, TaskContext,
+};
 use taskrunner_api::{CallBudget, TaskService};
 use taskrunner_lease::LeaseConfig;
 use taskrunner_poller::{Backoff, PollerConfig, DEFAULT_HEARTBEAT_INTERVAL};
-use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service};
 
 use crate::error::BuildError;
-use crate::routes::RouteTable;
 use crate::runner::Runner;
 
 /// A worker group as it was added.
@@ -37,7 +37,8 @@ pub struct RunnerBuilder {
     pub(crate) pollers: usize,
     /// Precondition slots for worker groups added by name.
     pub(crate) precondition_slots: usize,
-    pub(crate) routes: RouteTable,
+    /// The routes and runner-wide layers, built into the runner's router.
+    pub(crate) router: RouterBuilder,
     pub(crate) lease_config: LeaseConfig,
     pub(crate) budget: CallBudget,
     pub(crate) taskrunner_id: Option<String>,
@@ -61,7 +62,7 @@ impl std::fmt::Debug for RunnerBuilder {
         formatter
             .debug_struct("RunnerBuilder")
             .field("worker_groups", &self.worker_groups)
-            .field("routes", &self.routes)
+            .field("router", &self.router)
             .finish_non_exhaustive()
     }
 }
@@ -82,7 +83,7 @@ impl RunnerBuilder {
             concurrency: 2,
             pollers: 2,
             precondition_slots: 2,
-            routes: RouteTable::default(),
+            router: RouterBuilder::default(),
             lease_config: LeaseConfig::default(),
             budget: CallBudget::documented(),
             taskrunner_id: None,
@@ -141,68 +142,36 @@ impl RunnerBuilder {
         self
     }
 
-    /// Runs `activity` for tasks whose attempt object's `type` is
-    /// `object_type`, e.g. `ShellCommandActivity`. A later registration for
-    /// the same type replaces this one.
-    pub fn activity_for_type(
+    /// Runs `activity` (an async function, an
+    /// [`Activity`](taskrunner_activity::Activity) or a tower service) for
+    /// tasks whose attempt object's `type` is `object_type`, e.g.
+    /// `ShellCommandActivity`; see [`RouterBuilder::activity_for_type`].
+    pub fn activity_for_type<M>(
         mut self,
         object_type: impl Into<String>,
-        activity: impl Activity,
+        activity: impl IntoActivityService<M>,
     ) -> Self {
-        self.routes = self.routes.activity_for_type(object_type.into(), activity);
+        self.router = self.router.activity_for_type(object_type, activity);
         self
     }
 
     /// Runs `activity` for tasks whose attempt object has `field` = `value`,
     /// e.g. `myActivity` = `resize`. Field routes are checked before type
-    /// routes.
-    pub fn activity_for_field(
+    /// routes; see [`RouterBuilder::activity_for_field`].
+    pub fn activity_for_field<M>(
         mut self,
         field: impl Into<String>,
         value: impl Into<String>,
-        activity: impl Activity,
+        activity: impl IntoActivityService<M>,
     ) -> Self {
-        self.routes = self
-            .routes
-            .activity_for_field(field.into(), value.into(), activity);
+        self.router = self.router.activity_for_field(field, value, activity);
         self
     }
 
-    /// Runs a tower service (an activity with layers of its own) for tasks
-    /// whose `type` is `object_type`.
-    pub fn service_for_type<S>(mut self, object_type: impl Into<String>, service: S) -> Self
-    where
-        S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
-        S::Error: Into<ActivityError>,
-        S::Future: Send + 'static,
-    {
-        self.routes = self.routes.service_for_type(object_type.into(), service);
-        self
-    }
-
-    /// Runs a tower service for tasks whose `field` = `value`.
-    pub fn service_for_field<S>(
-        mut self,
-        field: impl Into<String>,
-        value: impl Into<String>,
-        service: S,
-    ) -> Self
-    where
-        S: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
-        S::Error: Into<ActivityError>,
-        S::Future: Send + 'static,
-    {
-        self.routes = self
-            .routes
-            .service_for_field(field.into(), value.into(), service);
-        self
-    }
-
-    /// Wraps every activity, whenever registered, in `layer` (a concurrency
-    /// limit, a retry policy, your own). Layers added first end up
-    /// outermost. Every route is also wrapped, outside these, in a
-    /// catch-panic layer (a panic becomes FAILED with errorId
-    /// `ActivityPanicked`) and a tracing layer.
+    /// Wraps every activity in `layer` (a concurrency limit, a retry policy,
+    /// your own); see [`RouterBuilder::layer`]. Every route is also wrapped,
+    /// outside these, in a catch-panic layer (a panic becomes FAILED with
+    /// errorId `ActivityPanicked`) and a tracing layer.
     ///
     /// For a time limit use [`attempt_timeout`](Self::attempt_timeout) (or
     /// the task's own `attemptTimeout`), not a tower timeout layer: the
@@ -211,12 +180,12 @@ impl RunnerBuilder {
     /// a timeout layer drops the handler's future mid-step.
     pub fn layer<L>(mut self, layer: L) -> Self
     where
-        L: Layer<BoxCloneSyncService<TaskContext, Outcome, ActivityError>> + Send + Sync + 'static,
+        L: Layer<ActivityService> + Send + Sync + 'static,
         L::Service: Service<TaskContext, Response = Outcome> + Clone + Send + Sync + 'static,
-        <L::Service as Service<TaskContext>>::Error: Into<ActivityError>,
+        <L::Service as Service<TaskContext>>::Error: Into<BoxError>,
         <L::Service as Service<TaskContext>>::Future: Send + 'static,
     {
-        self.routes = self.routes.layer(layer);
+        self.router = self.router.layer(layer);
         self
     }
 
@@ -316,8 +285,7 @@ impl RunnerBuilder {
         if self.worker_groups.is_empty() {
             return Err(BuildError::NoWorkerGroup);
         }
-        let router = std::mem::take(&mut self.routes).build();
-        if router.route_names().is_empty() {
+        if self.router.is_empty() {
             return Err(BuildError::NoActivity);
         }
         let hostname = self
@@ -344,6 +312,7 @@ impl RunnerBuilder {
             config.hostname.get_or_insert_with(|| hostname.clone());
             groups.push(config);
         }
+        let router = std::mem::take(&mut self.router).build();
         Runner::new(self, router, groups, hostname)
     }
 }

@@ -1,7 +1,7 @@
 //! What [`RunnerBuilder::build`] refuses, and whose settings a worker group
 //! takes.
 
-use taskrunner_activity::{activity_fn, Outcome, TaskContext};
+use taskrunner_activity::{Outcome, TaskContext};
 use taskrunner_api::{
     async_trait, ApiError, Field, HeartbeatRequest, HeartbeatResponse, PollRequest,
     ProgressResponse, StatusReport, Task, TaskId,
@@ -37,10 +37,10 @@ impl TaskService for Unused {
 }
 
 fn builder() -> RunnerBuilder {
-    RunnerBuilder::new(Unused).activity_for_type(
-        "ShellCommandActivity",
-        activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) }),
-    )
+    RunnerBuilder::new(Unused)
+        .activity_for_type("ShellCommandActivity", |_ctx: TaskContext| async {
+            Outcome::Finished
+        })
 }
 
 #[test]

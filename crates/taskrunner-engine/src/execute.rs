@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use taskrunner_activity::{ActivityError, Outcome, Router, TaskContext};
+use taskrunner_activity::{Outcome, Router, TaskContext, ATTEMPT_TIMEOUT_ERROR_ID};
 use taskrunner_api::{
     parse_period, CancelReason, Cancellation, ProgressSink, StatusReport, Task, TaskStatus,
 };
@@ -21,9 +21,6 @@ use tracing::Instrument;
 use crate::precondition;
 use crate::status::{Delivery, StatusSender, TaskIds};
 use crate::summary::Counters;
-
-/// The errorId of an attempt stopped by its `attemptTimeout`.
-pub const ATTEMPT_TIMEOUT_ERROR_ID: &str = "AttemptTimeout";
 
 /// What every task of a runner shares.
 pub(crate) struct Executor {
@@ -254,7 +251,7 @@ impl Executor {
     /// gone, shut down).
     async fn run_handler(
         &self,
-        call: impl std::future::Future<Output = Result<Outcome, ActivityError>>,
+        call: impl std::future::Future<Output = Outcome>,
         cancellation: &Cancellation,
         timeout: Option<&AttemptTimeout>,
     ) -> Option<StatusReport> {
@@ -298,10 +295,7 @@ impl Executor {
                 ),
             )),
             Some(_) => None,
-            None => result.map(|result| match result {
-                Ok(outcome) => outcome.into_status_report(),
-                Err(error) => error.into_status_report(),
-            }),
+            None => result.map(Outcome::into_status_report),
         }
     }
 

@@ -28,14 +28,12 @@ mod builder;
 mod error;
 mod execute;
 mod precondition;
-mod routes;
 mod runner;
 mod status;
 mod summary;
 
 pub use builder::RunnerBuilder;
 pub use error::BuildError;
-pub use execute::ATTEMPT_TIMEOUT_ERROR_ID;
 pub use precondition::DEFAULT_PRECONDITION_RETRY_DELAY;
 pub use runner::Runner;
 pub use summary::RunSummary;

@@ -26,8 +26,8 @@
 
 use std::time::Duration;
 
-use taskrunner_activity::{ActivityError, FieldsError, Outcome, Route, TaskContext};
-use taskrunner_api::{parse_period, CancelReason, Task};
+use taskrunner_activity::{Cancelled, Failure, FieldsError, Outcome, Route, TaskContext};
+use taskrunner_api::{parse_period, Task};
 use tokio::time::Instant;
 
 /// The wait between two checks when the precondition sets no `retryDelay`:
@@ -89,21 +89,23 @@ fn scaled(period: Duration, time_scale: f64) -> Duration {
 ///
 /// # Errors
 ///
-/// What the activity fails with; [`ActivityError::Fields`] for an
-/// unreadable `retryDelay` or `preconditionTimeout`;
-/// [`ActivityError::Cancelled`] when the attempt is cancelled between
-/// checks.
+/// What the activity fails with; an `InvalidTaskFields` failure for an
+/// unreadable `retryDelay` or `preconditionTimeout`; the [`Cancelled`]
+/// failure when the attempt is cancelled between checks.
 pub(crate) async fn check_until_holds(
     route: &Route,
     context: TaskContext,
     time_scale: f64,
-) -> Result<Outcome, ActivityError> {
+) -> Outcome {
     let started = Instant::now();
     let first = route.call(context.clone()).await;
-    if !matches!(first, Ok(Outcome::PreconditionFalse)) {
+    if first != Outcome::PreconditionFalse {
         return first;
     }
-    let timing = RetryTiming::of(context.task(), time_scale)?;
+    let timing = match RetryTiming::of(context.task(), time_scale) {
+        Ok(timing) => timing,
+        Err(error) => return Failure::from(error).into(),
+    };
     let Some(timeout) = timing.timeout else {
         return first;
     };
@@ -117,20 +119,17 @@ pub(crate) async fn check_until_holds(
                 ?timeout,
                 "the precondition did not hold within its preconditionTimeout"
             );
-            return Ok(Outcome::PreconditionFalse);
+            return Outcome::PreconditionFalse;
         }
         let next = (now + timing.retry_delay).min(deadline);
         tracing::debug!(checks, wait = ?(next - now), "the precondition does not hold yet; checking again");
         tokio::select! {
             () = tokio::time::sleep_until(next) => {}
-            () = context.cancelled() => {
-                let reason = context.cancel_reason().unwrap_or(CancelReason::Shutdown);
-                return Err(ActivityError::cancelled(reason));
-            }
+            reason = context.cancelled() => return Failure::from(Cancelled::new(reason)).into(),
         }
         checks += 1;
         match route.call(context.clone()).await {
-            Ok(Outcome::PreconditionFalse) => {}
+            Outcome::PreconditionFalse => {}
             other => return other,
         }
     }

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use parking_lot::Mutex;
-use taskrunner_activity::{activity_fn, ActivityError, TaskContext};
+use taskrunner_activity::{Cancelled, TaskContext, ATTEMPT_TIMEOUT_ERROR_ID};
 use taskrunner_api::{
-    ApiError, CallBudget, CancelReason, Field, HeartbeatRequest, HeartbeatResponse, PollRequest,
+    ApiError, CallBudget, Field, HeartbeatRequest, HeartbeatResponse, PollRequest,
     ProgressResponse, StatusReport, Task, TaskId, TaskObject, TaskService, TaskStatus,
 };
-use taskrunner_engine::{RunnerBuilder, ATTEMPT_TIMEOUT_ERROR_ID};
+use taskrunner_engine::RunnerBuilder;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -110,13 +110,8 @@ async fn run_until_status(
 }
 
 /// A handler that stops as soon as its token trips.
-fn stops_when_told() -> impl taskrunner_activity::Activity {
-    activity_fn(|ctx: TaskContext| async move {
-        ctx.cancelled().await;
-        Err(ActivityError::cancelled(
-            ctx.cancel_reason().unwrap_or(CancelReason::Shutdown),
-        ))
-    })
+async fn stops_when_told(ctx: TaskContext) -> Result<(), Cancelled> {
+    Err(Cancelled::new(ctx.cancelled().await))
 }
 
 fn assert_timed_out(status: &StatusReport) {
@@ -132,7 +127,7 @@ fn assert_timed_out(status: &StatusReport) {
 async fn the_runner_s_attempt_timeout_applies_to_a_task_without_its_own() {
     let service = service_with_task(&[]);
     let (after, status) = run_until_status(service, |builder| {
-        builder.activity_for_type("ShellCommandActivity", stops_when_told())
+        builder.activity_for_type("ShellCommandActivity", stops_when_told)
     })
     .await;
     assert_timed_out(&status);
@@ -153,7 +148,7 @@ async fn the_runner_s_attempt_timeout_applies_to_a_task_without_its_own() {
 async fn a_task_s_own_attempt_timeout_wins() {
     let service = service_with_task(&[("attemptTimeout", "2 minutes")]);
     let (after, status) = run_until_status(service, |builder| {
-        builder.activity_for_type("ShellCommandActivity", stops_when_told())
+        builder.activity_for_type("ShellCommandActivity", stops_when_told)
     })
     .await;
     assert_timed_out(&status);
@@ -178,20 +173,15 @@ async fn a_handler_gets_the_cancel_grace_to_finish_its_step() {
     let cleaned_up = Arc::new(Mutex::new(None));
     let noted = Arc::clone(&cleaned_up);
     let (after, status) = run_until_status(service, move |builder| {
-        builder.activity_for_type(
-            "ShellCommandActivity",
-            activity_fn(move |ctx: TaskContext| {
-                let noted = Arc::clone(&noted);
-                async move {
-                    ctx.cancelled().await;
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                    *noted.lock() = Some(Instant::now());
-                    Err(ActivityError::cancelled(
-                        ctx.cancel_reason().unwrap_or(CancelReason::Shutdown),
-                    ))
-                }
-            }),
-        )
+        builder.activity_for_type("ShellCommandActivity", move |ctx: TaskContext| {
+            let noted = Arc::clone(&noted);
+            async move {
+                let reason = ctx.cancelled().await;
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                *noted.lock() = Some(Instant::now());
+                Err::<(), _>(Cancelled::new(reason))
+            }
+        })
     })
     .await;
     assert_timed_out(&status);
@@ -206,13 +196,9 @@ async fn a_handler_gets_the_cancel_grace_to_finish_its_step() {
 async fn a_handler_that_ignores_its_token_is_abandoned_after_the_grace() {
     let service = service_with_task(&[]);
     let (after, status) = run_until_status(service, |builder| {
-        builder.activity_for_type(
-            "ShellCommandActivity",
-            activity_fn(|_ctx: TaskContext| async move {
-                tokio::time::sleep(Duration::from_secs(3600)).await;
-                Ok(taskrunner_activity::Outcome::Finished)
-            }),
-        )
+        builder.activity_for_type("ShellCommandActivity", |_ctx: TaskContext| async move {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        })
     })
     .await;
     assert_timed_out(&status);

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use taskrunner_api::error_chain;
 use taskrunner_shell::{Storage, StorageError};
 
 use crate::{S3Uri, UriError};
@@ -174,7 +175,7 @@ impl LogUploader {
                 // `.gz` comes next round.
                 Err(StorageError::NotFound { .. }) if path_is_gone(&path) => {}
                 Err(error) => {
-                    tracing::warn!(file = %name, uri = %target, error = %chain(&error), "uploading a log file failed; trying again next round");
+                    tracing::warn!(file = %name, uri = %target, error = %error_chain(&error), "uploading a log file failed; trying again next round");
                     round.failed.push(name);
                 }
             }
@@ -219,18 +220,6 @@ fn file_hour(name: &str) -> Option<DateTime<Utc>> {
 
 fn path_is_gone(path: &Path) -> bool {
     !path.exists()
-}
-
-/// `error: cause: cause`, for a one-line warning.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ mod support;
 use std::sync::Arc;
 
 use support::{S3Server, BUCKET};
-use taskrunner_activity::{Activity, ActivityError, Outcome, TaskContext};
+use taskrunner_activity::{Activity, Failure, Outcome, TaskContext};
 use taskrunner_api::{Field, Task, TaskObject};
 use taskrunner_shell::{error_id, ShellCommandActivity, ShellConfig};
 
@@ -29,7 +29,7 @@ async fn run(
     server: &S3Server,
     attempt: TaskObject,
     nodes: Vec<TaskObject>,
-) -> Result<Outcome, ActivityError> {
+) -> Result<Outcome, Failure> {
     let task = nodes.into_iter().fold(
         Task::new("task-s3-e2e", "df-S3TEST", ATTEMPT_ID).with_object(attempt),
         Task::with_object,
@@ -42,7 +42,7 @@ async fn run(
     let context = TaskContext::builder(task)
         .scratch_root(scratch.path())
         .build();
-    activity.run(context).await
+    activity.run(context).await.map_err(Failure::from_error)
 }
 
 fn attempt(fields: &[(&str, &str)]) -> TaskObject {
@@ -126,8 +126,9 @@ async fn a_missing_s3_script_fails_the_task_naming_it() {
     )
     .await;
     match outcome {
-        Err(ActivityError::Failed { error_id, message }) => {
-            assert_eq!(error_id, error_id::SCRIPT_FETCH_FAILED);
+        Err(failure) => {
+            assert_eq!(failure.error_id, error_id::SCRIPT_FETCH_FAILED);
+            let message = failure.message;
             assert!(message.contains(&uri("scripts/absent.sh")), "{message}");
         }
         other => panic!("expected a failure, got {other:?}"),

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use taskrunner_activity::{async_trait, Activity, ActivityError, Outcome, TaskContext};
+use taskrunner_activity::{Activity, BoxError, Outcome, TaskContext};
 
 use crate::execution::execute;
 use crate::spare_dirs::SpareDirs;
@@ -18,8 +18,8 @@ use crate::ShellConfig;
 ///   status and the stderr tail;
 /// - unusable fields or a failed step around the command → `FAILED` with the
 ///   step's errorId from [`error_id`](crate::error_id);
-/// - cancelled → the process group is stopped, then
-///   [`ActivityError::Cancelled`].
+/// - cancelled → the process group is stopped, then the
+///   [`Cancelled`](taskrunner_activity::Cancelled) failure.
 ///
 /// Cloning is cheap; one value serves any number of concurrent tasks.
 #[derive(Debug, Clone, Default)]
@@ -47,9 +47,8 @@ impl ShellCommandActivity {
     }
 }
 
-#[async_trait]
 impl Activity for ShellCommandActivity {
-    async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
+    async fn run(&self, ctx: TaskContext) -> Result<Outcome, BoxError> {
         let completion = execute(&ctx, &self.config, &self.spares).await?;
         Ok(if completion.succeeded() {
             Outcome::Finished

@@ -1,11 +1,11 @@
 //! [`ShellError`]: why a shell task could not run its command, and how
 //! that is reported.
 
-use std::error::Error as StdError;
 use std::io;
 use std::path::PathBuf;
 
-use taskrunner_activity::ActivityError;
+use taskrunner_activity::Failure;
+use taskrunner_api::error_chain;
 
 use crate::error_id;
 use crate::storage::StorageError;
@@ -79,22 +79,10 @@ impl ShellError {
     }
 }
 
-impl From<ShellError> for ActivityError {
+impl From<ShellError> for Failure {
     fn from(error: ShellError) -> Self {
-        ActivityError::failed(error.error_id(), chain(&error))
+        Failure::new(error.error_id(), error_chain(&error))
     }
-}
-
-/// `error: source: source…` on one line.
-pub(crate) fn chain(error: &(dyn StdError + 'static)) -> String {
-    let mut message = error.to_string();
-    let mut next = error.source();
-    while let Some(source) = next {
-        message.push_str(": ");
-        message.push_str(&source.to_string());
-        next = source.source();
-    }
-    message
 }
 
 #[cfg(test)]
@@ -109,7 +97,7 @@ mod tests {
                 uri: "/opt/x.sh".into(),
             },
         };
-        let report = ActivityError::from(error).into_status_report();
+        let report = Failure::from(error).into_status_report();
         assert_eq!(report.error_id.as_deref(), Some("ScriptFetchFailed"));
         assert_eq!(
             report.error_message.as_deref(),

@@ -8,8 +8,8 @@ use std::process::ExitStatus;
 use std::sync::Arc;
 use std::time::Duration;
 
-use taskrunner_activity::{ActivityError, Outcome, TaskContext};
-use taskrunner_api::CancelReason;
+use taskrunner_activity::{Cancelled, Failure, Outcome, TaskContext};
+use taskrunner_api::error_chain;
 use tokio::process::Command;
 use tokio_util::task::AbortOnDropHandle;
 use tracing::Instrument;
@@ -17,7 +17,7 @@ use tracing::Instrument;
 use crate::attempt_logs;
 use crate::command::CommandSpec;
 use crate::environment::child_environment;
-use crate::error::{chain, ShellError};
+use crate::error::ShellError;
 use crate::output::{capture, Captured, Output};
 use crate::process::{describe_exit, ProcessGroup};
 use crate::spare_dirs::SpareDirs;
@@ -81,11 +81,11 @@ impl Completion {
                 Some(last_chars(&self.stderr_tail, MAX_STACK_TRACE_CHARS).to_owned()),
             )
         };
-        Outcome::Failed {
-            error_id: error_id::SHELL_COMMAND_FAILED.to_owned(),
-            message,
-            stack_trace,
-        }
+        let failure = Failure::new(error_id::SHELL_COMMAND_FAILED, message);
+        Outcome::Failed(match stack_trace {
+            Some(stack_trace) => failure.with_stack_trace(stack_trace),
+            None => failure,
+        })
     }
 }
 
@@ -93,14 +93,14 @@ impl Completion {
 ///
 /// # Errors
 ///
-/// [`ActivityError::Cancelled`] once the task is cancelled (after the
-/// process group is gone); [`ActivityError::Failed`] with an errorId from
+/// The [`Cancelled`] failure once the task is cancelled (after the
+/// process group is gone); a [`Failure`] with an errorId from
 /// [`error_id`] when a step around the command fails.
 pub(crate) async fn execute(
     ctx: &TaskContext,
     config: &ShellConfig,
     spares: &Arc<SpareDirs>,
-) -> Result<Completion, ActivityError> {
+) -> Result<Completion, Failure> {
     let spec = CommandSpec::from_context(ctx, config)?;
     let workdir = WorkingDir::create(ctx, spares).await?;
     let result = run(ctx, config, &spec, &workdir).await;
@@ -118,7 +118,7 @@ async fn run(
     config: &ShellConfig,
     spec: &CommandSpec,
     workdir: &WorkingDir,
-) -> Result<Completion, ActivityError> {
+) -> Result<Completion, Failure> {
     let storage = config.storage.as_deref();
     let staging = Staging::plan(ctx, workdir, storage)?;
     let attempt_log = |stream| {
@@ -148,7 +148,7 @@ async fn run(
     };
     let (arguments, stdout_file, stderr_file) = tokio::select! {
         biased;
-        () = ctx.cancelled() => return Err(cancelled(ctx)),
+        reason = ctx.cancelled() => return Err(Cancelled::new(reason).into()),
         prepared = prepare => prepared?,
     };
 
@@ -193,17 +193,19 @@ async fn run(
     ));
 
     let exited = tokio::select! {
-        status = group.wait() => Some(status),
-        () = ctx.cancelled() => None,
+        status = group.wait() => Ok(status),
+        reason = ctx.cancelled() => Err(reason),
     };
-    let Some(status) = exited else {
-        let reason = ctx.cancel_reason().unwrap_or(CancelReason::Shutdown);
-        tracing::info!(pid = group.pid(), %reason, "stopping the command");
-        match group.terminate(config.kill_grace).await {
-            Ok(status) => tracing::info!(status = %describe_exit(status), "command stopped"),
-            Err(error) => tracing::warn!(%error, "could not reap the stopped command"),
+    let status = match exited {
+        Ok(status) => status,
+        Err(reason) => {
+            tracing::info!(pid = group.pid(), %reason, "stopping the command");
+            match group.terminate(config.kill_grace).await {
+                Ok(status) => tracing::info!(status = %describe_exit(status), "command stopped"),
+                Err(error) => tracing::warn!(%error, "could not reap the stopped command"),
+            }
+            return Err(Cancelled::new(reason).into());
         }
-        return Err(cancelled(ctx));
     };
     let status = status.map_err(spawn_error)?;
 
@@ -276,20 +278,16 @@ async fn run(
     };
     let finished = tokio::select! {
         biased;
-        () = ctx.cancelled() => return Err(cancelled(ctx)),
+        reason = ctx.cancelled() => return Err(Cancelled::new(reason).into()),
         finished = finish => finished,
     };
     match finished {
         Ok(()) => Ok(completion),
         // The command's own failure is the better report.
         Err(error) if !completion.succeeded() => {
-            tracing::warn!(error = %chain(&error), "after the failed command");
+            tracing::warn!(error = %error_chain(&error), "after the failed command");
             Ok(completion)
         }
         Err(error) => Err(error.into()),
     }
-}
-
-fn cancelled(ctx: &TaskContext) -> ActivityError {
-    ActivityError::cancelled(ctx.cancel_reason().unwrap_or(CancelReason::Shutdown))
 }

@@ -103,7 +103,7 @@
 //!    [`ShellConfig::kill_grace`] (default 10 s, below the runner's own
 //!    cancel grace);
 //! 3. SIGKILL to whatever is left; reap the shell;
-//! 4. return [`ActivityError::Cancelled`](taskrunner_activity::ActivityError::Cancelled).
+//! 4. fail with [`Cancelled`](taskrunner_activity::Cancelled), carrying the reason.
 //!
 //! When the shell exits on its own, whatever it left running in its group
 //! (`sleep 100 &`) is SIGKILLed. If the task future is dropped mid-run, the
@@ -141,7 +141,7 @@
 //! use taskrunner_shell::{ShellCommandActivity, ShellConfig};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn main() -> Result<(), taskrunner_activity::BoxError> {
 //! let activity = ShellCommandActivity::new(ShellConfig::default());
 //!
 //! let attempt = TaskObject::new("@Hello_Attempt=1", "Hello")

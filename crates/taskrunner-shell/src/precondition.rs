@@ -4,7 +4,7 @@
 use std::os::unix::process::ExitStatusExt;
 use std::sync::Arc;
 
-use taskrunner_activity::{async_trait, Activity, ActivityError, Outcome, TaskContext};
+use taskrunner_activity::{Activity, BoxError, Outcome, TaskContext};
 
 use crate::execution::execute;
 use crate::spare_dirs::SpareDirs;
@@ -48,9 +48,8 @@ impl ShellCommandPrecondition {
     }
 }
 
-#[async_trait]
 impl Activity for ShellCommandPrecondition {
-    async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
+    async fn run(&self, ctx: TaskContext) -> Result<Outcome, BoxError> {
         let completion = execute(&ctx, &self.config, &self.spares).await?;
         Ok(if completion.succeeded() {
             Outcome::Finished

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use support::{attempt, error, failed, run, task, FakeS3, Run};
-use taskrunner_activity::{Activity, Outcome};
+use taskrunner_activity::{Activity, Failure, Outcome};
 use taskrunner_shell::{error_id, ShellCommandActivity, ShellCommandPrecondition, ShellConfig};
 
 fn activity() -> ShellCommandActivity {
@@ -259,7 +259,10 @@ async fn the_command_runs_in_the_working_directory_which_is_removed_after() {
             Vec::new(),
         ));
         let workdir = run.ctx.scratch_dir();
-        let outcome = ShellCommandActivity::new(config).run(run.ctx.clone()).await;
+        let outcome = ShellCommandActivity::new(config)
+            .run(run.ctx.clone())
+            .await
+            .map_err(Failure::from_error);
         assert_eq!(outcome.expect("runs"), Outcome::Finished);
         let printed = std::fs::read_to_string(&stdout).expect("pwd");
         assert_eq!(Path::new(printed.lines().last().expect("a line")), workdir);
@@ -412,7 +415,13 @@ async fn working_directories_are_reused_only_when_left_empty_and_gone_with_the_a
             .scratch_root(scratch.path())
             .build();
         let shared = shared.clone();
-        async move { shared.run(ctx).await.expect("runs") }
+        async move {
+            shared
+                .run(ctx)
+                .await
+                .map_err(Failure::from_error)
+                .expect("runs")
+        }
     };
     let entries = |dir: &Path| -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)

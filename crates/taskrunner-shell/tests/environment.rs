@@ -6,7 +6,7 @@ mod support;
 use std::path::Path;
 
 use support::{attempt, task, Run};
-use taskrunner_activity::{Activity, Outcome};
+use taskrunner_activity::{Activity, Failure, Outcome};
 use taskrunner_shell::{ShellCommandActivity, ShellConfig};
 
 /// Runs `env` and returns its output.
@@ -18,7 +18,10 @@ async fn child_env(config: ShellConfig, out: &Path) -> String {
     ]);
     let run = Run::new(task(object, Vec::new()));
     let scratch = run.ctx.scratch_dir();
-    let outcome = ShellCommandActivity::new(config).run(run.ctx.clone()).await;
+    let outcome = ShellCommandActivity::new(config)
+        .run(run.ctx.clone())
+        .await
+        .map_err(Failure::from_error);
     assert_eq!(outcome.expect("runs"), Outcome::Finished);
     let env = std::fs::read_to_string(out).expect("env output");
     std::fs::remove_file(out).expect("remove");

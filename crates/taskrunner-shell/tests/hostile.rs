@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use support::{
     attempt, error, eventually, failed, processes_with, run, sleep_marker, task, FakeS3, Run,
 };
-use taskrunner_activity::{Activity, ActivityError, Outcome, TaskContext};
+use taskrunner_activity::{Activity, Cancelled, Failure, Outcome, TaskContext};
 use taskrunner_api::{is_allowed_char, CancelReason, Cancellation};
 use taskrunner_shell::{error_id, ShellCommandActivity, ShellConfig};
 use tokio::sync::RwLock;
@@ -101,10 +101,11 @@ async fn start(
     command: &str,
     marker: &str,
     count: usize,
-) -> (Run, tokio::task::JoinHandle<Result<Outcome, ActivityError>>) {
+) -> (Run, tokio::task::JoinHandle<Result<Outcome, Failure>>) {
     let run = Run::new(task(attempt(&[("command", command)]), Vec::new()));
     let ctx = run.ctx.clone();
-    let handle = tokio::spawn(async move { activity().run(ctx).await });
+    let handle =
+        tokio::spawn(async move { activity().run(ctx).await.map_err(Failure::from_error) });
     assert!(
         eventually(PATIENCE, || processes_with(marker).len() >= count).await,
         "the command's processes did not appear: {:?}",
@@ -128,7 +129,7 @@ async fn cancel_and_timeout_end_sigterm_ignoring_daemons_after_the_grace() {
         run.cancellation.trip(reason);
         let result = handle.await.expect("no panic");
         assert!(
-            matches!(&result, Err(ActivityError::Cancelled(got)) if *got == reason),
+            result == Err(Failure::from(Cancelled::new(reason))),
             "{result:?}"
         );
         // The grace, then SIGKILL: bounded by the grace, not by the command.
@@ -148,7 +149,7 @@ async fn a_command_that_stops_itself_is_still_cancelled() {
     run.cancellation.trip(CancelReason::CanceledByService);
     let result = handle.await.expect("no panic");
     assert!(
-        matches!(result, Err(ActivityError::Cancelled(_))),
+        matches!(&result, Err(failure) if failure.error_id == "Cancelled"),
         "{result:?}"
     );
     assert_eq!(none_left(&marker).await, Vec::<u32>::new());
@@ -244,7 +245,8 @@ async fn floods_of_output_keep_memory_and_disk_bounded() {
         Vec::new(),
     ));
     let ctx = run_endless.ctx.clone();
-    let handle = tokio::spawn(async move { activity().run(ctx).await });
+    let handle =
+        tokio::spawn(async move { activity().run(ctx).await.map_err(Failure::from_error) });
     assert!(
         eventually(PATIENCE, || std::fs::metadata(&endless)
             .is_ok_and(|metadata| metadata.len() > CAP))
@@ -253,7 +255,7 @@ async fn floods_of_output_keep_memory_and_disk_bounded() {
     run_endless.cancellation.trip(CancelReason::Timeout);
     let result = handle.await.expect("no panic");
     assert!(
-        matches!(result, Err(ActivityError::Cancelled(CancelReason::Timeout))),
+        result == Err(Failure::from(Cancelled::new(CancelReason::Timeout))),
         "{result:?}"
     );
     let size = std::fs::metadata(&endless).expect("written").len();
@@ -385,7 +387,7 @@ async fn fork_storms_end_and_leave_nothing() {
     run.cancellation.trip(CancelReason::CanceledByService);
     let result = handle.await.expect("no panic");
     assert!(
-        matches!(result, Err(ActivityError::Cancelled(_))),
+        matches!(&result, Err(failure) if failure.error_id == "Cancelled"),
         "{result:?}"
     );
     assert_eq!(none_left(&marker).await, Vec::<u32>::new());
@@ -396,7 +398,10 @@ async fn a_read_only_working_directory_is_still_removed() {
     let _shared = EXCLUSIVE.read().await;
     let command = "mkdir -p sub/deeper && touch sub/deeper/file && chmod -R a-w .";
     let run = Run::new(task(attempt(&[("command", command)]), Vec::new()));
-    let outcome = activity().run(run.ctx.clone()).await;
+    let outcome = activity()
+        .run(run.ctx.clone())
+        .await
+        .map_err(Failure::from_error);
     assert_eq!(outcome.expect("runs"), Outcome::Finished);
     assert!(
         !run.ctx.scratch_dir().exists(),
@@ -435,7 +440,10 @@ async fn oversized_and_directory_scripts_fail_before_running() {
         attempt(&[("scriptUri", "s3://bucket/huge.sh")]),
         Vec::new(),
     ));
-    let result = with_s3.run(run.ctx.clone()).await;
+    let result = with_s3
+        .run(run.ctx.clone())
+        .await
+        .map_err(Failure::from_error);
     let (id, _) = error(result);
     assert_eq!(id, error_id::SCRIPT_FETCH_FAILED);
     assert!(!run.ctx.scratch_dir().exists());
@@ -474,7 +482,8 @@ async fn attempts_leak_no_descriptors_and_no_scratch_files() {
         }
         let cancellation = Cancellation::new();
         let ctx = context("sleep 300", &cancellation);
-        let handle = tokio::spawn(async move { activity().run(ctx).await });
+        let handle =
+            tokio::spawn(async move { activity().run(ctx).await.map_err(Failure::from_error) });
         tokio::time::sleep(Duration::from_millis(100)).await;
         cancellation.trip(CancelReason::Shutdown);
         let _ = handle.await;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use support::{attempt, error, failed, task, FakeS3, Run};
-use taskrunner_activity::{Activity, ActivityError, Outcome};
+use taskrunner_activity::{Activity, Failure, Outcome};
 use taskrunner_api::{Field, TaskObject};
 use taskrunner_shell::{error_id, ShellCommandActivity, ShellConfig};
 
@@ -29,7 +29,7 @@ async fn staged(
     inputs: &[&str],
     outputs: &[&str],
     nodes: Vec<TaskObject>,
-) -> Result<Outcome, ActivityError> {
+) -> Result<Outcome, Failure> {
     let mut object = attempt(&[("command", command), ("stage", "true")]);
     for input in inputs {
         object = object.with_field(Field::reference("input", *input));

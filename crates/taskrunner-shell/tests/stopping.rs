@@ -7,7 +7,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::{attempt, eventually, exists, processes_with, sleep_marker, task, Run};
-use taskrunner_activity::{Activity, ActivityError, Outcome};
+use taskrunner_activity::{Activity, Cancelled, Failure, Outcome};
 use taskrunner_api::CancelReason;
 use taskrunner_shell::{ShellCommandActivity, ShellConfig};
 
@@ -28,14 +28,10 @@ async fn start(
     command: &str,
     marker: &str,
     count: usize,
-) -> (
-    Run,
-    tokio::task::JoinHandle<Result<Outcome, ActivityError>>,
-    u32,
-) {
+) -> (Run, tokio::task::JoinHandle<Result<Outcome, Failure>>, u32) {
     let run = Run::new(task(attempt(&[("command", command)]), Vec::new()));
     let ctx = run.ctx.clone();
-    let handle = tokio::spawn(async move { activity.run(ctx).await });
+    let handle = tokio::spawn(async move { activity.run(ctx).await.map_err(Failure::from_error) });
     assert!(
         eventually(PATIENCE, || processes_with(marker).len() >= count).await,
         "the command's processes did not appear"
@@ -55,10 +51,10 @@ async fn cancelling_kills_the_whole_process_group_and_reaps_the_shell() {
     run.cancellation.trip(CancelReason::CanceledByService);
     let result = handle.await.expect("no panic");
     assert!(
-        matches!(
-            result,
-            Err(ActivityError::Cancelled(CancelReason::CanceledByService))
-        ),
+        result
+            == Err(Failure::from(Cancelled::new(
+                CancelReason::CanceledByService
+            ))),
         "{result:?}"
     );
     // SIGTERM sufficed: no waiting for the grace.
@@ -88,7 +84,7 @@ async fn a_command_ignoring_sigterm_is_killed_after_the_grace() {
     let result = handle.await.expect("no panic");
     let took = started.elapsed();
     assert!(
-        matches!(result, Err(ActivityError::Cancelled(CancelReason::Timeout))),
+        result == Err(Failure::from(Cancelled::new(CancelReason::Timeout))),
         "{result:?}"
     );
     assert!(took >= grace, "killed before the grace: {took:?}");
@@ -114,7 +110,7 @@ async fn children_get_the_grace_to_clean_up_after_the_shell_has_died() {
     run.cancellation.trip(CancelReason::Shutdown);
     let result = handle.await.expect("no panic");
     assert!(
-        matches!(result, Err(ActivityError::Cancelled(_))),
+        matches!(&result, Err(failure) if failure.error_id == "Cancelled"),
         "{result:?}"
     );
     assert_eq!(
@@ -135,7 +131,11 @@ async fn background_jobs_do_not_outlive_a_finished_command() {
     ));
     let started = Instant::now();
     // The background sleep holds stdout open: the run must not wait for it.
-    let outcome = activity(PATIENCE).run(run.ctx.clone()).await.expect("runs");
+    let outcome = activity(PATIENCE)
+        .run(run.ctx.clone())
+        .await
+        .map_err(Failure::from_error)
+        .expect("runs");
     assert_eq!(outcome, Outcome::Finished);
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -179,12 +179,12 @@ async fn a_task_cancelled_before_it_starts_runs_nothing() {
         Vec::new(),
     ));
     run.cancellation.trip(CancelReason::Shutdown);
-    let result = activity(PATIENCE).run(run.ctx.clone()).await;
+    let result = activity(PATIENCE)
+        .run(run.ctx.clone())
+        .await
+        .map_err(Failure::from_error);
     assert!(
-        matches!(
-            result,
-            Err(ActivityError::Cancelled(CancelReason::Shutdown))
-        ),
+        result == Err(Failure::from(Cancelled::new(CancelReason::Shutdown))),
         "{result:?}"
     );
     assert!(!touched.exists());

@@ -31,27 +31,21 @@
 //! use std::time::Duration;
 //!
 //! use serde::Deserialize;
-//! use taskrunner::{async_trait, Activity, ActivityError, Outcome, Runner, TaskContext};
+//! use taskrunner::{Cancelled, Runner, TaskContext};
 //!
 //! #[derive(Deserialize)]
+//! #[serde(rename_all = "camelCase")]
 //! struct Resize {
-//!     #[serde(rename = "myInput")]
-//!     input: String,
-//!     #[serde(rename = "myWidth")]
-//!     width: u32,
+//!     my_input: String,
+//!     my_width: u32,
 //! }
 //!
-//! struct ResizeImages;
-//!
-//! #[async_trait]
-//! impl Activity for ResizeImages {
-//!     async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
-//!         let params: Resize = ctx.fields()?;
-//!         ctx.progress().set("percentComplete", "50");
-//!         tokio::time::sleep(Duration::from_millis(u64::from(params.width))).await;
-//!         println!("resized {}", params.input);
-//!         Ok(Outcome::Finished)
-//!     }
+//! async fn resize(params: Resize, ctx: TaskContext) -> Result<(), Cancelled> {
+//!     ctx.progress().set("percentComplete", "50");
+//!     let work = tokio::time::sleep(Duration::from_millis(u64::from(params.my_width)));
+//!     ctx.until_cancelled(work).await?;
+//!     println!("resized {}", params.my_input);
+//!     Ok(())
 //! }
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -59,7 +53,7 @@
 //! let client = aws_sdk_datapipeline::Client::new(&config);
 //! let runner = Runner::builder(client)
 //!     .worker_group("images")
-//!     .activity_for_field("myActivity", "resize", ResizeImages)
+//!     .activity_for_field("myActivity", "resize", resize)
 //!     .concurrency(8)
 //!     // Tripped at 10 minutes, the handler gets the cancel grace to stop.
 //!     .attempt_timeout(Duration::from_secs(600))
@@ -70,11 +64,10 @@
 //! # }
 //! ```
 
-pub use taskrunner_activity::{async_trait, Activity, ActivityError, Outcome, TaskContext};
+pub use taskrunner_activity::{Activity, BoxError, Cancelled, Failure, Outcome, TaskContext};
 pub use taskrunner_api::CancelReason;
 pub use taskrunner_engine::{
-    BuildError, RunSummary, Runner, RunnerBuilder, ATTEMPT_TIMEOUT_ERROR_ID,
-    DEFAULT_PRECONDITION_RETRY_DELAY,
+    BuildError, RunSummary, Runner, RunnerBuilder, DEFAULT_PRECONDITION_RETRY_DELAY,
 };
 
 /// Activities: routing by `type` or by a `my…` field, typed fields, the
@@ -91,10 +84,10 @@ pub mod activity {
 /// inside the account's quotas.
 pub mod service {
     pub use taskrunner_api::{
-        async_trait, ApiError, CallBudget, ErrorClass, HeartbeatRequest, HeartbeatResponse,
-        InstanceIdentity, LeaseGone, Operation, PollRequest, ProgressResponse, Quota, QuotaError,
-        SdkTaskService, TaskService, MALFORMED_TASK_ERROR_ID, POLL_ATTEMPT_TIMEOUT,
-        POLL_OPERATION_TIMEOUT,
+        async_trait, error_chain, ApiError, CallBudget, ErrorClass, HeartbeatRequest,
+        HeartbeatResponse, InstanceIdentity, LeaseGone, Operation, PollRequest, ProgressResponse,
+        Quota, QuotaError, SdkTaskService, TaskService, MALFORMED_TASK_ERROR_ID,
+        POLL_ATTEMPT_TIMEOUT, POLL_OPERATION_TIMEOUT,
     };
 }
 

@@ -1,16 +1,15 @@
 //! Testing an activity without a service: a hand-made `Task` in a
 //! `TaskContext` built with `TaskContext::builder` (as docs/ACTIVITIES.md
-//! shows).
+//! shows), run through `Handler::run` so the framework's parameter reading
+//! is tested too.
 
 use std::time::Duration;
 
 use serde::Deserialize;
-use taskrunner::{
-    async_trait,
-    lease::{Cancellation, ProgressSink},
-    task::{Field, Task, TaskObject, TaskStatus},
-    Activity, ActivityError, CancelReason, Outcome, TaskContext,
-};
+use taskrunner::activity::Handler;
+use taskrunner::lease::{Cancellation, ProgressSink};
+use taskrunner::task::{Field, Task, TaskObject, TaskStatus};
+use taskrunner::{BoxError, CancelReason, Cancelled, Failure, Outcome, TaskContext};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -19,27 +18,16 @@ struct Params {
     my_width: u32,
 }
 
-struct ResizeImages;
-
-#[async_trait]
-impl Activity for ResizeImages {
-    async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
-        let params: Params = ctx.fields()?;
-        if params.my_width == 0 {
-            return Err(ActivityError::failed(
-                "InvalidWidth",
-                "myWidth must be positive",
-            ));
-        }
-        for (done, _image) in params.my_image.iter().enumerate() {
-            tokio::select! {
-                () = ctx.cancelled() => return Err(ActivityError::cancelled(ctx.cancel_reason().unwrap_or(CancelReason::Shutdown))),
-                () = tokio::time::sleep(Duration::from_millis(10)) => {}
-            }
-            ctx.progress().set("myResized", (done + 1).to_string());
-        }
-        Ok(Outcome::Finished)
+async fn resize_images(params: Params, ctx: TaskContext) -> Result<(), BoxError> {
+    if params.my_width == 0 {
+        return Err(Failure::new("InvalidWidth", "myWidth must be positive").into());
     }
+    for (done, _image) in params.my_image.iter().enumerate() {
+        ctx.until_cancelled(tokio::time::sleep(Duration::from_millis(10)))
+            .await?;
+        ctx.progress().set("myResized", (done + 1).to_string());
+    }
+    Ok(())
 }
 
 fn task(fields: Vec<Field>) -> Task {
@@ -58,21 +46,30 @@ async fn resizes_every_image_and_reports_progress() {
     ]))
     .progress(progress.clone())
     .build();
-    assert_eq!(ResizeImages.run(ctx).await.unwrap(), Outcome::Finished);
+    assert_eq!(resize_images.run(ctx).await, Outcome::Finished);
     assert_eq!(progress.snapshot(), [Field::string("myResized", "2")]);
 }
 
 #[tokio::test]
 async fn a_missing_field_is_invalid_task_fields() {
     let ctx = TaskContext::builder(task(vec![Field::string("myImage", "a.png")])).build();
-    let report = ResizeImages
-        .run(ctx)
-        .await
-        .unwrap_err()
-        .into_status_report();
+    let report = resize_images.run(ctx).await.into_status_report();
     assert_eq!(report.status, TaskStatus::Failed);
     assert_eq!(report.error_id.as_deref(), Some("InvalidTaskFields"));
     assert!(report.error_message.unwrap_or_default().contains("myWidth"));
+}
+
+#[tokio::test]
+async fn a_failure_keeps_its_error_id() {
+    let ctx = TaskContext::builder(task(vec![
+        Field::string("myImage", "a.png"),
+        Field::string("myWidth", "0"),
+    ]))
+    .build();
+    assert_eq!(
+        resize_images.run(ctx).await,
+        Outcome::failed("InvalidWidth", "myWidth must be positive")
+    );
 }
 
 #[tokio::test]
@@ -85,12 +82,9 @@ async fn stops_when_cancelled() {
     .cancellation(cancellation.clone())
     .build();
     cancellation.trip(CancelReason::CanceledByService);
-    let error = ResizeImages.run(ctx).await.unwrap_err();
-    assert!(
-        matches!(
-            error,
-            ActivityError::Cancelled(CancelReason::CanceledByService)
-        ),
-        "{error}"
+    let cancelled = Cancelled::new(CancelReason::CanceledByService);
+    assert_eq!(
+        resize_images.run(ctx).await,
+        Failure::from(cancelled).into()
     );
 }

@@ -14,32 +14,27 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 use support::*;
-use taskrunner::{
-    activity::activity_fn,
-    async_trait,
-    service::{
-        ApiError, CallBudget, HeartbeatRequest, HeartbeatResponse, PollRequest, ProgressResponse,
-        TaskService,
-    },
-    task::{Field, StatusReport, Task, TaskId, TaskObject, TaskStatus},
-    ActivityError, CancelReason, RunnerBuilder, TaskContext, ATTEMPT_TIMEOUT_ERROR_ID,
+use taskrunner::activity::{Handler, ATTEMPT_TIMEOUT_ERROR_ID};
+use taskrunner::service::{
+    async_trait, ApiError, CallBudget, HeartbeatRequest, HeartbeatResponse, PollRequest,
+    ProgressResponse, TaskService,
 };
+use taskrunner::task::{Field, StatusReport, Task, TaskId, TaskObject, TaskStatus};
+use taskrunner::{CancelReason, Cancelled, RunnerBuilder, TaskContext};
 use tokio::sync::mpsc;
 
 /// A handler that waits for its token and reports why it tripped.
 fn wait_for_cancellation(
     reasons: mpsc::UnboundedSender<Option<CancelReason>>,
-) -> impl taskrunner::Activity {
-    activity_fn(move |ctx: TaskContext| {
+) -> impl Handler<fn(TaskContext)> {
+    move |ctx: TaskContext| {
         let reasons = reasons.clone();
         async move {
-            ctx.cancelled().await;
-            let _ = reasons.send(ctx.cancel_reason());
-            Err(ActivityError::cancelled(
-                ctx.cancel_reason().unwrap_or(CancelReason::Shutdown),
-            ))
+            let reason = ctx.cancelled().await;
+            let _ = reasons.send(Some(reason));
+            Err::<(), _>(Cancelled::new(reason))
         }
-    })
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

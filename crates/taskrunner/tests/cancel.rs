@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity::activity_fn, ActivityError, CancelReason, Outcome, TaskContext};
+use taskrunner::{CancelReason, Cancelled, Failure, TaskContext};
 use tokio::sync::mpsc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,20 +23,19 @@ async fn deactivating_with_cancel_active_stops_the_handler_and_sends_no_status()
     )
     .await;
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
-    let long = activity_fn(move |ctx: TaskContext| {
+    let long = move |ctx: TaskContext| {
         let events_tx = events_tx.clone();
         async move {
             let _ = events_tx.send(None);
             tokio::select! {
-                () = ctx.cancelled() => {
-                    let _ = events_tx.send(ctx.cancel_reason());
-                    ctx.check_cancelled()?;
-                    Ok(Outcome::Finished)
+                reason = ctx.cancelled() => {
+                    let _ = events_tx.send(Some(reason));
+                    Err::<(), _>(Failure::from(Cancelled::new(reason)))
                 }
-                () = tokio::time::sleep(Duration::from_secs(30)) => Err(ActivityError::failed("NotCanceled", "the service never canceled")),
+                () = tokio::time::sleep(Duration::from_secs(30)) => Err(Failure::new("NotCanceled", "the service never canceled")),
             }
         }
-    });
+    };
     let running = Running::start(
         runner_for(&client, "cancel")
             .activity_for_field("myActivity", "long", long)

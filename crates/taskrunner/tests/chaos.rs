@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use datapipeline_local::{Config, FaultPlan};
 use support::*;
-use taskrunner::{activity::activity_fn, Outcome, TaskContext};
+use taskrunner::TaskContext;
 
 const TASKS: usize = 10;
 
@@ -40,10 +40,7 @@ async fn every_task_finishes_exactly_once_despite_errors_and_throttling() {
             .map(|id| activity(id, vec![string("myActivity", "work")])),
     );
     let pipeline = submit(&control, "chaos", objects).await;
-    let work = activity_fn(|_ctx: TaskContext| async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        Ok(Outcome::Finished)
-    });
+    let work = |_ctx: TaskContext| tokio::time::sleep(Duration::from_millis(100));
     let running = Running::start(
         runner_for(&runner_client, "chaos")
             .concurrency(3)

@@ -6,35 +6,30 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{
-    activity::activity_fn, service::LeaseGone, ActivityError, CancelReason, Outcome, TaskContext,
-};
+use taskrunner::service::LeaseGone;
+use taskrunner::{CancelReason, Cancelled, Outcome, TaskContext};
 use tokio::sync::mpsc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_the_pipeline_stops_the_task_and_the_runner_carries_on() {
     let Bench { service, client } = bench().await;
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
-    let long = activity_fn(move |ctx: TaskContext| {
+    let long = move |ctx: TaskContext| {
         let events_tx = events_tx.clone();
         async move {
             let _ = events_tx.send(None);
-            ctx.cancelled().await;
-            let _ = events_tx.send(ctx.cancel_reason());
-            Err::<Outcome, _>(ActivityError::cancelled(
-                ctx.cancel_reason().unwrap_or(CancelReason::Shutdown),
-            ))
+            let reason = ctx.cancelled().await;
+            let _ = events_tx.send(Some(reason));
+            Err::<(), _>(Cancelled::new(reason))
         }
-    });
+    };
     let running = Running::start(
         runner_for(&client, "deleted")
             .concurrency(1)
             .activity_for_field("myActivity", "long", long)
-            .activity_for_field(
-                "myActivity",
-                "quick",
-                activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) }),
-            )
+            .activity_for_field("myActivity", "quick", |_ctx: TaskContext| async {
+                Outcome::Finished
+            })
             .build()
             .unwrap(),
     );

@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity::activity_fn, ActivityError, Outcome, TaskContext};
+use taskrunner::{Failure, Outcome, TaskContext};
 
 /// An error with a cause, to see the source chain become the stack trace.
 #[derive(Debug, thiserror::Error)]
@@ -39,36 +39,17 @@ async fn handler_errors_fail_the_attempt_with_their_error_fields() {
     .await;
     let runner = runner_for(&client, "failure")
         .concurrency(3)
-        .activity_for_field(
-            "myActivity",
-            "declared",
-            activity_fn(|_ctx: TaskContext| async {
-                Err(ActivityError::failed(
-                    "SourceMissing",
-                    "no object at s3://bucket/in",
-                ))
-            }),
-        )
-        .activity_for_field(
-            "myActivity",
-            "described",
-            activity_fn(|_ctx: TaskContext| async {
-                Ok(Outcome::Failed {
-                    error_id: "NonZeroExitCode".into(),
-                    message: "exit 2".into(),
-                    stack_trace: Some("line 1\nline 2".into()),
-                })
-            }),
-        )
-        .activity_for_field(
-            "myActivity",
-            "wrapped",
-            activity_fn(|_ctx: TaskContext| async {
-                Err(ActivityError::other(CopyFailed(std::io::Error::other(
-                    "disk full",
-                ))))
-            }),
-        )
+        .activity_for_field("myActivity", "declared", |_ctx: TaskContext| async {
+            Err::<(), _>(Failure::new("SourceMissing", "no object at s3://bucket/in"))
+        })
+        .activity_for_field("myActivity", "described", |_ctx: TaskContext| async {
+            Outcome::Failed(
+                Failure::new("NonZeroExitCode", "exit 2").with_stack_trace("line 1\nline 2"),
+            )
+        })
+        .activity_for_field("myActivity", "wrapped", |_ctx: TaskContext| async {
+            Err::<(), _>(CopyFailed(std::io::Error::other("disk full")))
+        })
         .build()
         .unwrap();
     let running = Running::start(runner);
@@ -123,11 +104,11 @@ async fn handler_errors_fail_the_attempt_with_their_error_fields() {
     );
     assert_eq!(
         error("Wrapped", "errorMessage").await.as_deref(),
-        Some("activity error: copy failed")
+        Some("copy failed: disk full")
     );
     assert_eq!(
         error("Wrapped", "errorStackTrace").await.as_deref(),
-        Some("caused by: disk full")
+        Some("disk full")
     );
     // The instance carries the error of its last attempt too.
     let instance = instance_of(&client, &pipeline, "Declared").await;
@@ -164,12 +145,12 @@ async fn a_failed_attempt_is_retried_by_the_service_and_can_then_finish() {
     )
     .await;
     // Fails on the first attempt only: `@attemptNumber` tells them apart.
-    let flaky = activity_fn(|ctx: TaskContext| async move {
+    let flaky = |ctx: TaskContext| async move {
         match ctx.field("@attemptNumber") {
-            Some("1") => Err(ActivityError::failed("Transient", "first attempt fails")),
-            _ => Ok(Outcome::Finished),
+            Some("1") => Err(Failure::new("Transient", "first attempt fails")),
+            _ => Ok(()),
         }
-    });
+    };
     let running = Running::start(
         runner_for(&client, "retry")
             .activity_for_field("myActivity", "flaky", flaky)

@@ -1,5 +1,5 @@
 //! Tower layers: a runner-wide `TimeoutLayer` turns a slow handler into
-//! FAILED; a layer on one activity (`service_for_field`) leaves the others
+//! FAILED; a layer on one activity (registered as a tower service) leaves the others
 //! alone.
 
 mod support;
@@ -7,18 +7,13 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{
-    activity::{activity_fn, ActivityService},
-    Outcome, TaskContext,
-};
+use taskrunner::activity::{into_service, Handler};
+use taskrunner::TaskContext;
 use tower::timeout::TimeoutLayer;
 use tower::ServiceBuilder;
 
-fn sleeps(duration: Duration) -> impl taskrunner::Activity {
-    activity_fn(move |_ctx: TaskContext| async move {
-        tokio::time::sleep(duration).await;
-        Ok(Outcome::Finished)
-    })
+fn sleeps(duration: Duration) -> impl Handler<fn(TaskContext)> {
+    move |_ctx: TaskContext| tokio::time::sleep(duration)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,9 +107,9 @@ async fn a_layer_on_one_activity_applies_to_that_activity_only() {
     .await;
     let limited = ServiceBuilder::new()
         .timeout(Duration::from_millis(200))
-        .service(ActivityService::new(sleeps(Duration::from_secs(30))));
+        .service(into_service(sleeps(Duration::from_secs(30))));
     let runner = runner_for(&client, "one-layer")
-        .service_for_field("myActivity", "limited", limited)
+        .activity_for_field("myActivity", "limited", limited)
         .activity_for_field("myActivity", "free", sleeps(Duration::from_millis(600)))
         .build()
         .unwrap();

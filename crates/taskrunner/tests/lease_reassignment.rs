@@ -9,10 +9,9 @@ use std::time::Duration;
 
 use datapipeline_local::{Audit, Config, Timing};
 use support::*;
-use taskrunner::{
-    activity::activity_fn, lease::LeaseConfig, service::LeaseGone, CancelReason, Outcome,
-    TaskContext,
-};
+use taskrunner::lease::LeaseConfig;
+use taskrunner::service::LeaseGone;
+use taskrunner::{CancelReason, Outcome, TaskContext};
 use tokio::sync::mpsc;
 
 /// The service's `reportProgressTimeout` and acknowledgement deadline in
@@ -54,15 +53,15 @@ async fn reassigned(name: &str, stalled_lease: LeaseConfig) -> (Option<CancelRea
 
     // The stalled holder: its handler ignores its token for 2.5 s.
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
-    let stalled = activity_fn(move |ctx: TaskContext| {
+    let stalled = move |ctx: TaskContext| {
         let events_tx = events_tx.clone();
         async move {
             let _ = events_tx.send(None);
             tokio::time::sleep(Duration::from_millis(2500)).await;
-            let _ = events_tx.send(ctx.cancel_reason());
-            Ok(Outcome::Finished)
+            let stopped = ctx.check_cancelled().err();
+            let _ = events_tx.send(stopped.map(|cancelled| cancelled.reason()));
         }
-    });
+    };
     let first = Running::start(
         runner_for(&client, name)
             .concurrency(1)
@@ -87,11 +86,9 @@ async fn reassigned(name: &str, stalled_lease: LeaseConfig) -> (Option<CancelRea
     let second = Running::start(
         runner_for(&client, name)
             .lease_config(healthy_lease())
-            .activity_for_field(
-                "myActivity",
-                "work",
-                activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) }),
-            )
+            .activity_for_field("myActivity", "work", |_ctx: TaskContext| async {
+                Outcome::Finished
+            })
             .build()
             .expect("the runner builds"),
     );

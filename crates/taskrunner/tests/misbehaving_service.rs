@@ -24,10 +24,9 @@ use misbehaving::{task_json, Answer, Impostor};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 use support::{fast_backoff, fast_lease, wait_until, Running};
-use taskrunner::{
-    activity::activity_fn, poll::Backoff, service::CallBudget, Outcome, Runner, RunnerBuilder,
-    TaskContext,
-};
+use taskrunner::poll::Backoff;
+use taskrunner::service::CallBudget;
+use taskrunner::{Outcome, Runner, RunnerBuilder, TaskContext};
 use taskrunner_api::{
     ErrorClass, PollRequest, SdkTaskService, TaskService, MALFORMED_TASK_ERROR_ID,
 };
@@ -160,18 +159,14 @@ fn runner_on(
         .cancel_grace(Duration::from_secs(1))
         .drain_timeout(Duration::from_secs(5))
         .scratch_root(std::env::temp_dir().join("taskrunner-tests"))
-        .activity_for_type(
-            "ShellCommandActivity",
-            activity_fn(move |context: TaskContext| {
-                let seen = seen.clone();
-                async move {
-                    let fields = context.attempt().map_or(0, |attempt| attempt.fields.len());
-                    seen.lock()
-                        .push((context.task_id().as_str().to_owned(), fields));
-                    Ok(Outcome::Finished)
-                }
-            }),
-        )
+        .activity_for_type("ShellCommandActivity", move |context: TaskContext| {
+            let seen = seen.clone();
+            async move {
+                let fields = context.attempt().map_or(0, |attempt| attempt.fields.len());
+                seen.lock()
+                    .push((context.task_id().as_str().to_owned(), fields));
+            }
+        })
         .build()
         .expect("the runner builds")
 }
@@ -352,10 +347,9 @@ async fn a_slow_loris_poll_times_out_and_polling_goes_on() {
         .budget(CallBudget::unlimited())
         .backoff(fast_backoff())
         .scratch_root(std::env::temp_dir().join("taskrunner-tests"))
-        .activity_for_type(
-            "ShellCommandActivity",
-            activity_fn(|_context: TaskContext| async { Ok(Outcome::Finished) }),
-        )
+        .activity_for_type("ShellCommandActivity", |_context: TaskContext| async {
+            Outcome::Finished
+        })
         .build()
         .expect("the runner builds");
     let running = Running::start(runner);

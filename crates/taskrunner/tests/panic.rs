@@ -6,28 +6,21 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity::activity_fn, Outcome, TaskContext};
+use taskrunner::{Outcome, TaskContext};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_fails_the_task_and_the_runner_runs_the_next_one() {
     let Bench { service, client } = bench().await;
     let runner = runner_for(&client, "panics")
         .concurrency(1)
-        .activity_for_field(
-            "myActivity",
-            "boom",
-            activity_fn(|ctx: TaskContext| async move {
-                if ctx.field("myActivity").is_some() {
-                    panic!("the handler hit a bug");
-                }
-                Ok(Outcome::Finished)
-            }),
-        )
-        .activity_for_field(
-            "myActivity",
-            "fine",
-            activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) }),
-        )
+        .activity_for_field("myActivity", "boom", |ctx: TaskContext| async move {
+            if ctx.field("myActivity").is_some() {
+                panic!("the handler hit a bug");
+            }
+        })
+        .activity_for_field("myActivity", "fine", |_ctx: TaskContext| async {
+            Outcome::Finished
+        })
         .build()
         .unwrap();
     let running = Running::start(runner);

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity::activity_fn, Outcome, TaskContext};
+use taskrunner::{Outcome, TaskContext};
 
 /// The service's fast timing: pipeline seconds per wall-clock second.
 const SCALE: f64 = 600.0;
@@ -48,20 +48,14 @@ async fn a_false_precondition_is_checked_again_in_one_attempt_until_it_holds() {
     let checks = Arc::new(AtomicU32::new(0));
     let guarded_runs = Arc::new(AtomicU32::new(0));
     // Holds on its third check.
-    let precondition = activity_fn({
+    let precondition = {
         let checks = checks.clone();
         move |_ctx: TaskContext| {
             let check = checks.fetch_add(1, Ordering::SeqCst) + 1;
-            async move {
-                Ok(if check < 3 {
-                    Outcome::PreconditionFalse
-                } else {
-                    Outcome::Finished
-                })
-            }
+            async move { check >= 3 }
         }
-    });
-    let guarded = activity_fn({
+    };
+    let guarded = {
         let (checks, guarded_runs) = (checks.clone(), guarded_runs.clone());
         move |_ctx: TaskContext| {
             assert_eq!(
@@ -70,9 +64,9 @@ async fn a_false_precondition_is_checked_again_in_one_attempt_until_it_holds() {
                 "the activity runs only once its precondition holds"
             );
             guarded_runs.fetch_add(1, Ordering::SeqCst);
-            async { Ok(Outcome::Finished) }
+            async {}
         }
-    });
+    };
     let running = Running::start(
         runner_for(&client, "guarded")
             .activity_for_type("ShellCommandPrecondition", precondition)
@@ -147,16 +141,16 @@ async fn a_precondition_that_never_holds_reports_false_once_at_its_timeout() {
     )
     .await;
     let checks = Arc::new(AtomicU32::new(0));
-    let precondition = activity_fn({
+    let precondition = {
         let checks = checks.clone();
         move |_ctx: TaskContext| {
             checks.fetch_add(1, Ordering::SeqCst);
-            async { Ok(Outcome::PreconditionFalse) }
+            async { Outcome::PreconditionFalse }
         }
-    });
-    let guarded = activity_fn(|_ctx: TaskContext| async {
+    };
+    async fn guarded(_ctx: TaskContext) {
         panic!("the guarded activity must not run");
-    });
+    }
     let running = Running::start(
         runner_for(&client, "never")
             .activity_for_type("ShellCommandPrecondition", precondition)
@@ -211,7 +205,7 @@ async fn a_precondition_runs_beside_a_long_activity_that_holds_the_only_slot() {
     let Bench { service, client } = bench().await;
     let release = Arc::new(tokio::sync::Notify::new());
     let long_running = Arc::new(AtomicU32::new(0));
-    let long = activity_fn({
+    let long = {
         let (release, long_running) = (release.clone(), long_running.clone());
         move |ctx: TaskContext| {
             let (release, long_running) = (release.clone(), long_running.clone());
@@ -219,22 +213,21 @@ async fn a_precondition_runs_beside_a_long_activity_that_holds_the_only_slot() {
                 long_running.store(1, Ordering::SeqCst);
                 tokio::select! {
                     () = release.notified() => {}
-                    () = ctx.cancelled() => {}
+                    _ = ctx.cancelled() => {}
                 }
                 long_running.store(0, Ordering::SeqCst);
-                Ok(Outcome::Finished)
             }
         }
-    });
+    };
     let checked_beside_long = Arc::new(AtomicU32::new(0));
-    let precondition = activity_fn({
+    let precondition = {
         let (long_running, checked_beside_long) =
             (long_running.clone(), checked_beside_long.clone());
         move |_ctx: TaskContext| {
             checked_beside_long.fetch_add(long_running.load(Ordering::SeqCst), Ordering::SeqCst);
-            async { Ok(Outcome::Finished) }
+            async { true }
         }
-    });
+    };
     let overlapped = Arc::new(AtomicU32::new(0));
     // One activity slot and the default two precondition slots.
     let running = Running::start(
@@ -243,17 +236,13 @@ async fn a_precondition_runs_beside_a_long_activity_that_holds_the_only_slot() {
             .pollers(1)
             .activity_for_type("ShellCommandPrecondition", precondition)
             .activity_for_field("myActivity", "long", long)
-            .activity_for_field(
-                "myActivity",
-                "guarded",
-                activity_fn({
-                    let (long_running, overlapped) = (long_running.clone(), overlapped.clone());
-                    move |_ctx: TaskContext| {
-                        overlapped.fetch_add(long_running.load(Ordering::SeqCst), Ordering::SeqCst);
-                        async { Ok(Outcome::Finished) }
-                    }
-                }),
-            )
+            .activity_for_field("myActivity", "guarded", {
+                let (long_running, overlapped) = (long_running.clone(), overlapped.clone());
+                move |_ctx: TaskContext| {
+                    overlapped.fetch_add(long_running.load(Ordering::SeqCst), Ordering::SeqCst);
+                    async {}
+                }
+            })
             .build()
             .unwrap(),
     );

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use datapipeline_local::{Config, Timing};
 use support::*;
-use taskrunner::{activity::activity_fn, ActivityError, CancelReason, Outcome, TaskContext};
+use taskrunner::{CancelReason, Cancelled, Outcome, TaskContext};
 use tokio::sync::mpsc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -27,17 +27,14 @@ async fn tasks_in_flight_finish_and_are_reported_within_the_drain_timeout() {
     )
     .await;
     let started = Arc::new(AtomicUsize::new(0));
-    let slow = activity_fn({
+    let slow = {
         let started = started.clone();
         move |_ctx: TaskContext| {
             started.fetch_add(1, Ordering::SeqCst);
-            async {
-                // Ignores shutdown: the drain lets it finish.
-                tokio::time::sleep(Duration::from_millis(700)).await;
-                Ok(Outcome::Finished)
-            }
+            // Ignores shutdown: the drain lets it finish.
+            tokio::time::sleep(Duration::from_millis(700))
         }
-    });
+    };
     let running = Running::start(
         runner_for(&client, "drain")
             .drain_timeout(Duration::from_secs(5))
@@ -98,20 +95,18 @@ async fn tasks_still_running_at_the_drain_timeout_are_canceled_and_reassigned() 
     .await;
     let (reasons_tx, mut reasons_rx) = mpsc::unbounded_channel();
     let started = Arc::new(AtomicUsize::new(0));
-    let endless = activity_fn({
+    let endless = {
         let started = started.clone();
         move |ctx: TaskContext| {
             started.fetch_add(1, Ordering::SeqCst);
             let reasons_tx = reasons_tx.clone();
             async move {
-                ctx.cancelled().await;
-                let _ = reasons_tx.send(ctx.cancel_reason());
-                Err::<Outcome, _>(ActivityError::cancelled(
-                    ctx.cancel_reason().unwrap_or(CancelReason::Shutdown),
-                ))
+                let reason = ctx.cancelled().await;
+                let _ = reasons_tx.send(Some(reason));
+                Err::<(), _>(Cancelled::new(reason))
             }
         }
-    });
+    };
     let lease = taskrunner::lease::LeaseConfig {
         acknowledgement_timeout: LEASE_TIMEOUT,
         ..lease_for(LEASE_TIMEOUT)
@@ -153,11 +148,9 @@ async fn tasks_still_running_at_the_drain_timeout_are_canceled_and_reassigned() 
     let second = Running::start(
         runner_for(&client, "drain-timeout")
             .lease_config(lease)
-            .activity_for_field(
-                "myActivity",
-                "endless",
-                activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) }),
-            )
+            .activity_for_field("myActivity", "endless", |_ctx: TaskContext| async {
+                Outcome::Finished
+            })
             .build()
             .unwrap(),
     );

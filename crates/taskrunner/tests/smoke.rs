@@ -5,7 +5,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity::activity_fn, Outcome, Runner, TaskContext};
+use taskrunner::{Outcome, Runner, TaskContext};
 
 #[tokio::test]
 async fn a_custom_activity_finishes_a_task() {
@@ -21,11 +21,9 @@ async fn a_custom_activity_finishes_a_task() {
     .await;
     let runner = Runner::builder(client.clone())
         .worker_group("smoke")
-        .activity_for_field(
-            "myActivity",
-            "hello",
-            activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) }),
-        )
+        .activity_for_field("myActivity", "hello", |_ctx: TaskContext| async {
+            Outcome::Finished
+        })
         .build()
         .unwrap();
     let stop = tokio_util::sync::CancellationToken::new();

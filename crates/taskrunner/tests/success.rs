@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity::activity_fn, Outcome, TaskContext};
+use taskrunner::TaskContext;
 use tokio::sync::mpsc;
 
 /// What the handler saw of its context.
@@ -33,13 +33,10 @@ async fn a_task_runs_with_its_context_and_finishes() {
     )
     .await;
     let (seen_tx, mut seen_rx) = mpsc::unbounded_channel();
-    let hello = activity_fn(move |ctx: TaskContext| {
+    let hello = move |ctx: TaskContext| {
         let seen_tx = seen_tx.clone();
         async move {
-            let scratch = ctx
-                .ensure_scratch_dir()
-                .await
-                .map_err(taskrunner::ActivityError::other)?;
+            let scratch = ctx.ensure_scratch_dir().await?;
             ctx.progress().set("myStep", "done");
             let seen = Seen {
                 pipeline_id: ctx.pipeline_id().to_owned(),
@@ -50,9 +47,9 @@ async fn a_task_runs_with_its_context_and_finishes() {
                 cancelled: ctx.is_cancelled(),
             };
             let _ = seen_tx.send(seen);
-            Ok(Outcome::Finished)
+            Ok::<(), std::io::Error>(())
         }
-    });
+    };
     let running = Running::start(
         runner_for(&client, "success")
             .hostname("test-host")
@@ -136,10 +133,10 @@ async fn tasks_route_by_type_when_no_field_route_matches() {
     let (ran_tx, mut ran_rx) = mpsc::unbounded_channel();
     let record = move |route: &'static str| {
         let ran_tx = ran_tx.clone();
-        activity_fn(move |ctx: TaskContext| {
+        move |ctx: TaskContext| {
             let _ = ran_tx.send((route, ctx.field("myActivity").map(str::to_owned)));
-            async { Ok(Outcome::Finished) }
-        })
+            async {}
+        }
     };
     let running = Running::start(
         runner_for(&client, "by-type")

@@ -5,7 +5,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity::activity_fn, Outcome, TaskContext};
+use taskrunner::{Outcome, TaskContext};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_terminate_answer_stops_the_runner() {
@@ -13,10 +13,9 @@ async fn a_terminate_answer_stops_the_runner() {
     let runner = runner_for(&client, "terminate")
         .taskrunner_id("runner-to-terminate")
         .heartbeat_interval(Duration::from_millis(100))
-        .activity_for_type(
-            "ShellCommandActivity",
-            activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) }),
-        )
+        .activity_for_type("ShellCommandActivity", |_ctx: TaskContext| async {
+            Outcome::Finished
+        })
         .build()
         .unwrap();
     assert_eq!(runner.taskrunner_id(), "runner-to-terminate");

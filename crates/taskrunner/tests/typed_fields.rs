@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use support::*;
-use taskrunner::{activity::activity_fn, ActivityError, Outcome, TaskContext};
+use taskrunner::activity::{FieldsError, Handler};
+use taskrunner::TaskContext;
 use tokio::sync::mpsc;
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -38,16 +39,16 @@ struct InputId {
     input: String,
 }
 
-fn copy_activity(seen: mpsc::UnboundedSender<(Copy, String)>) -> impl taskrunner::Activity {
-    activity_fn(move |ctx: TaskContext| {
+fn copy_activity(seen: mpsc::UnboundedSender<(Copy, String)>) -> impl Handler<fn(TaskContext)> {
+    move |ctx: TaskContext| {
         let seen = seen.clone();
         async move {
             let params: Copy = ctx.fields()?;
             let InputId { input } = ctx.fields()?;
             let _ = seen.send((params, input));
-            Ok::<_, ActivityError>(Outcome::Finished)
+            Ok::<(), FieldsError>(())
         }
-    })
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

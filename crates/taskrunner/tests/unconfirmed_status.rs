@@ -6,7 +6,7 @@ mod support;
 
 use datapipeline_local::{Config, FaultPlan};
 use support::*;
-use taskrunner::{activity::activity_fn, Outcome, TaskContext};
+use taskrunner::{Outcome, TaskContext};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_whose_answer_was_lost_is_unconfirmed_not_failed() {
@@ -30,7 +30,7 @@ async fn a_status_whose_answer_was_lost_is_unconfirmed_not_failed() {
         ],
     )
     .await;
-    let work = activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) });
+    let work = |_ctx: TaskContext| async { Outcome::Finished };
     let running = Running::start(
         runner_for(&client, "unconfirmed")
             .activity_for_field("myActivity", "work", work)

@@ -6,22 +6,19 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use taskrunner::{activity::activity_fn, Outcome, TaskContext};
+use taskrunner::{Outcome, TaskContext};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unroutable_task_fails_with_no_activity_for_task() {
     let Bench { service, client } = bench().await;
     let runner = runner_for(&client, "routes")
         .concurrency(1)
-        .activity_for_field(
-            "myActivity",
-            "known",
-            activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) }),
-        )
-        .activity_for_type(
-            "HiveActivity",
-            activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) }),
-        )
+        .activity_for_field("myActivity", "known", |_ctx: TaskContext| async {
+            Outcome::Finished
+        })
+        .activity_for_type("HiveActivity", |_ctx: TaskContext| async {
+            Outcome::Finished
+        })
         .build()
         .unwrap();
     let running = Running::start(runner);

@@ -8,9 +8,8 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 use support::*;
-use taskrunner::{
-    activity::activity_fn, poll::PollerConfig, BuildError, Outcome, Runner, TaskContext,
-};
+use taskrunner::poll::PollerConfig;
+use taskrunner::{BuildError, Outcome, Runner, TaskContext};
 
 /// Tasks in flight and the most seen at once, per worker group.
 #[derive(Default)]
@@ -42,7 +41,7 @@ async fn each_worker_group_runs_with_its_own_concurrency() {
     }
     let pipeline = submit(&client, "groups", objects).await;
     let concurrency = Arc::new(Mutex::new(Concurrency::default()));
-    let count = activity_fn({
+    let count = {
         let concurrency = concurrency.clone();
         move |ctx: TaskContext| {
             let concurrency = concurrency.clone();
@@ -58,10 +57,9 @@ async fn each_worker_group_runs_with_its_own_concurrency() {
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 *concurrency.lock().now.entry(group).or_default() -= 1;
-                Ok(Outcome::Finished)
             }
         }
-    });
+    };
     let runner = Runner::builder(client.clone())
         .worker_group_config(group_config("narrow", 1))
         .worker_group_config(group_config("wide", 3))
@@ -95,7 +93,7 @@ async fn each_worker_group_runs_with_its_own_concurrency() {
 #[tokio::test]
 async fn the_builder_refuses_incomplete_or_duplicate_configuration() {
     let client = client_for("http://127.0.0.1:9");
-    let finish = || activity_fn(|_ctx: TaskContext| async { Ok(Outcome::Finished) });
+    let finish = || |_ctx: TaskContext| async { Outcome::Finished };
     let error = Runner::builder(client.clone())
         .activity_for_type("ShellCommandActivity", finish())
         .build()

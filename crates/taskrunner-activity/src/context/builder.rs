@@ -33,7 +33,7 @@ fn default_scratch_root() -> PathBuf {
 ///     .build();
 ///
 /// cancellation.trip(CancelReason::Shutdown);
-/// assert_eq!(ctx.cancel_reason(), Some(CancelReason::Shutdown));
+/// assert_eq!(ctx.check_cancelled().map_err(|c| c.reason()), Err(CancelReason::Shutdown));
 /// ctx.progress().set("myStep", "2");
 /// assert_eq!(progress.snapshot().len(), 1);
 /// # drop(deadline_tx);

@@ -2,20 +2,21 @@
 
 mod builder;
 
+use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use taskrunner_api::{
-    CancelReason, Cancellation, LeaseDeadline, ProgressSink, Task, TaskId, TaskObject,
+    CancelReason, Cancellation, Cancelled, LeaseDeadline, ProgressSink, Task, TaskId, TaskObject,
 };
 use tokio::time::Instant;
 use tracing::Span;
 
 pub use builder::TaskContextBuilder;
 
-use crate::{fields, scratch, ActivityError, FieldsError};
+use crate::{fields, scratch, FieldsError};
 
 /// The task an activity runs, with the signals and resources around it.
 ///
@@ -138,8 +139,9 @@ impl TaskContext {
     /// # Errors
     ///
     /// A [`FieldsError`] naming the field and the problem when the fields do
-    /// not fit `T`. Returned from [`Activity::run`](crate::Activity::run) with
-    /// `?`, it reports the task `FAILED` with errorId `InvalidTaskFields`.
+    /// not fit `T`. Returned from an activity with `?`, it reports the task
+    /// `FAILED` with errorId `InvalidTaskFields`. (A handler that takes its
+    /// parameters as an argument gets this done by the framework.)
     pub fn fields<T: DeserializeOwned>(&self) -> Result<T, FieldsError> {
         fields::attempt_fields(&self.inner.task)
     }
@@ -149,10 +151,23 @@ impl TaskContext {
         &self.inner.cancellation
     }
 
-    /// Completes when the activity is asked to stop. Cancel-safe; use it in
-    /// `tokio::select!` next to the work.
-    pub async fn cancelled(&self) {
-        self.inner.cancellation.cancelled().await;
+    /// Completes when the activity is asked to stop, answering why.
+    /// Cancel-safe; use it in `tokio::select!` next to the work.
+    pub async fn cancelled(&self) -> CancelReason {
+        self.inner.cancellation.stopped().await
+    }
+
+    /// Runs `work` until it completes or the activity is asked to stop,
+    /// whichever comes first: `ctx.until_cancelled(work).await?` is the whole
+    /// of cooperative cancellation for work that may be dropped at any
+    /// `.await`.
+    ///
+    /// # Errors
+    ///
+    /// [`Cancelled`] with the reason when the stop came first (`work` is
+    /// then dropped).
+    pub async fn until_cancelled<F: Future>(&self, work: F) -> Result<F::Output, Cancelled> {
+        self.inner.cancellation.until_cancelled(work).await
     }
 
     /// Whether the activity has been asked to stop.
@@ -160,25 +175,14 @@ impl TaskContext {
         self.inner.cancellation.is_cancelled()
     }
 
-    /// Why the activity was asked to stop, once it has been.
-    pub fn cancel_reason(&self) -> Option<CancelReason> {
-        self.inner.cancellation.reason()
-    }
-
-    /// `Err(ActivityError::Cancelled(reason))` once the activity has been
-    /// asked to stop, for `ctx.check_cancelled()?` between steps.
+    /// `Err(Cancelled)` once the activity has been asked to stop, for
+    /// `ctx.check_cancelled()?` between steps.
     ///
     /// # Errors
     ///
-    /// When cancelled. If the token was cancelled without a reason, the
-    /// reason given is [`CancelReason::Shutdown`].
-    pub fn check_cancelled(&self) -> Result<(), ActivityError> {
-        if self.is_cancelled() {
-            let reason = self.cancel_reason().unwrap_or(CancelReason::Shutdown);
-            Err(ActivityError::cancelled(reason))
-        } else {
-            Ok(())
-        }
+    /// [`Cancelled`] with the reason, once asked to stop.
+    pub fn check_cancelled(&self) -> Result<(), Cancelled> {
+        self.inner.cancellation.check()
     }
 
     /// Where to leave fields for the next progress report.

@@ -49,14 +49,14 @@ async fn cancellation_is_shared() {
         let ctx = ctx.clone();
         tokio::spawn(async move { ctx.cancelled().await })
     };
-    cancellation.trip(CancelReason::LeaseLost(LeaseGone::PipelineDeleted));
-    waiter.await.expect("waiter completes");
+    let reason = CancelReason::LeaseLost(LeaseGone::PipelineDeleted);
+    cancellation.trip(reason);
+    assert_eq!(waiter.await.expect("waiter completes"), reason);
     assert!(ctx.is_cancelled());
     let error = ctx.check_cancelled().expect_err("cancelled");
-    assert!(matches!(
-        error,
-        ActivityError::Cancelled(CancelReason::LeaseLost(LeaseGone::PipelineDeleted))
-    ));
+    assert_eq!(error.reason(), reason);
+    let work = ctx.until_cancelled(std::future::pending::<()>()).await;
+    assert_eq!(work.map_err(|cancelled| cancelled.reason()), Err(reason));
 }
 
 #[tokio::test(start_paused = true)]

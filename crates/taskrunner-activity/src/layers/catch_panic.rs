@@ -1,7 +1,8 @@
-//! [`CatchPanicLayer`]: a panicking activity becomes
-//! [`ActivityError::Panicked`] instead of unwinding into the runner.
+//! [`CatchPanicLayer`]: the route boundary, where a panicking or failing
+//! activity becomes [`Outcome::Failed`] instead of unwinding into the runner.
 
 use std::any::Any;
+use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
 use std::task::{Context, Poll};
 
@@ -9,7 +10,8 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use tower::{Layer, Service};
 
-use crate::{ActivityError, Outcome, TaskContext};
+use crate::failure::ACTIVITY_PANICKED_ERROR_ID;
+use crate::{BoxError, Failure, Outcome, TaskContext};
 
 /// Applies [`CatchPanic`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -28,52 +30,78 @@ impl<S> Layer<S> for CatchPanicLayer {
     type Service = CatchPanic<S>;
 
     fn layer(&self, inner: S) -> CatchPanic<S> {
-        CatchPanic { inner }
+        CatchPanic {
+            inner,
+            not_ready: None,
+        }
     }
 }
 
-/// Catches panics of the inner service, both in `call` itself and while its
-/// future runs, and returns them as [`ActivityError::Panicked`] carrying the
-/// panic message.
+/// The route boundary: catches panics of the inner service, both in `call`
+/// itself and while its future runs, and settles them — and the inner
+/// service's errors — into [`Outcome::Failed`], so what comes out always
+/// has an outcome.
 ///
-/// The panic hook still runs (and by default prints the panic), so panics
-/// stay visible. Unwind safety is asserted: the task's state is dropped with
-/// the failed future and the shared signals (cancellation, progress) are
-/// poison-free.
+/// A panic is reported with errorId `ActivityPanicked` and the panic
+/// message; an error as [`Failure::from_error`] says. The panic hook still
+/// runs (and by default prints the panic), so panics stay visible. Unwind
+/// safety is asserted: the task's state is dropped with the failed future
+/// and the shared signals (cancellation, progress) are poison-free.
 #[derive(Debug, Clone)]
 pub struct CatchPanic<S> {
     inner: S,
+    /// Why the inner service could not become ready, reported by the next
+    /// `call`.
+    not_ready: Option<Failure>,
 }
 
 impl<S> Service<TaskContext> for CatchPanic<S>
 where
     S: Service<TaskContext, Response = Outcome>,
-    S::Error: Into<ActivityError>,
+    S::Error: Into<BoxError>,
     S::Future: Send + 'static,
 {
     type Response = Outcome;
-    type Error = ActivityError;
-    type Future = BoxFuture<'static, Result<Outcome, ActivityError>>;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Outcome, Infallible>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ActivityError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // A service that cannot become ready fails at `call` instead, where
+        // the failure has a task to be reported on.
+        match self.inner.poll_ready(cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
+            Poll::Ready(Err(error)) => {
+                self.not_ready = Some(Failure::from_error(error.into()));
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => Poll::Pending,
+        }
     }
 
     fn call(&mut self, ctx: TaskContext) -> Self::Future {
-        let inner = &mut self.inner;
-        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(ctx))) {
-            Ok(future) => Box::pin(async move {
-                match AssertUnwindSafe(future).catch_unwind().await {
-                    Ok(result) => result.map_err(Into::into),
-                    Err(payload) => Err(ActivityError::Panicked(panic_message(payload.as_ref()))),
-                }
-            }),
-            Err(payload) => {
-                let error = ActivityError::Panicked(panic_message(payload.as_ref()));
-                Box::pin(async move { Err(error) })
-            }
+        if let Some(failure) = self.not_ready.take() {
+            return Box::pin(std::future::ready(Ok(Outcome::Failed(failure))));
         }
+        let inner = &mut self.inner;
+        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(ctx))) {
+            Ok(future) => {
+                return Box::pin(async move {
+                    Ok(match AssertUnwindSafe(future).catch_unwind().await {
+                        Ok(Ok(outcome)) => outcome,
+                        Ok(Err(error)) => Outcome::Failed(Failure::from_error(error.into())),
+                        Err(payload) => panicked(payload.as_ref()),
+                    })
+                })
+            }
+            Err(payload) => panicked(payload.as_ref()),
+        };
+        Box::pin(std::future::ready(Ok(outcome)))
     }
+}
+
+/// The outcome of a run that panicked with `payload`.
+fn panicked(payload: &(dyn Any + Send)) -> Outcome {
+    Outcome::failed(ACTIVITY_PANICKED_ERROR_ID, panic_message(payload))
 }
 
 /// The message of a panic payload (`panic!("...")` gives a `&str` or a
@@ -91,7 +119,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{activity_fn, ActivityService};
+    use crate::into_service;
     use taskrunner_api::Task;
     use tower::ServiceExt;
 
@@ -99,17 +127,23 @@ mod tests {
         TaskContext::builder(Task::new("t", "df-1", "@A")).build()
     }
 
+    fn settle(result: Result<Outcome, Infallible>) -> Outcome {
+        match result {
+            Ok(outcome) => outcome,
+            Err(never) => match never {},
+        }
+    }
+
+    async fn boom(ctx: TaskContext) {
+        tokio::task::yield_now().await;
+        panic!("boom in {}", ctx.pipeline_id());
+    }
+
     #[tokio::test]
-    async fn panics_in_the_future_become_errors() {
-        let service = CatchPanicLayer::new().layer(ActivityService::new(activity_fn(
-            |ctx: TaskContext| async move {
-                tokio::task::yield_now().await;
-                panic!("boom in {}", ctx.pipeline_id());
-            },
-        )));
-        let error = service.oneshot(ctx()).await.expect_err("panicked");
-        assert!(matches!(&error, ActivityError::Panicked(message) if message == "boom in df-1"));
-        assert_eq!(error.error_id(), "ActivityPanicked");
+    async fn panics_in_the_future_become_failures() {
+        let service = CatchPanicLayer::new().layer(into_service(boom));
+        let outcome = settle(service.oneshot(ctx()).await);
+        assert_eq!(outcome, Outcome::failed("ActivityPanicked", "boom in df-1"));
     }
 
     #[derive(Clone)]
@@ -117,10 +151,10 @@ mod tests {
 
     impl Service<TaskContext> for PanicsInCall {
         type Response = Outcome;
-        type Error = ActivityError;
-        type Future = BoxFuture<'static, Result<Outcome, ActivityError>>;
+        type Error = BoxError;
+        type Future = BoxFuture<'static, Result<Outcome, BoxError>>;
 
-        fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ActivityError>> {
+        fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
             Poll::Ready(Ok(()))
         }
 
@@ -130,22 +164,41 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn panics_in_call_become_errors() {
-        let error = CatchPanicLayer::new()
-            .layer(PanicsInCall)
-            .oneshot(ctx())
-            .await
-            .expect_err("panicked");
+    async fn panics_in_call_become_failures() {
+        let outcome = settle(
+            CatchPanicLayer::new()
+                .layer(PanicsInCall)
+                .oneshot(ctx())
+                .await,
+        );
+        let Outcome::Failed(failure) = outcome else {
+            panic!("expected a failure, got {outcome:?}");
+        };
+        assert_eq!(failure.error_id, "ActivityPanicked");
         assert!(
-            matches!(error, ActivityError::Panicked(message) if message.contains("non-string"))
+            failure.message.contains("non-string"),
+            "{}",
+            failure.message
         );
     }
 
     #[tokio::test]
-    async fn results_pass_through() {
-        let service = CatchPanicLayer::new().layer(ActivityService::new(activity_fn(
-            |_ctx: TaskContext| async { Ok(Outcome::Finished) },
-        )));
-        assert_eq!(service.oneshot(ctx()).await.expect("ok"), Outcome::Finished);
+    async fn outcomes_pass_and_errors_settle() {
+        async fn fine(_ctx: TaskContext) -> bool {
+            false
+        }
+        async fn broken(_ctx: TaskContext) -> Result<(), std::io::Error> {
+            Err(std::io::Error::other("gone"))
+        }
+        let service = CatchPanicLayer::new().layer(into_service(fine));
+        assert_eq!(
+            settle(service.oneshot(ctx()).await),
+            Outcome::PreconditionFalse
+        );
+        let service = CatchPanicLayer::new().layer(into_service(broken));
+        assert_eq!(
+            settle(service.oneshot(ctx()).await),
+            Outcome::failed("ActivityError", "gone")
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! [`TraceLayer`]: a span per activity run, and one log line with its
 //! outcome and duration.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -9,7 +10,8 @@ use tokio::time::Instant;
 use tower::{Layer, Service};
 use tracing::Instrument;
 
-use crate::{ActivityError, Outcome, TaskContext};
+use crate::failure::CANCELLED_ERROR_ID;
+use crate::{Outcome, TaskContext};
 
 /// Applies [`Trace`], naming the activity in every span.
 #[derive(Debug, Clone)]
@@ -51,16 +53,15 @@ pub struct Trace<S> {
 
 impl<S> Service<TaskContext> for Trace<S>
 where
-    S: Service<TaskContext, Response = Outcome>,
-    S::Error: Into<ActivityError>,
+    S: Service<TaskContext, Response = Outcome, Error = Infallible>,
     S::Future: Send + 'static,
 {
     type Response = Outcome;
-    type Error = ActivityError;
-    type Future = BoxFuture<'static, Result<Outcome, ActivityError>>;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Outcome, Infallible>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ActivityError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, ctx: TaskContext) -> Self::Future {
@@ -73,8 +74,10 @@ where
         };
         Box::pin(
             async move {
-                let result = future.await.map_err(Into::into);
-                log_result(&result, started);
+                let result = future.await;
+                if let Ok(outcome) = &result {
+                    log_outcome(outcome, started);
+                }
                 result
             }
             .instrument(span),
@@ -104,32 +107,22 @@ fn activity_span(activity: &str, ctx: &TaskContext) -> tracing::Span {
     }
 }
 
-fn log_result(result: &Result<Outcome, ActivityError>, started: Instant) {
+fn log_outcome(outcome: &Outcome, started: Instant) {
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    match result {
-        Ok(Outcome::Finished) => tracing::info!(elapsed_ms, outcome = "finished", "activity ended"),
-        Ok(Outcome::PreconditionFalse) => {
+    match outcome {
+        Outcome::Finished => tracing::info!(elapsed_ms, outcome = "finished", "activity ended"),
+        Outcome::PreconditionFalse => {
             tracing::info!(elapsed_ms, outcome = "precondition_false", "activity ended");
         }
-        Ok(Outcome::Failed {
-            error_id, message, ..
-        }) => {
-            tracing::warn!(
-                elapsed_ms,
-                outcome = "failed",
-                error_id,
-                message,
-                "activity ended"
-            );
+        Outcome::Failed(failure) if failure.error_id == CANCELLED_ERROR_ID => {
+            let message = &failure.message;
+            tracing::info!(elapsed_ms, outcome = "cancelled", message, "activity ended");
         }
-        Err(ActivityError::Cancelled(reason)) => {
-            tracing::info!(elapsed_ms, outcome = "cancelled", %reason, "activity ended");
-        }
-        Err(error) => tracing::warn!(
+        Outcome::Failed(failure) => tracing::warn!(
             elapsed_ms,
-            outcome = "error",
-            error_id = error.error_id(),
-            %error,
+            outcome = "failed",
+            error_id = failure.error_id,
+            message = failure.message,
             "activity ended"
         ),
     }
@@ -138,19 +131,21 @@ fn log_result(result: &Result<Outcome, ActivityError>, started: Instant) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{activity_fn, ActivityService};
+    use crate::{into_service, CatchPanicLayer, Failure};
     use taskrunner_api::Task;
     use tower::ServiceExt;
 
     #[tokio::test]
-    async fn results_pass_through_the_span() {
-        let service = TraceLayer::new("echo").layer(ActivityService::new(activity_fn(
-            |ctx: TaskContext| async move { Err(ActivityError::failed("E", ctx.attempt_id())) },
-        )));
+    async fn outcomes_pass_through_the_span() {
+        async fn fails(ctx: TaskContext) -> Result<(), Failure> {
+            Err(Failure::new("E", ctx.attempt_id()))
+        }
+        let service =
+            TraceLayer::new("echo").layer(CatchPanicLayer::new().layer(into_service(fails)));
         let ctx = TaskContext::builder(Task::new("t", "df-1", "@A"))
             .span(tracing::info_span!("task"))
             .build();
-        let error = service.oneshot(ctx).await.expect_err("fails");
-        assert_eq!(error.to_string(), "activity failed (E): @A");
+        let outcome = service.oneshot(ctx).await;
+        assert_eq!(outcome, Ok(Outcome::failed("E", "@A")));
     }
 }

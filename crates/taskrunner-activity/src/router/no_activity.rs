@@ -2,7 +2,7 @@
 
 use taskrunner_api::StatusReport;
 
-use crate::ActivityError;
+use crate::Failure;
 
 /// No route matches a task. Report the task `FAILED` with
 /// [`NoActivity::into_status_report`]; the fix is a route for the task's type
@@ -65,8 +65,8 @@ impl NoActivity {
     }
 }
 
-impl From<NoActivity> for ActivityError {
+impl From<NoActivity> for Failure {
     fn from(error: NoActivity) -> Self {
-        ActivityError::failed(error.error_id(), error.to_string())
+        Failure::new(error.error_id(), error.to_string())
     }
 }

@@ -4,7 +4,7 @@ use taskrunner_api::{Field, TaskObject, TaskStatus};
 use tower::ServiceBuilder;
 
 use super::*;
-use crate::activity_fn;
+use crate::{into_service, Activity, BoxError, Failure};
 
 fn task(fields: Vec<Field>) -> Task {
     let mut attempt = TaskObject::new("@A_Attempt=1", "A");
@@ -12,19 +12,24 @@ fn task(fields: Vec<Field>) -> Task {
     Task::new("opaque", "df-1", "@A_Attempt=1").with_object(attempt)
 }
 
-fn named(name: &'static str) -> impl Activity {
-    activity_fn(move |_ctx: TaskContext| async move { Ok(Outcome::failed(name, "")) })
+/// A stateful activity answering a failure named after it.
+struct Named(&'static str);
+
+impl Activity for Named {
+    async fn run(&self, _ctx: TaskContext) -> Result<Outcome, BoxError> {
+        Ok(Outcome::failed(self.0, ""))
+    }
 }
 
 fn router() -> Router {
     Router::builder()
-        .activity_for_type("ShellCommandActivity", named("shell"))
-        .activity_for_field("myActivity", "resize", named("resize"))
-        .activity_for_field("myActivity", "crop", named("crop"))
+        .activity_for_type("ShellCommandActivity", Named("shell"))
+        .activity_for_field("myActivity", "resize", Named("resize"))
+        .activity_for_field("myActivity", "crop", Named("crop"))
         .build()
 }
 
-async fn run(router: &Router, task: Task) -> Result<Outcome, ActivityError> {
+async fn run(router: &Router, task: Task) -> Outcome {
     let route = router.route(&task).expect("a route");
     route.call(TaskContext::builder(task).build()).await
 }
@@ -35,8 +40,7 @@ async fn routes_by_type() {
         &router(),
         task(vec![Field::string("type", "ShellCommandActivity")]),
     )
-    .await
-    .expect("runs");
+    .await;
     assert_eq!(outcome, Outcome::failed("shell", ""));
 }
 
@@ -50,8 +54,7 @@ async fn field_routes_win_over_type_routes() {
         router().route(&task).expect("a route").name(),
         "myActivity=crop"
     );
-    let outcome = run(&router(), task).await.expect("runs");
-    assert_eq!(outcome, Outcome::failed("crop", ""));
+    assert_eq!(run(&router(), task).await, Outcome::failed("crop", ""));
 }
 
 #[test]
@@ -87,74 +90,76 @@ fn no_match_with_absent_fields_and_no_routes() {
     assert!(error
         .to_string()
         .starts_with("no activity for a task without an attempt object"));
-    assert_eq!(ActivityError::from(error).error_id(), "NoActivityForTask");
+    assert_eq!(Failure::from(error).error_id, "NoActivityForTask");
 }
 
 #[test]
 fn later_registrations_replace_earlier_ones() {
     let router = Router::builder()
-        .activity_for_field("myActivity", "x", named("first"))
-        .activity_for_field("myActivity", "x", named("second"))
+        .activity_for_field("myActivity", "x", Named("first"))
+        .activity_for_field("myActivity", "x", Named("second"))
         .build();
     assert_eq!(router.route_names(), ["myActivity=x"]);
 }
 
 #[tokio::test]
 async fn panics_are_caught_by_every_route() {
+    async fn buggy(_ctx: TaskContext) {
+        panic!("handler bug")
+    }
     let router = Router::builder()
-        .activity_for_type(
-            "ShellCommandActivity",
-            activity_fn(|_ctx: TaskContext| async { panic!("handler bug") }),
-        )
+        .activity_for_type("ShellCommandActivity", buggy)
         .build();
-    let error = run(
+    let outcome = run(
         &router,
         task(vec![Field::string("type", "ShellCommandActivity")]),
     )
-    .await
-    .expect_err("panicked");
-    assert!(matches!(error, ActivityError::Panicked(message) if message == "handler bug"));
+    .await;
+    assert_eq!(outcome, Outcome::failed("ActivityPanicked", "handler bug"));
+}
+
+async fn slow(_ctx: TaskContext) {
+    tokio::time::sleep(Duration::from_secs(3600)).await;
 }
 
 #[tokio::test(start_paused = true)]
-async fn user_timeout_layer_maps_to_timeout() {
-    let slow = activity_fn(|_ctx: TaskContext| async {
-        tokio::time::sleep(Duration::from_secs(3600)).await;
-        Ok(Outcome::Finished)
-    });
+async fn a_user_timeout_layer_maps_to_attempt_timeout() {
     let service = ServiceBuilder::new()
         .timeout(Duration::from_secs(60))
-        .service(ActivityService::new(slow));
-    let router = Router::builder().service_for_type("Slow", service).build();
-    let error = run(&router, task(vec![Field::string("type", "Slow")]))
-        .await
-        .expect_err("timed out");
-    assert!(matches!(error, ActivityError::Timeout), "{error:?}");
-    assert_eq!(error.error_id(), "AttemptTimeout");
+        .service(into_service(slow));
+    let router = Router::builder().activity_for_type("Slow", service).build();
+    let outcome = run(&router, task(vec![Field::string("type", "Slow")])).await;
+    let Outcome::Failed(failure) = outcome else {
+        panic!("expected a failure, got {outcome:?}");
+    };
+    assert_eq!(failure.error_id, "AttemptTimeout");
 }
 
 #[tokio::test(start_paused = true)]
-async fn inner_errors_survive_the_timeout_layer() {
-    let failing = activity_fn(|_ctx: TaskContext| async {
-        Err(ActivityError::failed("SourceMissing", "no input"))
-    });
+async fn inner_failures_survive_the_timeout_layer() {
+    async fn failing(_ctx: TaskContext) -> Result<(), Failure> {
+        Err(Failure::new("SourceMissing", "no input"))
+    }
     let service = ServiceBuilder::new()
         .timeout(Duration::from_secs(60))
-        .service(ActivityService::new(failing));
-    let router = Router::builder().service_for_type("T", service).build();
-    let error = run(&router, task(vec![Field::string("type", "T")]))
-        .await
-        .expect_err("fails");
-    assert_eq!(error.error_id(), "SourceMissing");
+        .service(into_service(failing));
+    let router = Router::builder().activity_for_type("T", service).build();
+    let outcome = run(&router, task(vec![Field::string("type", "T")])).await;
+    assert_eq!(outcome, Outcome::failed("SourceMissing", "no input"));
 }
 
-#[tokio::test]
-async fn route_service_is_a_box_clone_service() {
-    let route = router()
-        .route(&task(vec![Field::string("type", "ShellCommandActivity")]))
-        .expect("a route");
-    let service: BoxActivityService = route.service();
-    let ctx = TaskContext::builder(task(vec![])).build();
-    let outcome = service.oneshot(ctx).await.expect("runs");
-    assert_eq!(outcome, Outcome::failed("shell", ""));
+#[tokio::test(start_paused = true)]
+async fn builder_layers_wrap_routes_registered_before_and_after() {
+    let router = Router::builder()
+        .activity_for_type("Before", slow)
+        .layer(tower::timeout::TimeoutLayer::new(Duration::from_secs(1)))
+        .activity_for_type("After", slow)
+        .build();
+    for object_type in ["Before", "After"] {
+        let outcome = run(&router, task(vec![Field::string("type", object_type)])).await;
+        let Outcome::Failed(failure) = outcome else {
+            panic!("expected a failure, got {outcome:?}");
+        };
+        assert_eq!(failure.error_id, "AttemptTimeout", "{object_type}");
+    }
 }

@@ -128,10 +128,12 @@ where
         (_, Some(service_error)) if code.is_none() => format!(
             "the service's answer (HTTP {}) is not a {operation} response: {}",
             status.map_or_else(|| "status unknown".to_owned(), |status| status.to_string()),
-            chain(service_error)
+            crate::error_chain(service_error)
         ),
         (_, Some(service_error)) => service_error.to_string(),
-        _ => chain(&error),
+        // Not `DisplayErrorContext`: its `Debug` dump would carry the raw
+        // response into the message.
+        _ => crate::error_chain(&error),
     };
     let api_error = ApiError::new(operation, class, message).with_source(error);
     match code {
@@ -140,22 +142,9 @@ where
     }
 }
 
-/// The error and its sources, `: `-separated (without the `Debug` dump
-/// `DisplayErrorContext` appends, which would include the raw response).
-fn chain(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut next = error.source();
-    while let Some(source) = next {
-        text.push_str(": ");
-        text.push_str(&source.to_string());
-        next = source.source();
-    }
-    text
-}
-
 /// Whether the error chain's text is about credentials or signing.
 fn mentions_credentials(error: &(dyn StdError + 'static)) -> bool {
-    let text = chain(error).to_ascii_lowercase();
+    let text = crate::error_chain(error).to_ascii_lowercase();
     ["credential", "auth scheme", "identity"]
         .iter()
         .any(|needle| text.contains(needle))

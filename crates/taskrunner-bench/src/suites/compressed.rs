@@ -15,12 +15,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use taskrunner::{
-    activity::activity_fn,
-    lease::LeaseConfig,
-    service::{CallBudget, Operation, Quota},
-    CancelReason, Outcome, RunnerBuilder, TaskContext,
-};
+use taskrunner::lease::LeaseConfig;
+use taskrunner::service::{CallBudget, Operation, Quota};
+use taskrunner::{CancelReason, RunnerBuilder, TaskContext};
 
 use crate::counting::{CallCounts, CountingService};
 use crate::measure::Memory;
@@ -138,20 +135,18 @@ pub(crate) async fn hold_leases(plan: HoldPlan) -> anyhow::Result<HoldResult> {
     let handlers = Arc::new(HandlerCounts::default());
     let activity = {
         let handlers = handlers.clone();
-        activity_fn(move |task: TaskContext| {
+        move |task: TaskContext| {
             let handlers = handlers.clone();
             async move {
                 handlers.running.fetch_add(1, Ordering::Relaxed);
-                task.cancelled().await;
-                match task.cancel_reason() {
-                    Some(CancelReason::LeaseExpired | CancelReason::LeaseLost(_)) => {
+                match task.cancelled().await {
+                    CancelReason::LeaseExpired | CancelReason::LeaseLost(_) => {
                         handlers.lost.fetch_add(1, Ordering::Relaxed)
                     }
                     _ => handlers.other.fetch_add(1, Ordering::Relaxed),
                 };
-                Ok(Outcome::Finished)
             }
-        })
+        }
     };
     let runner = RunnerBuilder::new(CountingService::new(
         pipelines::sdk_client(&plan.endpoint),

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use taskrunner_activity::{activity_fn, ActivityError, Outcome, Route, Router, TaskContext};
+use taskrunner_activity::{Outcome, Route, Router, TaskContext};
 use taskrunner_api::{CancelReason, Cancellation, Field, Task, TaskObject};
 use tokio::time::Instant;
 
@@ -25,16 +25,10 @@ fn task(fields: &[(&str, &str)]) -> Task {
 fn check(holds_on: u32) -> (Route, Arc<AtomicU32>) {
     let calls = Arc::new(AtomicU32::new(0));
     let counted = Arc::clone(&calls);
-    let activity = activity_fn(move |_ctx: TaskContext| {
+    let activity = move |_ctx: TaskContext| {
         let call = counted.fetch_add(1, Ordering::SeqCst) + 1;
-        async move {
-            Ok(if holds_on != 0 && call >= holds_on {
-                Outcome::Finished
-            } else {
-                Outcome::PreconditionFalse
-            })
-        }
-    });
+        async move { holds_on != 0 && call >= holds_on }
+    };
     let router = Router::builder()
         .activity_for_type("ShellCommandPrecondition", activity)
         .build();
@@ -55,7 +49,7 @@ async fn checks_every_retry_delay_and_finishes_as_soon_as_it_holds() {
     ]);
     let started = Instant::now();
     let outcome = check_until_holds(&route, context(task), 1.0).await;
-    assert_eq!(outcome.expect("runs"), Outcome::Finished);
+    assert_eq!(outcome, Outcome::Finished);
     assert_eq!(calls.load(Ordering::SeqCst), 3);
     assert_eq!(started.elapsed(), Duration::from_secs(2 * 60));
 }
@@ -69,7 +63,7 @@ async fn reports_false_when_the_timeout_is_spent_after_a_last_check_at_it() {
     ]);
     let started = Instant::now();
     let outcome = check_until_holds(&route, context(task), 1.0).await;
-    assert_eq!(outcome.expect("runs"), Outcome::PreconditionFalse);
+    assert_eq!(outcome, Outcome::PreconditionFalse);
     // Checks at 0, 2, 4 and 5 minutes.
     assert_eq!(calls.load(Ordering::SeqCst), 4);
     assert_eq!(started.elapsed(), Duration::from_secs(5 * 60));
@@ -81,7 +75,7 @@ async fn without_a_timeout_checks_once_and_leaves_retries_to_the_service() {
     let started = Instant::now();
     let outcome =
         check_until_holds(&route, context(task(&[("retryDelay", "1 minutes")])), 1.0).await;
-    assert_eq!(outcome.expect("runs"), Outcome::PreconditionFalse);
+    assert_eq!(outcome, Outcome::PreconditionFalse);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert_eq!(started.elapsed(), Duration::ZERO);
 }
@@ -92,7 +86,7 @@ async fn the_retry_delay_defaults_to_ten_minutes() {
     let started = Instant::now();
     let task = task(&[("preconditionTimeout", "1 hours")]);
     let outcome = check_until_holds(&route, context(task), 1.0).await;
-    assert_eq!(outcome.expect("runs"), Outcome::Finished);
+    assert_eq!(outcome, Outcome::Finished);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     assert_eq!(started.elapsed(), DEFAULT_PRECONDITION_RETRY_DELAY);
 }
@@ -106,7 +100,7 @@ async fn a_time_scale_compresses_both_periods() {
     ]);
     let started = Instant::now();
     let outcome = check_until_holds(&route, context(task), 600.0).await;
-    assert_eq!(outcome.expect("runs"), Outcome::PreconditionFalse);
+    assert_eq!(outcome, Outcome::PreconditionFalse);
     // 1 s apart for 6 s: checks at 0..=6.
     assert_eq!(calls.load(Ordering::SeqCst), 7);
     assert_eq!(started.elapsed(), Duration::from_secs(6));
@@ -120,11 +114,12 @@ async fn an_unreadable_period_fails_naming_its_field() {
     ] {
         let (route, _) = check(0);
         let task = task(&[(key, value)]);
-        let error = check_until_holds(&route, context(task), 1.0)
-            .await
-            .expect_err("bad period");
-        assert_eq!(error.error_id(), "InvalidTaskFields");
-        assert!(error.to_string().contains(key), "{error}");
+        let outcome = check_until_holds(&route, context(task), 1.0).await;
+        let Outcome::Failed(failure) = outcome else {
+            panic!("expected a failure, got {outcome:?}");
+        };
+        assert_eq!(failure.error_id, "InvalidTaskFields");
+        assert!(failure.message.contains(key), "{failure}");
     }
 }
 
@@ -133,18 +128,15 @@ async fn an_activity_that_does_not_answer_false_runs_once_whatever_its_fields() 
     let calls = Arc::new(AtomicU32::new(0));
     let counted = Arc::clone(&calls);
     let router = Router::builder()
-        .activity_for_type(
-            "ShellCommandPrecondition",
-            activity_fn(move |_ctx: TaskContext| {
-                counted.fetch_add(1, Ordering::SeqCst);
-                async { Ok(Outcome::failed("Broken", "no")) }
-            }),
-        )
+        .activity_for_type("ShellCommandPrecondition", move |_ctx: TaskContext| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async { Outcome::failed("Broken", "no") }
+        })
         .build();
     let task = task(&[("retryDelay", "soon"), ("preconditionTimeout", "1 hours")]);
     let route = router.route(&task).expect("routed");
     let outcome = check_until_holds(&route, context(task), 1.0).await;
-    assert_eq!(outcome.expect("runs"), Outcome::failed("Broken", "no"));
+    assert_eq!(outcome, Outcome::failed("Broken", "no"));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
@@ -165,13 +157,8 @@ async fn a_cancel_ends_the_wait_between_checks_at_once() {
         cancellation.trip(CancelReason::CanceledByService);
     });
     let outcome = check_until_holds(&route, context, 1.0).await;
-    assert!(
-        matches!(
-            outcome,
-            Err(ActivityError::Cancelled(CancelReason::CanceledByService))
-        ),
-        "{outcome:?}"
-    );
+    let cancelled = Cancelled::new(CancelReason::CanceledByService);
+    assert_eq!(outcome, Failure::from(cancelled).into());
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert_eq!(started.elapsed(), Duration::from_secs(30));
     tripper.await.expect("trips");

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use taskrunner_activity::{async_trait, Activity, ActivityError, Outcome, TaskContext};
-use taskrunner_api::{Cancellation, Field, Task, TaskObject};
+use taskrunner_activity::{Activity, Failure, Outcome, TaskContext};
+use taskrunner_api::{async_trait, Cancellation, Field, Task, TaskObject};
 use taskrunner_shell::{Storage, StorageError};
 use tempfile::TempDir;
 
@@ -59,18 +59,18 @@ impl Run {
         }
     }
 
-    pub async fn with(self, activity: &impl Activity) -> Result<Outcome, ActivityError> {
-        let result = activity.run(self.ctx.clone()).await;
+    pub async fn with(self, activity: &impl Activity) -> Result<Outcome, Failure> {
+        let result = activity
+            .run(self.ctx.clone())
+            .await
+            .map_err(Failure::from_error);
         drop(self);
         result
     }
 }
 
 /// Runs `activity` on an attempt with `fields`.
-pub async fn run(
-    activity: &impl Activity,
-    fields: &[(&str, &str)],
-) -> Result<Outcome, ActivityError> {
+pub async fn run(activity: &impl Activity, fields: &[(&str, &str)]) -> Result<Outcome, Failure> {
     Run::new(task(attempt(fields), Vec::new()))
         .with(activity)
         .await
@@ -79,20 +79,16 @@ pub async fn run(
 /// The `(errorId, errorMessage, errorStackTrace)` of a `FAILED` outcome.
 pub fn failed(outcome: Outcome) -> (String, String, Option<String>) {
     match outcome {
-        Outcome::Failed {
-            error_id,
-            message,
-            stack_trace,
-        } => (error_id, message, stack_trace),
+        Outcome::Failed(failure) => (failure.error_id, failure.message, failure.stack_trace),
         other => panic!("expected FAILED, got {other:?}"),
     }
 }
 
-/// The `(errorId, errorMessage)` of an `ActivityError::Failed`.
-pub fn error(result: Result<Outcome, ActivityError>) -> (String, String) {
+/// The `(errorId, errorMessage)` of a run that failed with an error.
+pub fn error(result: Result<Outcome, Failure>) -> (String, String) {
     match result {
-        Err(ActivityError::Failed { error_id, message }) => (error_id, message),
-        other => panic!("expected an ActivityError::Failed, got {other:?}"),
+        Err(failure) => (failure.error_id, failure.message),
+        other => panic!("expected an error, got {other:?}"),
     }
 }
 

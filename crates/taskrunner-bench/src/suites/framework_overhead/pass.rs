@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context as _};
-use taskrunner::{activity::activity_fn, Outcome};
+use taskrunner::TaskContext;
 
 use super::progress;
 use crate::measure::{self, MachineCpu};
@@ -103,7 +103,7 @@ pub(super) async fn pass(
             None
         }
         Contender::Runner => {
-            let no_op = activity_fn(|_task| async { Ok(Outcome::Finished) });
+            let no_op = |_task: TaskContext| async {};
             Some(runner_pass::run(client, tasks, concurrency, no_op, "bench-runner", None).await?)
         }
     };

@@ -8,15 +8,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use taskrunner::{
-    async_trait,
-    service::{
-        ApiError, HeartbeatRequest, HeartbeatResponse, PollRequest, ProgressResponse,
-        SdkTaskService, TaskService,
-    },
-    task::{Field, StatusReport, Task, TaskId},
-    Activity, ActivityError, Outcome, TaskContext,
+use taskrunner::service::{
+    async_trait, ApiError, HeartbeatRequest, HeartbeatResponse, PollRequest, ProgressResponse,
+    SdkTaskService, TaskService,
 };
+use taskrunner::task::{Field, StatusReport, Task, TaskId};
+use taskrunner::{Activity, BoxError, Outcome, TaskContext};
 use taskrunner_shell::ShellCommandActivity;
 
 /// The instants of one task.
@@ -133,9 +130,8 @@ pub(super) struct ObservedShell {
     pub(super) log: Arc<Log>,
 }
 
-#[async_trait]
 impl Activity for ObservedShell {
-    async fn run(&self, ctx: TaskContext) -> Result<Outcome, ActivityError> {
+    async fn run(&self, ctx: TaskContext) -> Result<Outcome, BoxError> {
         let task_id = ctx.task_id().clone();
         let attempt_id = ctx.attempt_id().to_owned();
         self.log.note(&task_id, |moments| {

@@ -22,10 +22,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use serde_json::{json, Value};
-use taskrunner::{
-    activity::activity_fn, lease::LeaseConfig, service::CallBudget, Outcome, RunnerBuilder,
-    TaskContext,
-};
+use taskrunner::lease::LeaseConfig;
+use taskrunner::service::CallBudget;
+use taskrunner::{RunnerBuilder, TaskContext};
 use tokio::sync::{oneshot, watch, Notify};
 
 use crate::counting::{CallCounts, CountingService};
@@ -147,7 +146,7 @@ async fn hold_leases(config: HolderConfig) -> anyhow::Result<()> {
     let (release, released) = watch::channel(false);
     let activity = {
         let (running, all_running, leases) = (running.clone(), all_running.clone(), config.leases);
-        activity_fn(move |task: TaskContext| {
+        move |task: TaskContext| {
             let (running, all_running, mut released) =
                 (running.clone(), all_running.clone(), released.clone());
             async move {
@@ -158,11 +157,10 @@ async fn hold_leases(config: HolderConfig) -> anyhow::Result<()> {
                 // handler answers: Finished is fine either way.
                 tokio::select! {
                     _released = released.wait_for(|released| *released) => {}
-                    () = task.cancelled() => {}
+                    _reason = task.cancelled() => {}
                 }
-                Ok(Outcome::Finished)
             }
-        })
+        }
     };
     let lease_config = LeaseConfig {
         progress_interval: config.progress_interval,
