@@ -2,7 +2,7 @@
 //! FAILED; a layer on one activity (`service_for_field`) leaves the others
 //! alone.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
