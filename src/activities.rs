@@ -6,31 +6,30 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use taskrunner::{RunnerBuilder, TaskContext};
 use taskrunner_s3::{aws_sdk_s3, S3Storage};
-use taskrunner_shell::{
-    ShellCommandActivity, ShellCommandPrecondition, ShellConfig, DEFAULT_KILL_GRACE,
-};
+use taskrunner_shell::{ShellCommandActivity, ShellCommandPrecondition, ShellConfig};
 
-use crate::cli::Tuning;
+use crate::settings::{RunnerSettings, ShellSettings};
 
 /// The region `local` mode's S3 client uses when the environment names none.
 const LOCAL_DEFAULT_REGION: &str = "us-east-1";
 
-/// Registers ShellCommandActivity, ShellCommandPrecondition and Exists, with the
-/// storage in `tuning` (if any) for `s3://` URIs, and an answer for the
-/// activity types this runner does not run (see [`crate::not_built_in`]).
-pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder {
+/// Registers ShellCommandActivity, ShellCommandPrecondition and Exists, with
+/// `storage` (if any) for `s3://` URIs, and an answer for the activity types
+/// this runner does not run (see [`crate::not_built_in`]).
+pub(crate) fn register(
+    builder: RunnerBuilder,
+    shell: &ShellSettings,
+    storage: Option<Arc<S3Storage>>,
+) -> RunnerBuilder {
     let config = Arc::new(ShellConfig {
-        pass_aws_credentials: tuning.pass_aws_credentials,
-        // A canceled command gets SIGTERM, then SIGKILL after this grace,
-        // which must end inside the runner's own cancel grace.
-        kill_grace: DEFAULT_KILL_GRACE.min(tuning.cancel_grace / 2),
-        storage: tuning
-            .storage
+        pass_aws_credentials: shell.pass_aws_credentials,
+        kill_grace: shell.kill_grace,
+        storage: storage
             .clone()
             .map(|storage| storage as Arc<dyn taskrunner_shell::Storage>),
-        attempt_log_uri: tuning.attempt_log_uri.clone(),
-        attempt_log_copies: tuning.attempt_log_copies.clone(),
-        max_output_bytes: tuning.max_output_bytes,
+        attempt_log_uri: shell.attempt_log_uri.clone(),
+        attempt_log_copies: shell.attempt_log_copies.clone(),
+        max_output_bytes: shell.max_output_bytes,
         ..ShellConfig::default()
     });
     let builder = crate::not_built_in::register(builder)
@@ -50,23 +49,20 @@ pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder
             "ShellCommandPrecondition",
             ShellCommandPrecondition::new(config),
         )
-        .activity_for_type(
-            "Exists",
-            crate::exists::ExistsPrecondition::new(tuning.storage.clone()),
-        )
+        .activity_for_type("Exists", crate::exists::ExistsPrecondition::new(storage))
 }
 
-/// Applies the tuning flags every mode shares.
-pub(crate) fn tune(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder {
+/// Applies the runner settings every mode shares.
+pub(crate) fn tune(builder: RunnerBuilder, runner: &RunnerSettings) -> RunnerBuilder {
     let lease = taskrunner::lease::LeaseConfig {
-        progress_interval: tuning.progress_interval,
+        progress_interval: runner.progress_interval,
         ..taskrunner::lease::LeaseConfig::default()
     };
     let builder = builder
         .lease_config(lease)
-        .drain_timeout(tuning.drain_timeout)
-        .cancel_grace(tuning.cancel_grace);
-    match &tuning.work_dir {
+        .drain_timeout(runner.drain_timeout)
+        .cancel_grace(runner.cancel_grace);
+    match &runner.work_dir {
         Some(directory) => builder.scratch_root(directory),
         None => builder,
     }

@@ -15,9 +15,10 @@ use datapipeline_local::{start_on, Config, Timing};
 use taskrunner::Runner;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::LocalArgs;
+use crate::local_s3::LocalS3;
 use crate::parameter_inputs::{self, ParameterFlags};
 use crate::secrets::mask;
+use crate::settings::LocalSettings;
 use crate::view::{Snapshot, View};
 use crate::{activities, endless_schedules, placement, secrets};
 
@@ -32,24 +33,24 @@ const TIMED_OUT: u8 = 3;
 ///
 /// # Errors
 /// The definition cannot be read, or the embedded service cannot start.
-pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&arguments.definition).with_context(|| {
+pub(crate) async fn run(settings: LocalSettings) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&settings.definition).with_context(|| {
         format!(
             "cannot read the definition {}",
-            arguments.definition.display()
+            settings.definition.display()
         )
     })?;
     let mut definition = match parse_definition_file(&text) {
         Ok(definition) => definition,
         Err(error) => {
-            eprintln!("taskrunner: {}: {error}", arguments.definition.display());
+            eprintln!("taskrunner: {}: {error}", settings.definition.display());
             return Ok(ExitCode::from(INVALID_DEFINITION));
         }
     };
     let flags = ParameterFlags {
-        values: &arguments.parameter_values,
-        values_file: arguments.parameter_values_uri.as_deref(),
-        objects_file: arguments.parameter_objects.as_deref(),
+        values: &settings.parameter_values,
+        values_file: settings.parameter_values_uri.as_deref(),
+        objects_file: settings.parameter_objects.as_deref(),
     };
     if let Err(error) = parameter_inputs::apply(&mut definition, flags) {
         eprintln!("taskrunner: {}", mask(&error.to_string()));
@@ -59,25 +60,19 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
     secrets::register(secrets::encrypted_values(&definition));
     let bounded = endless_schedules::bound(
         &mut definition,
-        arguments.periods,
+        settings.periods,
         chrono::Utc::now().naive_utc(),
     );
-    if !(arguments.time_scale.is_finite() && arguments.time_scale > 0.0) {
-        anyhow::bail!(
-            "--time-scale must be a positive number, got {}",
-            arguments.time_scale
-        );
-    }
 
-    let s3 = crate::local_s3::LocalS3::for_run(&mut arguments).await?;
+    let s3 = LocalS3::for_run(&settings.store).await?;
     let timing = Timing {
         long_poll_wait: Duration::from_secs(1),
         retry_delay_floor: Duration::ZERO,
-        time_scale: arguments.time_scale,
+        time_scale: settings.time_scale,
         ..Timing::default()
     };
     let service = start_on(
-        SocketAddr::from(([127, 0, 0, 1], arguments.port)),
+        SocketAddr::from(([127, 0, 0, 1], settings.port)),
         Config {
             timing,
             s3: Some(s3.access()),
@@ -87,15 +82,12 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
     )
     .await?;
     let client = local_client(&service.endpoint_url());
-    let name = arguments.definition.file_stem().map_or_else(
-        || "pipeline".to_owned(),
-        |stem| stem.to_string_lossy().into_owned(),
-    );
+    let name = &settings.name;
 
     let pipeline = client
         .create_pipeline()
-        .name(&name)
-        .unique_id(&name)
+        .name(name)
+        .unique_id(name)
         .send()
         .await
         .context("CreatePipeline")?
@@ -126,7 +118,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         }
         eprintln!(
             "taskrunner: the service refused {}",
-            arguments.definition.display()
+            settings.definition.display()
         );
         return Ok(ExitCode::from(INVALID_DEFINITION));
     }
@@ -137,7 +129,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
     if worker_groups.is_empty() {
         eprintln!(
             "taskrunner: {}: no activity names a workerGroup or runsOn, so no runner could take its tasks",
-            arguments.definition.display()
+            settings.definition.display()
         );
         return Ok(ExitCode::from(INVALID_DEFINITION));
     }
@@ -159,10 +151,10 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
 
     println!(
         "taskrunner local: {} as {pipeline} on {} (worker groups: {}, pipeline time ×{})",
-        arguments.definition.display(),
+        settings.definition.display(),
         service.endpoint_url(),
         worker_groups.iter().cloned().collect::<Vec<_>>().join(", "),
-        arguments.time_scale
+        settings.time_scale
     );
     for schedule in &bounded {
         println!("{schedule}");
@@ -174,35 +166,25 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
         println!("{placement}");
     }
     println!("{}", s3.describe());
-    if arguments.serve {
+    if settings.serve {
         println!("web console: {}", service.console_url());
     }
-    // Keep every command's output where the user can read it: the attempt
-    // logs, laid out pipeline/component/instance/attempt.
-    let logs = arguments
-        .tuning
-        .work_dir
-        .clone()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("taskrunner-local")
-        .join(&pipeline);
-    arguments.tuning.attempt_log_uri = Some(logs.display().to_string());
-    // Copied into the store too, where the web console reads them.
-    arguments
-        .tuning
-        .attempt_log_copies
-        .extend(s3.attempt_logs());
+    // Keep every command's output where the user can read it.
+    let logs = settings.attempt_logs(&pipeline);
     let mut builder = Runner::builder(client.clone())
-        .concurrency(usize::from(arguments.tasks))
+        .concurrency(settings.tasks)
         .heartbeat_interval(Duration::from_secs(60))
         // Preconditions wait in pipeline time, as the service does.
-        .precondition_time_scale(arguments.time_scale);
+        .precondition_time_scale(settings.time_scale);
     for group in &worker_groups {
         builder = builder.worker_group(group);
     }
+    let mut shell = settings.shell_for(&pipeline);
+    // Copied into the store too, where the web console reads them.
+    shell.attempt_log_copies.extend(s3.attempt_logs());
     let runner = activities::tune(
-        activities::register(builder, &arguments.tuning),
-        &arguments.tuning,
+        activities::register(builder, &shell, Some(s3.storage())),
+        &settings.runner,
     )
     .build()?;
     let stop = CancellationToken::new();
@@ -212,7 +194,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
     }));
 
     let mut view = View::new();
-    let deadline = tokio::time::Instant::now() + arguments.timeout;
+    let deadline = tokio::time::Instant::now() + settings.timeout;
     let interrupted = crate::signals::shutdown_requested();
     tokio::pin!(interrupted);
     let ended = loop {
@@ -242,7 +224,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
     let code = if !ended {
         eprintln!(
             "taskrunner: the run did not end within {}",
-            humantime::format_duration(arguments.timeout)
+            humantime::format_duration(settings.timeout)
         );
         ExitCode::from(TIMED_OUT)
     } else if snapshot.all_activities_finished() {
@@ -250,7 +232,7 @@ pub(crate) async fn run(mut arguments: LocalArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(SOME_FAILED)
     };
-    if arguments.serve {
+    if settings.serve {
         println!(
             "serving {pipeline} on {}; try: aws --endpoint-url {} datapipeline list-runs --pipeline-id {pipeline}   (Ctrl-C stops)",
             service.endpoint_url(),

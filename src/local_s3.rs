@@ -25,7 +25,7 @@ use taskrunner_s3::{aws_sdk_s3, S3Storage};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::cli::LocalArgs;
+use crate::settings::LocalStore;
 
 /// The access key id of the embedded store. s3s checks signatures, so its
 /// clients (the runner's storage, the service) sign with this pair; it
@@ -45,6 +45,8 @@ const REGION: &str = "us-east-1";
 pub(crate) struct LocalS3 {
     /// What the embedded service is configured with.
     access: S3Access,
+    /// The runner's client for the store, for the shell activities.
+    storage: Arc<S3Storage>,
     /// The embedded store's directory; `None` with `--s3-endpoint`.
     root: Option<PathBuf>,
     /// The embedded store's accept loop, stopped when the run ends.
@@ -52,53 +54,43 @@ pub(crate) struct LocalS3 {
 }
 
 impl LocalS3 {
-    /// Chooses the run's store: `--s3-endpoint` if given, else an embedded
-    /// store over `--s3-root` (default `<work dir or temp>/taskrunner-local/
-    /// <definition name>/s3`). Sets the runner's storage in `arguments`.
+    /// Starts the run's store: the user's own (`--s3-endpoint`), or an
+    /// embedded store over a directory.
     ///
     /// # Errors
     /// The store's directory cannot be made or its port bound.
-    pub(crate) async fn for_run(arguments: &mut LocalArgs) -> anyhow::Result<Self> {
-        if let Some(endpoint) = arguments.tuning.s3_endpoint.clone() {
-            arguments.tuning.storage = Some(crate::activities::local_s3_storage(&endpoint).await);
-            let mut access = S3Access::new(endpoint);
-            if let Some(credentials) = credentials_from_environment() {
-                access = access.with_credentials(credentials);
+    pub(crate) async fn for_run(store: &LocalStore) -> anyhow::Result<Self> {
+        let root = match store {
+            LocalStore::Endpoint(endpoint) => {
+                let mut access = S3Access::new(endpoint.clone());
+                if let Some(credentials) = credentials_from_environment() {
+                    access = access.with_credentials(credentials);
+                }
+                return Ok(Self {
+                    access,
+                    storage: crate::activities::local_s3_storage(endpoint).await,
+                    root: None,
+                    accept: None,
+                });
             }
-            return Ok(Self {
-                access,
-                root: None,
-                accept: None,
-            });
-        }
-        let root = arguments.s3_root.clone().unwrap_or_else(|| {
-            let name = arguments.definition.file_stem().map_or_else(
-                || "pipeline".to_owned(),
-                |stem| stem.to_string_lossy().into_owned(),
-            );
-            arguments
-                .tuning
-                .work_dir
-                .clone()
-                .unwrap_or_else(std::env::temp_dir)
-                .join("taskrunner-local")
-                .join(name)
-                .join("s3")
-        });
-        // Absolute, so that the line telling the user where it is stays
-        // true wherever they read it from.
-        let root = std::path::absolute(&root).unwrap_or(root);
-        let (endpoint, accept) = serve(&root).await?;
-        arguments.tuning.storage = Some(storage(&endpoint));
-        let access = S3Access::new(endpoint).with_credentials(Credentials {
+            LocalStore::Embedded(root) => root,
+        };
+        let (endpoint, accept) = serve(root).await?;
+        let access = S3Access::new(endpoint.clone()).with_credentials(Credentials {
             access_key_id: ACCESS_KEY_ID.to_owned(),
             secret_access_key: SECRET_ACCESS_KEY.to_owned(),
         });
         Ok(Self {
             access,
-            root: Some(root),
+            storage: storage(&endpoint),
+            root: Some(root.clone()),
             accept: Some(accept),
         })
+    }
+
+    /// The runner's client for the store.
+    pub(crate) fn storage(&self) -> Arc<S3Storage> {
+        self.storage.clone()
     }
 
     /// How the embedded Data Pipeline service reaches the store.

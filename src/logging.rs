@@ -9,7 +9,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter, Layer};
 
-use crate::cli::LogFormat;
+use crate::flags::LogFormat;
 use crate::secrets::MaskingWriter;
 
 /// Keeps the file writer flushing until the process ends.

@@ -10,11 +10,11 @@
 //! drain short.
 
 mod activities;
-mod cli;
 mod credentials_file;
 mod ec2;
 mod endless_schedules;
 mod exists;
+mod flags;
 mod local;
 mod local_s3;
 mod log_files;
@@ -28,6 +28,7 @@ mod proxy;
 mod proxy_check;
 mod run;
 mod secrets;
+mod settings;
 mod signals;
 mod terminal;
 mod view;
@@ -37,37 +38,37 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use flags::Cli;
+use settings::{Mode, Settings};
 
 /// How long the runtime's remaining work may take to stop at exit.
 const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(1);
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    // `local` draws its own view on standard output; only warnings belong
-    // beside it.
-    let default_level = if cli.command.is_some() {
-        "warn"
-    } else {
-        "info"
+    let settings = match Settings::derive(Cli::parse()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("taskrunner: {error}");
+            return ExitCode::from(error.exit_code());
+        }
     };
     // Kept until the process ends, except that run mode closes the log
     // file itself before its last upload to S3.
-    // Run mode keeps its files where the Java runner does unless told
-    // otherwise; `local` writes none unless asked.
-    let output = cli.logging.output.clone().or_else(|| {
-        cli.command
-            .is_none()
-            .then(|| std::path::PathBuf::from(cli::DEFAULT_OUTPUT))
-    });
-    let mut log_guard = match logging::install(cli.logging.format, output.as_deref(), default_level)
-    {
+    let output = settings.log.output.clone();
+    let mut log_guard = match logging::install(
+        settings.log.format,
+        output.as_deref(),
+        settings.log.default_level,
+    ) {
         Ok(guard) => Some(guard),
         Err(error) => {
             eprintln!("taskrunner: {error:#}");
             return ExitCode::FAILURE;
         }
     };
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -81,9 +82,9 @@ fn main() -> ExitCode {
             log_files::spawn_compressor(directory.clone());
         }
         let mode = async {
-            match cli.command {
-                Some(Command::Local(arguments)) => local::run(arguments).await,
-                None => run::run(cli.run, output.clone(), log_guard.take()).await,
+            match settings.mode {
+                Mode::Local(local) => local::run(local).await,
+                Mode::Run(run) => run::run(run, output.as_deref(), log_guard.take()).await,
             }
         };
         tokio::select! {

@@ -19,7 +19,7 @@ use aws_smithy_http_client::{Builder, ConnectorBuilder};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use hyper_util::client::proxy::matcher::Matcher;
 
-use crate::cli::RunArgs;
+use crate::flags::RunArgs;
 
 /// The port of a proxy given by `--proxyHost` alone: the default port of an
 /// `http://` URL, which is what a proxy host without a port means.

@@ -1,91 +1,61 @@
 //! `taskrunner --workerGroup …`: run tasks of the Data Pipeline service.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 
 use aws_config::{BehaviorVersion, Region};
 use taskrunner::{poll::PollerConfig, Runner};
 
 use crate::activities;
-use crate::cli::RunArgs;
-use crate::credentials_file::CredentialsFile;
 use crate::ec2;
 use crate::log_upload::{self, LogUploads};
 use crate::logging::LogGuard;
 use crate::metrics_server::{self, Readiness};
 use crate::proxy::Proxy;
 use crate::proxy_check::{self, ProxyCheckError};
+use crate::settings::{RunSettings, DEFAULT_REGION};
 use crate::signals;
 
-/// The exit code for flags that cannot be acted on (docs/GUIDE.md, "Exit
-/// codes"), as clap exits for flags it refuses.
-const BAD_FLAGS: u8 = 2;
-
-/// The region the Java runner defaults to.
-const DEFAULT_REGION: &str = "us-east-1";
-
 /// Runs until a signal or `terminate: true`, then drains; then, with
-/// `--logUri`, closes the log files (`log_guard`) and uploads them a last
-/// time.
+/// `--logUri`, closes the log files (`log_guard`) of `output` and uploads
+/// them a last time.
 ///
 /// # Errors
-/// Bad configuration (credentials file, log URI, metrics address, runner
-/// settings). Proxy flags that cannot be acted on end with exit code 2
-/// instead, as other bad flags do.
+/// The runner cannot start: a proxy refusing our credentials, the metrics
+/// address in use, runner settings the runner refuses.
 pub(crate) async fn run(
-    mut arguments: RunArgs,
-    output: Option<PathBuf>,
+    settings: RunSettings,
+    output: Option<&Path>,
     log_guard: Option<LogGuard>,
 ) -> anyhow::Result<ExitCode> {
-    warn_unsupported(&arguments);
-    let proxy = match Proxy::from_arguments(&arguments) {
-        Ok(proxy) => proxy,
-        Err(error) => {
-            eprintln!("taskrunner: {error}");
-            return Ok(ExitCode::from(BAD_FLAGS));
-        }
-    };
-    let file = match &arguments.config {
-        Some(path) => CredentialsFile::read(path)?,
-        None => CredentialsFile::default(),
-    };
-    for key in file.unknown.keys() {
-        tracing::warn!(key = %key, "the credentials file has a key this runner does not use; ignored");
-    }
-    let worker_group = arguments.worker_group.clone().unwrap_or_default();
-    let region = arguments.region.clone().or(file.region.clone());
-    let endpoint = arguments.endpoint.clone().or(file.endpoint.clone());
-    let access_id = arguments.access_id.clone().or(file.access_id.clone());
-    let secret_key = arguments.secret_key.clone().or(file.private_key.clone());
-    let log_uri = match (arguments.log_uri.clone(), file.log_uri.clone()) {
-        (Some(uri), _) => Some((uri, log_upload::Source::Flag)),
-        (None, Some(uri)) => Some((uri, log_upload::Source::CredentialsFile)),
-        (None, None) => None,
-    };
-    if let Some((uri, source)) = &log_uri {
-        log_upload::check(uri, *source)?;
-    }
-
+    let RunSettings {
+        worker_group,
+        region,
+        endpoint,
+        credentials,
+        log_uri,
+        proxy,
+        taskrunner_id,
+        hostname,
+        tasks,
+        precondition_tasks,
+        metrics_addr,
+        s3_endpoint,
+        runner: runner_settings,
+        shell,
+    } = settings;
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    loader = match region.clone() {
-        Some(region) => loader.region(Region::new(region)),
-        None => loader,
-    };
-    match (access_id, secret_key) {
-        (Some(access_id), Some(secret_key)) => {
-            let credentials = aws_credential_types::Credentials::new(
-                access_id,
-                secret_key,
-                None,
-                None,
-                "taskrunner-flags",
-            );
-            loader = loader.credentials_provider(credentials);
-        }
-        (Some(_), None) | (None, Some(_)) => {
-            anyhow::bail!("--accessId and --secretKey go together: give both, or neither to use the standard AWS credential chain");
-        }
-        (None, None) => {}
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region));
+    }
+    if let Some(credentials) = credentials {
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            credentials.access_id,
+            credentials.secret_key,
+            None,
+            None,
+            "taskrunner-flags",
+        ));
     }
     // On the loader, so that the credential providers' calls (STS, SSO) take
     // the proxy as well.
@@ -117,55 +87,39 @@ pub(crate) async fn run(
         pipeline_config = pipeline_config.endpoint_url(endpoint);
     }
     let client = aws_sdk_datapipeline::Client::from_conf(pipeline_config.build());
-    let storage = activities::s3_storage(
-        &config,
-        arguments.tuning.s3_endpoint.as_deref(),
-        proxy.s3_client(),
-    );
-    arguments.tuning.storage = Some(storage.clone());
-    // Each attempt's output is kept under --output, and copied under the log
-    // URI (and the pipeline's pipelineLogUri), as the Java runner does.
-    arguments.tuning.attempt_log_uri = output
-        .as_ref()
-        .map(|directory| directory.display().to_string());
-    arguments.tuning.attempt_log_copies = log_uri.iter().map(|(uri, _)| uri.clone()).collect();
+    let storage = activities::s3_storage(&config, s3_endpoint.as_deref(), proxy.s3_client());
 
-    let tasks = usize::from(arguments.tasks);
     let mut poller = PollerConfig {
         concurrency: tasks,
         pollers: tasks,
-        precondition_slots: usize::from(arguments.precondition_tasks),
+        precondition_slots: precondition_tasks,
         ..PollerConfig::new(&worker_group)
     };
     if ec2::on_ec2() {
         poller.instance_identity = ec2::instance_identity().await;
     }
     let mut builder = Runner::builder(client).worker_group_config(poller);
-    if let Some(id) = &arguments.taskrunner_id {
+    if let Some(id) = &taskrunner_id {
         builder = builder.taskrunner_id(id);
     }
-    if let Some(hostname) = &arguments.hostname {
+    if let Some(hostname) = &hostname {
         builder = builder.hostname(hostname);
     }
     let builder = activities::tune(
-        activities::register(builder, &arguments.tuning),
-        &arguments.tuning,
+        activities::register(builder, &shell, Some(storage.clone())),
+        &runner_settings,
     );
     let runner = builder.build()?;
     let log_uploads: Option<LogUploads> = match &log_uri {
-        Some((uri, source)) => log_upload::start(
-            uri,
-            *source,
-            output.as_deref(),
-            storage,
-            runner.taskrunner_id(),
-        )?,
+        Some((uri, source)) => {
+            log_upload::start(uri, *source, output, storage, runner.taskrunner_id())?
+        }
         None => None,
     };
 
     let readiness = Readiness::default();
     let stop_metrics = tokio_util::sync::CancellationToken::new();
-    let metrics = match arguments.tuning.metrics_addr {
+    let metrics = match metrics_addr {
         Some(address) => {
             Some(metrics_server::serve(address, readiness.clone(), stop_metrics.clone()).await?)
         }
@@ -175,14 +129,14 @@ pub(crate) async fn run(
         "taskrunner: worker group {worker_group}, region {region}, endpoint {}, {}, concurrency {}, runner id {}{}",
         endpoint.as_deref().unwrap_or("(AWS default)"),
         proxy.describe(),
-        arguments.tasks,
+        tasks,
         runner.taskrunner_id(),
         metrics.map(|address| format!(", metrics http://{address}/metrics")).unwrap_or_default(),
     );
     // The Java runner says where its files go as it starts
     // (dp-how-task-runner-user-managed.md).
-    if let Some(directory) = &output {
-        let shown = std::path::absolute(directory).unwrap_or_else(|_| directory.clone());
+    if let Some(directory) = output {
+        let shown = std::path::absolute(directory).unwrap_or_else(|_| directory.to_owned());
         println!("Logging to {}", shown.display());
     }
     readiness.set(true);
@@ -225,21 +179,6 @@ async fn check_proxy(proxy: &Proxy, endpoint: &str) -> anyhow::Result<()> {
         Err(error) => {
             tracing::warn!("{error}");
             Ok(())
-        }
-    }
-}
-
-/// Warns about the Java runner's flags that this runner accepts but does not
-/// act on, so that nothing is ignored silently.
-fn warn_unsupported(arguments: &RunArgs) {
-    let unsupported = [(
-        "--jdbcDriverS3Path",
-        arguments.jdbc_driver_s3_path.is_some(),
-        "SQL activities are not built in",
-    )];
-    for (flag, given, why) in unsupported {
-        if given {
-            tracing::warn!("{flag} is accepted for compatibility but has no effect: {why}");
         }
     }
 }

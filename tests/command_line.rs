@@ -4,7 +4,7 @@
 //! `--config` credentials file. The proxy flags at work are in
 //! tests/proxy.rs.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -4,10 +4,9 @@
 //! an unchanged Java command line leaves on disk and in S3
 //! (dp-how-task-runner-user-managed.md, dp-error-logs.md).
 
-mod support;
+use crate::support;
 // The S3 server the taskrunner-s3 tests use.
-#[path = "../crates/taskrunner-s3/tests/support/mod.rs"]
-mod s3;
+use crate::s3;
 
 use std::path::Path;
 use std::time::Duration;

@@ -8,7 +8,7 @@
 //! codes in pipes or under `NO_COLOR` (9), and encrypted values never shown
 //! (2).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! `scriptUri`, the staging of S3 data nodes and `stdout` uploads, and the
 //! embedded service checks an `S3KeyExists` precondition against it.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;

@@ -3,10 +3,9 @@
 //! `PREFIX/PIPELINE/COMPONENT/INSTANCE/ATTEMPT/`, and the runner's own log
 //! files under `PREFIX/<taskrunnerId>/` at exit.
 
-mod support;
+use crate::support;
 // The S3 server the taskrunner-s3 tests use.
-#[path = "../crates/taskrunner-s3/tests/support/mod.rs"]
-mod s3;
+use crate::s3;
 
 use std::time::Duration;
 

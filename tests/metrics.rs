@@ -2,7 +2,7 @@
 //! and /readyz that answers 200 while the runner takes work and 503 while it
 //! drains.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -8,7 +8,7 @@
 //!
 //! `taskrunner local` runs pipeline time at ×600: "1 minutes" is 0.1 s.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;

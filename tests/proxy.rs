@@ -5,10 +5,9 @@
 //! local S3 (`--logUri`), so both its Data Pipeline and its S3 calls show in
 //! the proxy's log, or do not.
 
-mod support;
+use crate::support;
 // The S3 server the taskrunner-s3 tests use.
-#[path = "../crates/taskrunner-s3/tests/support/mod.rs"]
-mod s3;
+use crate::s3;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 //! command's environment: given by flag or by credentials file, with
 //! RUST_LOG=trace and `--output` files.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! `datapipeline-local` service and runs ShellCommandActivity and
 //! ShellCommandPrecondition tasks; the service records what happened.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

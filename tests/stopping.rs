@@ -3,7 +3,7 @@
 //! exit 0); a second signal during a drain exits 130 at once, killing what
 //! it cut short.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! content types and methods; and a randomized run of malformed bodies
 //! against every operation.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! the runs grid's pages, and encrypted values kept out of every answer.
 //! The page itself is tested in a browser by tests/python/test_console.py.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

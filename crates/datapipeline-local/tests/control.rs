@@ -1,7 +1,7 @@
 //! Controlling running pipelines: cancellation, deletion, SetStatus, retries,
 //! failure cascades and precondition timeouts.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! nothing a client was told; a state file that cannot be used stops the
 //! service with an error naming it.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! PipelineNotFoundException, PipelineDeletedException,
 //! TaskNotFoundException, InvalidRequestException and InternalServiceError.
 
-mod support;
+use crate::support;
 
 use aws_sdk_datapipeline::operation as op;
 use aws_sdk_datapipeline::types::{Operator, OperatorType, Query, Selector, Tag, TaskStatus};

@@ -1,6 +1,6 @@
 //! Fault injection: each fault kind, each trigger, and repeatability by seed.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -9,10 +9,10 @@
 //! file that parses to the same definition.
 //!
 //! CI runs a few thousand cases; the long form is
-//! `FUZZ_CASES=500000 cargo test --release -p datapipeline-local --test fuzz_definition`
+//! `FUZZ_CASES=500000 cargo test --release -p datapipeline-local --test fuzz fuzz_definition`
 //! (see docs/FUZZING.md).
 
-mod fuzz_support;
+use crate::fuzz_support;
 
 use std::collections::BTreeSet;
 use std::path::Path;

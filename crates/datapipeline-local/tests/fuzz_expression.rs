@@ -9,10 +9,10 @@
 //! (`MAX_DEPTH`, `MAX_FIELD_DEPTH`, `MAX_STEPS`) keep every case short.
 //!
 //! CI runs a few thousand cases; the long form is
-//! `FUZZ_CASES=1000000 cargo test --release -p datapipeline-local --test fuzz_expression`
+//! `FUZZ_CASES=1000000 cargo test --release -p datapipeline-local --test fuzz fuzz_expression`
 //! (see docs/FUZZING.md).
 
-mod fuzz_support;
+use crate::fuzz_support;
 
 use std::collections::BTreeMap;
 

@@ -9,10 +9,10 @@
 //! afterwards.
 //!
 //! CI runs a few thousand cases; the long form is
-//! `FUZZ_CASES=200000 cargo test --release -p datapipeline-local --test fuzz_requests`
+//! `FUZZ_CASES=200000 cargo test --release -p datapipeline-local --test fuzz fuzz_requests`
 //! (see docs/FUZZING.md).
 
-mod fuzz_support;
+use crate::fuzz_support;
 
 use std::time::Duration;
 

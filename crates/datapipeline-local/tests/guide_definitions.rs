@@ -3,7 +3,7 @@
 //! for undeclared parameters, and every documented object type (issue #11,
 //! points 1 to 4).
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 //! restart). Found by the chaos suite: a SetTaskStatus held up by injected
 //! latency across an in-process restart.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Leases: acknowledgement and progress deadlines, reassignment under a new
 //! taskId, fencing of the old one, and attemptTimeout.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

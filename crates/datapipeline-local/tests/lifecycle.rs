@@ -1,7 +1,7 @@
 //! A whole pipeline driven to its end states by test code acting as a runner,
 //! through the real SDK.
 
-mod support;
+use crate::support;
 
 use aws_sdk_datapipeline::types::TaskStatus;
 use support::*;

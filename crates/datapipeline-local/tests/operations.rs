@@ -1,7 +1,7 @@
 //! Every operation of the API through the real SDK client, on its success
 //! path: what each answers and what it changes.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! directory, on 127.0.0.1:0), the DynamoDB ones fail with a clear error,
 //! and no runner is ever handed any of them.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! occurrences or endDateTime, periods appearing as pipeline time passes;
 //! and expressions evaluated before objects reach a runner.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! SigV4 checking when the service is started with credentials.
 
-mod support;
+use crate::support;
 
 use aws_sdk_datapipeline::error::ProvideErrorMetadata;
 use datapipeline_local::{Config, Credentials, Timing};

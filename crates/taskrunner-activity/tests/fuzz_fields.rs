@@ -10,7 +10,7 @@
 //! whatever the pipeline id.
 //!
 //! CI runs a few thousand cases; the long form is
-//! `FUZZ_CASES=1000000 cargo test --release -p taskrunner-activity --test fuzz_fields`
+//! `FUZZ_CASES=1000000 cargo test --release -p taskrunner-activity --test fuzz fuzz_fields`
 //! (see docs/FUZZING.md).
 
 use std::collections::{BTreeMap, HashMap};

@@ -1,7 +1,7 @@
 //! Behaviour of the lease manager against a scripted in-process service,
 //! with paused tokio time.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 //! earliest-deadline-first schedule stretches each lease's interval towards
 //! its deadline instead, so thousands of 15-minute leases stay alive.
 
-mod support;
+use crate::support;
 
 use std::collections::VecDeque;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! `LogUploader` against a real S3 server (s3s-fs on 127.0.0.1).
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,7 +2,7 @@
 //! server: an `s3://` scriptUri, `s3://` stdout and stderr, and staged
 //! S3DataNode inputs and outputs.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

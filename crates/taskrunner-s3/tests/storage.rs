@@ -1,6 +1,6 @@
 //! `S3Storage` against a real S3 server (s3s-fs on 127.0.0.1).
 
-mod support;
+use crate::support;
 
 use std::error::Error as _;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! ShellCommandActivity and ShellCommandPrecondition with real processes:
 //! outcomes, arguments, scripts, output and bad fields.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;

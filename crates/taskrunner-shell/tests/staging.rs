@@ -1,7 +1,7 @@
 //! `stage` = `true`: input and output data nodes copied in and out of the
 //! staging directories.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! follows an ignored SIGTERM, nothing outlives the task, nothing is left
 //! unreaped.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -7,7 +7,7 @@
 //! tested against an in-process service with paused time, since the local
 //! service only accepts minutes.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

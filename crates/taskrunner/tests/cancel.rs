@@ -2,7 +2,7 @@
 //! next report with `canceled: true`, the handler's token trips with
 //! CanceledByService, and the runner sends no SetTaskStatus.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

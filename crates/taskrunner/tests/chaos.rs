@@ -1,7 +1,7 @@
 //! Injected 500s and throttling on every operation: every task still
 //! reaches FINISHED, and the service accepts exactly one status per task.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

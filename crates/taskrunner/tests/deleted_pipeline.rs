@@ -1,7 +1,7 @@
 //! DeletePipeline while a task runs: the lease is gone (PipelineDeleted),
 //! the handler's token trips, no status is sent, and the runner carries on.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! A handler that fails: FAILED, with its errorId, errorMessage and
 //! errorStackTrace stored on the attempt as the runner sent them.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! FAILED; a layer on one activity (registered as a tower service) leaves the others
 //! alone.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

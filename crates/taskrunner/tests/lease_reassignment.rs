@@ -3,7 +3,7 @@
 //! taskId to another runner, which finishes it, and the old holder — its
 //! handler stalled past the lease — sends nothing.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

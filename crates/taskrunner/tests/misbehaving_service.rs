@@ -11,8 +11,8 @@
 //! that arrives malformed but with a taskId is acknowledged and reported
 //! FAILED with a clear errorId.
 
-mod misbehaving;
-mod support;
+use crate::misbehaving;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! A handler that panics: FAILED with errorId ActivityPanicked, and the
 //! runner carries on with the next task.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

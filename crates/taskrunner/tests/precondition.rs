@@ -6,7 +6,7 @@
 //! The service runs on fast timing (pipeline time ×600), and the runner
 //! follows it with `precondition_time_scale(600.0)`: "2 minutes" is 0.2 s.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! are reported; past it they are canceled with Shutdown, send no status,
 //! and the service hands them to another runner once their leases lapse.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

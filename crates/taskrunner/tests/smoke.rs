@@ -1,6 +1,6 @@
 //! The runner takes a task from the local service to FINISHED.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

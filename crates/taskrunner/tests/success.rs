@@ -1,7 +1,7 @@
 //! A task that succeeds: acknowledged, run with a full context, reported
 //! FINISHED, and recorded by the service.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! `terminate: true` in a heartbeat answer: the runner shuts down on its own.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! and references into the objects a task carries; a missing field fails
 //! the task with InvalidTaskFields naming the field.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

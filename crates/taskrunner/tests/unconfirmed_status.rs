@@ -2,7 +2,7 @@
 //! finds the task gone, and the runner counts the status as unconfirmed
 //! rather than as a failure.
 
-mod support;
+use crate::support;
 
 use datapipeline_local::{Config, FaultPlan};
 use support::*;

@@ -1,7 +1,7 @@
 //! A task no route matches: FAILED NoActivityForTask, naming what was
 //! looked for and what routes exist; the runner carries on.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! One runner, several worker groups, each with its own concurrency.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::Arc;

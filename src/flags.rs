@@ -1,13 +1,17 @@
-//! The command line: the Java Task Runner's flags (camelCase, as its users
-//! type them, and kebab-case), our own flags, and the `local` subcommand.
+//! The command line as typed: the Java Task Runner's flags (camelCase, as
+//! its users type them, and kebab-case), our own flags, and the `local`
+//! subcommand.
+//!
+//! Plain data, only what clap parses. What the program runs with (defaults
+//! that depend on other flags, derived values, cross-flag checks) is derived
+//! from these once, in [`crate::settings`]; runtime objects (clients, the
+//! runner) are built from the settings by the modes.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use taskrunner_s3::S3Storage;
 
 /// An open task runner for AWS Data Pipeline: a drop-in for the Java Task
 /// Runner (`java -jar TaskRunner-1.0.jar`), with the same flags.
@@ -42,10 +46,6 @@ pub(crate) enum Command {
     /// Pipeline service: no AWS account needed.
     Local(LocalArgs),
 }
-
-/// Run mode's `--output` when none is given: the Java runner's directory,
-/// relative to where it runs (dp-how-task-runner-user-managed.md).
-pub(crate) const DEFAULT_OUTPUT: &str = "output/logs";
 
 /// How logs are written.
 #[derive(Debug, Args)]
@@ -266,23 +266,6 @@ pub(crate) struct Tuning {
         env = "TASKRUNNER_S3_ENDPOINT"
     )]
     pub(crate) s3_endpoint: Option<String>,
-
-    /// The storage for s3:// URIs the shell activities get: set by the
-    /// mode once it has built its S3 client, not a flag.
-    #[arg(skip)]
-    pub(crate) storage: Option<Arc<S3Storage>>,
-
-    /// Where each attempt's stdout and stderr go when its object names
-    /// neither (under `--logUri`, laid out `PIPELINE/COMPONENT/INSTANCE/ATTEMPT/`):
-    /// set by run mode, not a flag.
-    #[arg(skip)]
-    pub(crate) attempt_log_uri: Option<String>,
-
-    /// Where the attempt logs are copied once a command ends (`--logUri`;
-    /// each attempt's `pipelineLogUri` is added by the shell activities):
-    /// set by run mode, not a flag.
-    #[arg(skip)]
-    pub(crate) attempt_log_copies: Vec<String>,
 }
 
 /// `taskrunner local`.

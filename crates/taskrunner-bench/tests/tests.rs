@@ -1,0 +1,4 @@
+//! The benchmarks' integration tests, one module per area, in one test
+//! binary.
+
+mod smoke;

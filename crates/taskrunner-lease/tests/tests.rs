@@ -1,0 +1,6 @@
+//! The lease manager against a scripted service, one module per area, in
+//! one test binary.
+
+mod manager;
+mod scale;
+mod support;
