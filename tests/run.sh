@@ -35,6 +35,22 @@ else
     exit 1
 fi
 
+section "PostgreSQL and MariaDB (crates/taskrunner-sql's tests)"
+# The SQL activity tests start real database servers in temp directories:
+# Debian's postgresql (initdb, postgres) and mariadb-server (mariadb-install-db,
+# mariadbd). No system service is started.
+if compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null && command -v mariadbd >/dev/null 2>&1; then
+    ls -d /usr/lib/postgresql/*/bin/postgres
+    mariadbd --version
+elif [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "postgresql or mariadb-server is missing: installing them"
+    DEBIAN_FRONTEND=noninteractive apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql mariadb-server
+else
+    echo "postgresql or mariadb-server is missing and this is not root: install Debian's postgresql and mariadb-server (apt-get install postgresql mariadb-server); crates/taskrunner-sql's tests need them" >&2
+    exit 1
+fi
+
 section "python environment (.venv)"
 if [[ ! -x "$venv/bin/python" ]]; then
     python3 -m venv "$venv"

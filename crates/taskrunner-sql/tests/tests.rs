@@ -1,0 +1,4 @@
+//! End-to-end tests of taskrunner-sql against real PostgreSQL and MariaDB
+//! servers started in temp directories (one test binary: see STYLE.md).
+
+mod support;
