@@ -44,8 +44,13 @@ impl MariaDbServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
         let as_root = running_as_root();
+        // A temp directory of its own: servers bootstrapping at the same
+        // time in a shared /tmp collide on temporary table names.
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).expect("create tmpdir");
         let mut setup = Command::new(install);
         setup
+            .env("TMPDIR", &tmp)
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
             .args(["--auth-root-authentication-method=socket", "--skip-test-db"]);
@@ -68,11 +73,13 @@ impl MariaDbServer {
         let port = free_port();
         let mut command = Command::new(server);
         command
+            .env("TMPDIR", &tmp)
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
             .arg(format!("--socket={}", dir.path().join("sock").display()))
             .arg(format!("--pid-file={}", dir.path().join("pid").display()))
             .arg(format!("--init-file={}", init.display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
             .arg(format!("--port={port}"))
             .args([
                 "--bind-address=127.0.0.1",
