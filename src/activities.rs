@@ -9,13 +9,15 @@ use taskrunner_s3::{aws_sdk_s3, S3Storage};
 use taskrunner_shell::{
     ShellCommandActivity, ShellCommandPrecondition, ShellConfig, DEFAULT_KILL_GRACE,
 };
+use taskrunner_sql::{CopyActivity, RdsEndpoints, SqlActivity, SqlConfig, Store};
 
 use crate::cli::Tuning;
 
 /// The region `local` mode's S3 client uses when the environment names none.
 const LOCAL_DEFAULT_REGION: &str = "us-east-1";
 
-/// Registers ShellCommandActivity, ShellCommandPrecondition and Exists, with the
+/// Registers ShellCommandActivity, ShellCommandPrecondition, Exists,
+/// SqlActivity and CopyActivity, with the
 /// storage in `tuning` (if any) for `s3://` URIs, and an answer for the
 /// activity types this runner does not run (see [`crate::not_built_in`]).
 pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder {
@@ -32,6 +34,12 @@ pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder
         attempt_log_copies: tuning.attempt_log_copies.clone(),
         max_output_bytes: tuning.max_output_bytes,
         ..ShellConfig::default()
+    });
+    // SqlActivity and CopyActivity: the same S3 storage; RdsDatabase
+    // endpoints from TASKRUNNER_RDS_ENDPOINT_<id> (docs/SQL.md).
+    let sql_config = Arc::new(SqlConfig {
+        store: Store::new(config.storage.clone()),
+        rds: RdsEndpoints::from_env(),
     });
     let builder = crate::not_built_in::register(builder)
         // In run mode the definition is never seen: the encrypted fields a
@@ -54,6 +62,8 @@ pub(crate) fn register(builder: RunnerBuilder, tuning: &Tuning) -> RunnerBuilder
             "Exists",
             crate::exists::ExistsPrecondition::new(tuning.storage.clone()),
         )
+        .activity("SqlActivity", SqlActivity::new(sql_config.clone()))
+        .activity("CopyActivity", CopyActivity::new(sql_config))
 }
 
 /// Applies the tuning flags every mode shares.

@@ -235,7 +235,7 @@ fn warn_unsupported(arguments: &RunArgs) {
     let unsupported = [(
         "--jdbcDriverS3Path",
         arguments.jdbc_driver_s3_path.is_some(),
-        "SQL activities are not built in",
+        "only the built-in MySQL/MariaDB and PostgreSQL drivers are used",
     )];
     for (flag, given, why) in unsupported {
         if given {
