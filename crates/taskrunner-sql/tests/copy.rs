@@ -355,3 +355,48 @@ async fn s3_to_s3_between_formats_and_as_bytes() {
         "a failed copy uploads nothing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_dropped_midway_commits_nothing_and_leaves_no_session() {
+    for server in both().await {
+        server.exec(TABLE).await;
+        let bucket = Bucket::new();
+        let data: String = (1..=300_000)
+            .map(|id| format!("{id},name {id},note\n"))
+            .collect();
+        bucket.put("in/big.csv", data.as_bytes());
+        let copy = bucket.copy(vec![
+            s3_node("In", "in/big.csv"),
+            sql_node("Out", "people"),
+            jdbc_database(&server),
+        ]);
+        // Cancelling drops the future, as the runner's cancel does.
+        let outcome = tokio::time::timeout(std::time::Duration::from_millis(400), copy).await;
+        assert!(
+            outcome.is_err(),
+            "the copy ended before it was cancelled ({outcome:?}); make the input larger"
+        );
+        assert_eq!(server.count("people").await, 0, "{server:?}");
+        // The server notices the closed connection and ends its session.
+        let sessions = match server {
+            Server::Postgres(_) => {
+                "SELECT CAST(COUNT(*) AS TEXT) FROM pg_stat_activity \
+                 WHERE application_name = 'taskrunner'"
+            }
+            Server::MariaDb(_) => {
+                "SELECT CAST(COUNT(*) AS CHAR) FROM information_schema.PROCESSLIST \
+                 WHERE INFO LIKE 'INSERT INTO people%'"
+            }
+        };
+        let mut left = Vec::new();
+        for _ in 0..100 {
+            left = server.rows(sessions).await;
+            if left == vec![vec![text("0")]] {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(left, vec![vec![text("0")]], "{server:?}");
+        assert_eq!(server.count("people").await, 0);
+    }
+}
