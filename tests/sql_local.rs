@@ -8,26 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use support::*;
-
-// The database servers of crates/taskrunner-sql's tests, shared as source:
-// they expect these items beside them.
-const USER: &str = "taskrunner";
-const PASSWORD: &str = "pw-Zq7-never-in-logs";
-const DATABASE: &str = "pipeline";
-
-trait TestDatabase {
-    fn connection_string(&self) -> String;
-}
-
-#[allow(dead_code)]
-#[path = "../crates/taskrunner-sql/tests/support/mariadb.rs"]
-mod mariadb;
-#[allow(dead_code)]
-#[path = "../crates/taskrunner-sql/tests/support/postgres.rs"]
-mod postgres;
-#[allow(dead_code)]
-#[path = "../crates/taskrunner-sql/tests/support/process.rs"]
-mod process;
+use taskrunner_sql::testkit::{mariadb, postgres, TestDatabase, PASSWORD, USER};
 
 /// `Load` runs a script on PostgreSQL, then `Import` copies a CSV from S3
 /// into its table, `Export` copies the table to S3 as TSV, and `ToMaria`

@@ -52,6 +52,8 @@ pub mod records;
 pub mod script;
 mod sql_text;
 pub mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use activity::{CopyActivity, SqlActivity, SqlConfig};
 pub use copy::{CopyError, CopyJob};

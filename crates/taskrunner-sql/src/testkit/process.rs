@@ -6,13 +6,13 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 /// A free port on 127.0.0.1 (free when asked; the server binds it next).
-pub(crate) fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     listener.local_addr().expect("local addr").port()
 }
 
 /// True when the tests run as root (servers refuse or need extra flags then).
-pub(crate) fn running_as_root() -> bool {
+pub fn running_as_root() -> bool {
     // `id -u` rather than a libc call: the crate forbids unsafe code.
     Command::new("id")
         .arg("-u")
@@ -23,7 +23,7 @@ pub(crate) fn running_as_root() -> bool {
 
 /// The first existing path among `candidates`, or a panic naming the Debian
 /// packages that provide it: a missing server fails the test, never skips it.
-pub(crate) fn find_program(candidates: &[PathBuf], what: &str, package: &str) -> PathBuf {
+pub fn find_program(candidates: &[PathBuf], what: &str, package: &str) -> PathBuf {
     candidates
         .iter()
         .find(|path| path.is_file())
@@ -39,14 +39,14 @@ pub(crate) fn find_program(candidates: &[PathBuf], what: &str, package: &str) ->
 /// A server process stopped by its pid when dropped: SIGTERM, then SIGKILL
 /// if it has not exited within a few seconds.
 #[derive(Debug)]
-pub(crate) struct ServerProcess {
+pub struct ServerProcess {
     child: Child,
     log: PathBuf,
 }
 
 impl ServerProcess {
     /// Spawns `command`, its output going to `log`.
-    pub(crate) fn spawn(mut command: Command, log: &Path) -> Self {
+    pub fn spawn(mut command: Command, log: &Path) -> Self {
         let out = std::fs::File::create(log).expect("create server log");
         let err = out.try_clone().expect("clone server log");
         let child = command
@@ -61,7 +61,7 @@ impl ServerProcess {
     }
 
     /// Panics with the server's log if it has exited.
-    pub(crate) fn check_alive(&mut self) {
+    pub fn check_alive(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {
             let log = std::fs::read_to_string(&self.log).unwrap_or_default();
             panic!("the server exited ({status}) while starting; its log:\n{log}");
@@ -86,7 +86,7 @@ impl Drop for ServerProcess {
 }
 
 /// Runs a setup command to completion, panicking with its output on failure.
-pub(crate) fn run_setup(mut command: Command) {
+pub fn run_setup(mut command: Command) {
     let output = command
         .output()
         .unwrap_or_else(|error| panic!("run {command:?}: {error}"));

@@ -15,7 +15,7 @@ use super::{TestDatabase, DATABASE, PASSWORD, USER};
 /// A running MariaDB server with user [`USER`] (password [`PASSWORD`])
 /// allowed everything on database [`DATABASE`]. Stopped by pid on drop.
 #[derive(Debug)]
-pub(crate) struct MariaDbServer {
+pub struct MariaDbServer {
     /// Declared before `dir`: the server stops before its directory goes.
     _process: ServerProcess,
     _dir: tempfile::TempDir,
@@ -24,7 +24,7 @@ pub(crate) struct MariaDbServer {
 
 impl MariaDbServer {
     /// Starts a server and waits until it accepts the test user.
-    pub(crate) async fn start() -> Self {
+    pub async fn start() -> Self {
         let server = find_program(
             &[
                 PathBuf::from("/usr/sbin/mariadbd"),
@@ -110,12 +110,12 @@ impl MariaDbServer {
     }
 
     /// The server's port on 127.0.0.1.
-    pub(crate) fn port(&self) -> u16 {
+    pub fn port(&self) -> u16 {
         self.port
     }
 
     /// A connection to the test database, for setting up and checking.
-    pub(crate) async fn connect(&self) -> sqlx::MySqlConnection {
+    pub async fn connect(&self) -> sqlx::MySqlConnection {
         sqlx::MySqlConnection::connect(&url(self.port))
             .await
             .expect("connect to the test mariadb")

@@ -15,7 +15,7 @@ use super::{TestDatabase, DATABASE, PASSWORD, USER};
 /// A running PostgreSQL server with user [`USER`] (password [`PASSWORD`])
 /// owning database [`DATABASE`]. Stopped by pid on drop.
 #[derive(Debug)]
-pub(crate) struct PostgresServer {
+pub struct PostgresServer {
     /// Declared before `dir`: the server stops before its directory goes.
     _process: ServerProcess,
     _dir: tempfile::TempDir,
@@ -24,7 +24,7 @@ pub(crate) struct PostgresServer {
 
 impl PostgresServer {
     /// Starts a server and waits until it accepts the test user.
-    pub(crate) async fn start() -> Self {
+    pub async fn start() -> Self {
         let bin = postgres_bin_dir();
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
@@ -88,12 +88,12 @@ impl PostgresServer {
     }
 
     /// The server's port on 127.0.0.1.
-    pub(crate) fn port(&self) -> u16 {
+    pub fn port(&self) -> u16 {
         self.port
     }
 
     /// A connection to the test database, for setting up and checking.
-    pub(crate) async fn connect(&self) -> sqlx::PgConnection {
+    pub async fn connect(&self) -> sqlx::PgConnection {
         sqlx::PgConnection::connect(&format!(
             "postgres://{USER}:{PASSWORD}@127.0.0.1:{}/{DATABASE}",
             self.port
