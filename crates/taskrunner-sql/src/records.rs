@@ -163,6 +163,17 @@ fn record_body<'a>(raw: &'a [u8], format: &DataFormat, at_end: bool) -> &'a [u8]
 }
 
 fn parse(body: &[u8], format: &DataFormat) -> Result<Parsed, String> {
+    // Most records have neither quotes nor escapes: split them directly.
+    let plain = !body
+        .iter()
+        .any(|byte| Some(*byte) == format.escape || (format.quotes && *byte == b'"'));
+    if plain {
+        return body
+            .split(|byte| *byte == format.column_separator)
+            .map(|field| finish(&mut field.to_vec(), false))
+            .collect::<Result<_, _>>()
+            .map(Parsed::Done);
+    }
     let mut fields = Vec::new();
     let mut field = Vec::new();
     let mut quoted = false;
@@ -272,12 +283,11 @@ impl<W: Write> RecordWriter<W> {
         };
         if self.format.quotes && (value.is_empty() || value.iter().any(special)) {
             self.output.write_all(b"\"")?;
-            for &byte in value {
-                if byte == b'"' {
+            for (index, part) in value.split(|byte| *byte == b'"').enumerate() {
+                if index > 0 {
                     self.output.write_all(b"\"\"")?;
-                } else {
-                    self.output.write_all(&[byte])?;
                 }
+                self.output.write_all(part)?;
             }
             return self.output.write_all(b"\"");
         }
@@ -293,13 +303,15 @@ impl<W: Write> RecordWriter<W> {
                 ),
             ));
         };
-        for &byte in value {
-            if special(&byte) {
+        let mut start = 0;
+        for (index, byte) in value.iter().enumerate() {
+            if special(byte) {
+                self.output.write_all(&value[start..index])?;
                 self.output.write_all(&[escape])?;
+                start = index;
             }
-            self.output.write_all(&[byte])?;
         }
-        Ok(())
+        self.output.write_all(&value[start..])
     }
 
     /// Records written so far.
