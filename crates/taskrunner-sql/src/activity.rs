@@ -66,9 +66,9 @@ impl Activity for SqlActivity {
             Err(error) => return Ok(Outcome::failed(error.error_id(), error.to_string())),
         };
         let scratch = ctx.scratch_dir();
-        let result = until_cancelled(&ctx, script.run(&self.config.store, &scratch)).await?;
+        let result = until_cancelled(&ctx, script.run(&self.config.store, &scratch)).await;
         let _ = tokio::fs::remove_dir_all(&scratch).await;
-        Ok(match result {
+        Ok(match result? {
             Ok(statements) => {
                 tracing::info!(statements, "SQL script done");
                 Outcome::Finished
