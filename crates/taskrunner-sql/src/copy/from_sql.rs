@@ -21,6 +21,8 @@ use crate::script::database_reason;
 
 /// Batches (or chunks) in flight between the database and the writer.
 const CHANNEL_DEPTH: usize = 8;
+/// Bytes of PostgreSQL's COPY output per chunk handed to the writer.
+const CHUNK_BYTES: usize = 64 * 1024;
 /// Rows per batch from MySQL.
 const ROWS_PER_BATCH: usize = 1_000;
 
@@ -57,14 +59,24 @@ pub(crate) async fn unload(
                 .copy_out_raw(&statement)
                 .await
                 .map_err(|error| sql_error(&query, &error))?;
+            // The server sends one message per row: gather them into larger
+            // chunks, so that the writer thread wakes once per chunk.
+            let mut pending = Vec::with_capacity(CHUNK_BYTES);
             while let Some(chunk) = stream
                 .try_next()
                 .await
                 .map_err(|error| sql_error(&query, &error))?
             {
-                if sender.send(chunk).await.is_err() {
-                    break;
+                pending.extend_from_slice(&chunk);
+                if pending.len() >= CHUNK_BYTES {
+                    let full = std::mem::replace(&mut pending, Vec::with_capacity(CHUNK_BYTES));
+                    if sender.send(Bytes::from(full)).await.is_err() {
+                        break;
+                    }
                 }
+            }
+            if !pending.is_empty() {
+                let _ = sender.send(Bytes::from(pending)).await;
             }
             drop(sender);
             join(writer).await
