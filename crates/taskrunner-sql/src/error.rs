@@ -1,4 +1,4 @@
-//! The crate's errors. Each has a stable errorId ([`error_id`](crate::error_id))
+//! The crate's errors. Each has a stable errorId ([`error_id`](mod@crate::error_id))
 //! for the task's status; messages never contain a password.
 
 use crate::error_id;
