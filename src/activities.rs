@@ -7,14 +7,15 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use taskrunner::{RunnerBuilder, TaskContext};
 use taskrunner_s3::{aws_sdk_s3, S3Storage};
 use taskrunner_shell::{ShellCommandActivity, ShellCommandPrecondition, ShellConfig};
+use taskrunner_sql::{CopyActivity, RdsEndpoints, SqlActivity, SqlConfig, Store};
 
 use crate::settings::{RunnerSettings, ShellSettings};
 
 /// The region `local` mode's S3 client uses when the environment names none.
 const LOCAL_DEFAULT_REGION: &str = "us-east-1";
 
-/// Registers ShellCommandActivity, ShellCommandPrecondition and Exists, with
-/// `storage` (if any) for `s3://` URIs, and an answer for the activity types
+/// Registers ShellCommandActivity, ShellCommandPrecondition, Exists,
+/// SqlActivity and CopyActivity, with `storage` (if any) for `s3://` URIs, and an answer for the activity types
 /// this runner does not run (see [`crate::not_built_in`]).
 pub(crate) fn register(
     builder: RunnerBuilder,
@@ -31,6 +32,12 @@ pub(crate) fn register(
         attempt_log_copies: shell.attempt_log_copies.clone(),
         max_output_bytes: shell.max_output_bytes,
         ..ShellConfig::default()
+    });
+    // SqlActivity and CopyActivity: the same S3 storage; RdsDatabase
+    // endpoints from TASKRUNNER_RDS_ENDPOINT_<id> (docs/SQL.md).
+    let sql_config = Arc::new(SqlConfig {
+        store: Store::new(config.storage.clone()),
+        rds: RdsEndpoints::from_env(),
     });
     let builder = crate::not_built_in::register(builder)
         // In run mode the definition is never seen: the encrypted fields a
@@ -50,6 +57,8 @@ pub(crate) fn register(
             ShellCommandPrecondition::new(config),
         )
         .activity_for_type("Exists", crate::exists::ExistsPrecondition::new(storage))
+        .activity_for_type("SqlActivity", SqlActivity::new(sql_config.clone()))
+        .activity_for_type("CopyActivity", CopyActivity::new(sql_config))
 }
 
 /// Applies the runner settings every mode shares.

@@ -199,8 +199,8 @@ pub(crate) struct RunArgs {
     #[arg(long = "s3NoProxy", alias = "s3-no-proxy")]
     pub(crate) s3_no_proxy: bool,
 
-    /// JDBC driver location for SqlActivity (not supported: SQL activities
-    /// are not built in).
+    /// JDBC driver location for SqlActivity (not used: the MySQL/MariaDB
+    /// and PostgreSQL drivers are built in, and no other can be loaded).
     #[arg(long = "jdbcDriverS3Path", alias = "jdbc-driver-s3-path")]
     pub(crate) jdbc_driver_s3_path: Option<String>,
 

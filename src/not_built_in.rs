@@ -10,21 +10,13 @@ pub(crate) const ERROR_ID: &str = "ActivityNotBuiltIn";
 
 /// The activity types of the object reference (dp-object-*.md) this runner
 /// does not run, each with what it needs.
-pub(crate) const NOT_BUILT_IN: [(&str, &str); 8] = [
-    (
-        "CopyActivity",
-        "copies between data nodes, which is not built in yet",
-    ),
+pub(crate) const NOT_BUILT_IN: [(&str, &str); 6] = [
     ("EmrActivity", "needs an EMR cluster"),
     ("HadoopActivity", "needs an EMR cluster"),
     ("HiveActivity", "needs an EMR cluster"),
     ("HiveCopyActivity", "needs an EMR cluster"),
     ("PigActivity", "needs an EMR cluster"),
     ("RedshiftCopyActivity", "needs Amazon Redshift"),
-    (
-        "SqlActivity",
-        "needs a database driver, which is not built in yet",
-    ),
 ];
 
 /// The message a task of `type_name` fails with.

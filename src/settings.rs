@@ -305,7 +305,7 @@ impl RunSettings {
         let proxy = Proxy::from_arguments(arguments)?;
         if arguments.jdbc_driver_s3_path.is_some() {
             warnings.push(
-                "--jdbcDriverS3Path is accepted for compatibility but has no effect: SQL activities are not built in"
+                "--jdbcDriverS3Path is accepted for compatibility but has no effect: only the built-in MySQL/MariaDB and PostgreSQL drivers are used"
                     .to_owned(),
             );
         }

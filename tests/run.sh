@@ -21,31 +21,27 @@ section() {
     printf '\n==> %s\n' "$*"
 }
 
-section "tinyproxy (tests/proxy.rs's forward proxy)"
-# The proxy tests need a real forward proxy with Basic authentication:
-# Debian's tinyproxy-bin (the binary alone, no system service).
-if command -v tinyproxy >/dev/null 2>&1; then
-    tinyproxy -v
+section "Debian packages the tests use"
+# Real servers and programs, never mocks, and never a silent skip:
+# - tinyproxy-bin: a forward proxy with Basic authentication (tests/proxy.rs);
+# - chromium, chromium-driver: the web console's headless browser
+#   (tests/python/test_console.py; Selenium downloads nothing);
+# - postgresql, mariadb-server: database servers that crates/taskrunner-sql's
+#   tests start in temp directories (no system service is started).
+missing=()
+command -v tinyproxy >/dev/null 2>&1 || missing+=(tinyproxy-bin)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
+command -v mariadbd >/dev/null 2>&1 || missing+=(mariadb-server)
+if (( ${#missing[@]} == 0 )); then
+    echo "all present: tinyproxy, chromium, chromedriver, postgres, mariadbd"
 elif [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    echo "tinyproxy is missing: installing tinyproxy-bin"
+    echo "installing: ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y tinyproxy-bin
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 else
-    echo "tinyproxy is missing and this is not root: install Debian's tinyproxy-bin (apt-get install tinyproxy-bin); tests/proxy.rs needs it" >&2
-    exit 1
-fi
-
-section "chromium (tests/python/test_console.py's browser)"
-# The web console's tests drive a real headless browser: Debian's chromium
-# and its chromedriver, from /usr/bin (Selenium downloads nothing).
-if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
-    chromedriver --version
-elif [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    echo "chromium or chromedriver is missing: installing chromium and chromium-driver"
-    DEBIAN_FRONTEND=noninteractive apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
-else
-    echo "chromium or chromedriver is missing and this is not root: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver); tests/python/test_console.py needs them" >&2
+    echo "missing Debian packages, and this is not root: apt-get install ${missing[*]}" >&2
     exit 1
 fi
 

@@ -19,5 +19,6 @@ mod proxy;
 mod s3;
 mod secrets;
 mod shell_activities;
+mod sql_local;
 mod stopping;
 mod test_targets;

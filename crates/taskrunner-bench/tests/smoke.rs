@@ -191,9 +191,24 @@ fn help_lists_every_suite() {
         "latency",
         "quota-scale",
         "soak",
+        "sql-copy",
     ] {
         assert!(text.contains(suite), "no {suite} in --help:\n{text}");
     }
     assert!(text.contains("(only when named)"), "{text}");
     assert!(text.contains("but soak runs"), "{text}");
+}
+
+#[test]
+fn sql_copy_compares_the_copies_with_the_native_tools() {
+    let stdout = table_with(
+        &["sql-copy", "--tasks", "2000"],
+        &[
+            "S3 -> PostgreSQL: runner / native",
+            "PostgreSQL -> S3: runner / native",
+            "S3 -> MariaDB: runner / native",
+            "runner peak RSS (bench process VmHWM)",
+        ],
+    );
+    assert!(stdout.contains("2000 rows"), "{stdout}");
 }

@@ -9,6 +9,7 @@ pub(crate) mod local_service;
 pub(crate) mod quota_scale;
 pub(crate) mod shell_throughput;
 pub(crate) mod soak;
+pub(crate) mod sql_copy;
 
 use crate::suite::Suite;
 
@@ -23,11 +24,13 @@ pub(crate) fn available() -> Vec<Box<dyn Suite>> {
         Box::new(latency::Latency),
         Box::new(quota_scale::QuotaScale),
         Box::new(soak::Soak),
+        Box::new(sql_copy::SqlCopy),
     ]
 }
 
-/// Suites that run only when named: their full form takes many minutes.
-pub(crate) const LONG_FORM_ONLY: &[&str] = &["soak"];
+/// Suites that run only when named: their full form takes many minutes
+/// (`soak`), or they need database servers installed (`sql-copy`).
+pub(crate) const LONG_FORM_ONLY: &[&str] = &["soak", "sql-copy"];
 
 /// The suites a run without arguments runs: [`available`] but the
 /// [`LONG_FORM_ONLY`] ones.
@@ -65,7 +68,7 @@ pub(crate) fn help_text() -> String {
         }
     }
     text.push_str(
-        "\nWith no SUITE, every implemented suite but soak runs. See docs/PERFORMANCE.md for the figures and what \
+        "\nWith no SUITE, every implemented suite but soak runs, and sql-copy (it needs PostgreSQL and MariaDB installed) neither. See docs/PERFORMANCE.md for the figures and what \
          they mean.",
     );
     text

@@ -1,0 +1,21 @@
+//! Databases: which server a task talks to ([`DatabaseConfig`]), and the
+//! open connection ([`Connection`]).
+//!
+//! A `JdbcDatabase` names its server by a `jdbc:mysql://` or
+//! `jdbc:postgresql://` connection string; an `RdsDatabase` by an RDS
+//! instance id whose endpoint comes from [`RdsEndpoints`]; and the older
+//! style of data node carries `connectionString`, `username` and
+//! `*password` itself. Only the MySQL (also MariaDB) and PostgreSQL drivers
+//! are built in: anything else ends `FAILED` with
+//! [`JdbcDriverNotBuiltIn`](crate::error_id::DRIVER_NOT_BUILT_IN).
+
+mod config;
+mod connect;
+mod error;
+mod jdbc_url;
+mod rds;
+
+pub use config::{DatabaseConfig, Engine};
+pub use connect::Connection;
+pub use error::DatabaseError;
+pub use rds::{RdsEndpoints, RDS_ENDPOINT_ENV_PREFIX};

@@ -1,0 +1,28 @@
+//! The errorIds a SQL or copy task can end `FAILED` with. They are stable:
+//! users match on them in `onFail` actions and alarms.
+
+/// A field of the activity, a data node, a data format or a database is
+/// missing or unusable.
+pub const INVALID_FIELD: &str = "InvalidSqlTaskFields";
+/// The database names a driver this runner does not have built in
+/// (only MySQL/MariaDB and PostgreSQL are).
+pub const DRIVER_NOT_BUILT_IN: &str = "JdbcDriverNotBuiltIn";
+/// An `RdsDatabase`'s endpoint is not known to this runner.
+pub const RDS_ENDPOINT_UNKNOWN: &str = "RdsEndpointNotResolvable";
+/// The database could not be reached or refused the login.
+pub const CONNECT_FAILED: &str = "DatabaseConnectFailed";
+/// A statement of a `SqlActivity` script failed in the database.
+pub const STATEMENT_FAILED: &str = "SqlStatementFailed";
+/// `scriptArgument` values do not match the script's `?` placeholders.
+pub const ARGUMENTS_MISMATCH: &str = "SqlScriptArgumentsMismatch";
+/// A script, input or output object could not be transferred.
+pub const TRANSFER_FAILED: &str = "CopyTransferFailed";
+/// `s3://` was named but this runner has no S3 access configured.
+pub const S3_NOT_CONFIGURED: &str = "S3NotConfigured";
+/// An input record does not fit its data format (wrong column count,
+/// an unterminated quote, …).
+pub const BAD_RECORD: &str = "CopyBadRecord";
+/// The database refused the data of a copy, or a query of it failed.
+pub const COPY_DATABASE_FAILED: &str = "CopyDatabaseFailed";
+/// The combination of input and output is not one this runner copies.
+pub const COPY_NOT_SUPPORTED: &str = "CopyNotSupported";

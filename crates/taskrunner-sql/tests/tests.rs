@@ -1,0 +1,6 @@
+//! End-to-end tests of taskrunner-sql against real PostgreSQL and MariaDB
+//! servers started in temp directories (one test binary: see STYLE.md).
+
+mod copy;
+mod sql_activity;
+mod support;
