@@ -217,8 +217,15 @@ async fn run(arguments: Arguments) -> ExitCode {
     for runner in &arguments.terminate_runners {
         service.terminate_runner(runner);
     }
-    println!("datapipeline-local listening on {}", service.endpoint_url());
-    println!("web console: {}", service.console_url());
+    // Both lines in one write, and a closed stdout is no reason to stop:
+    // a supervisor that reads the first line and closes the pipe (as the
+    // tests do) would otherwise kill the service with its second.
+    let banner = format!(
+        "datapipeline-local listening on {}\nweb console: {}\n",
+        service.endpoint_url(),
+        service.console_url()
+    );
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), banner.as_bytes());
     shutdown_signal().await;
     service.shutdown().await;
     ExitCode::SUCCESS
