@@ -1,5 +1,5 @@
 //! The runner side of the throughput suites (`framework-overhead`,
-//! `shell-throughput`): a [`Runner`] in this process with one activity, as
+//! `shell-throughput`): a [`Runner`](taskrunner::Runner) in this process with one activity, as
 //! many pollers as slots and no call budget, draining a queue of tasks.
 
 use std::path::Path;

@@ -5,7 +5,9 @@
 //! TIMEDOUT, the holder's next report answers `canceled: true`, and the
 //! runner sends no status. The runner's own timer (FAILED AttemptTimeout) is
 //! tested against an in-process service with paused time, since the local
-//! service only accepts minutes.
+//! service only accepts minutes. So are the runner-wide attempt timeout
+//! (`RunnerBuilder::attempt_timeout`) for tasks without one of their own,
+//! and the cancel grace a timed-out handler gets.
 
 use crate::support;
 
@@ -22,6 +24,8 @@ use taskrunner::service::{
 use taskrunner::task::{Field, StatusReport, Task, TaskId, TaskObject, TaskStatus};
 use taskrunner::{CancelReason, Cancelled, RunnerBuilder, TaskContext};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 /// A handler that waits for its token and reports why it tripped.
 fn wait_for_cancellation(
@@ -115,7 +119,8 @@ async fn the_service_times_the_attempt_out_and_the_runner_stops_it_silently() {
 #[derive(Default)]
 struct InProcess {
     tasks: Mutex<Vec<Task>>,
-    statuses: Mutex<Vec<StatusReport>>,
+    /// Each status with the (paused) time it arrived.
+    statuses: Mutex<Vec<(Instant, StatusReport)>>,
 }
 
 #[async_trait]
@@ -149,7 +154,7 @@ impl TaskService for InProcess {
         _task_id: &TaskId,
         report: &StatusReport,
     ) -> Result<(), ApiError> {
-        self.statuses.lock().push(report.clone());
+        self.statuses.lock().push((Instant::now(), report.clone()));
         Ok(())
     }
 }
@@ -172,7 +177,7 @@ async fn the_runner_enforces_attempt_timeout_itself() {
         .build()
         .unwrap();
     let running = Running::start(runner);
-    let started = tokio::time::Instant::now();
+    let started = Instant::now();
 
     let reason = reasons_rx.recv().await.expect("the handler's token trips");
     assert_eq!(reason, Some(CancelReason::Timeout));
@@ -187,7 +192,12 @@ async fn the_runner_enforces_attempt_timeout_itself() {
     .await;
     let summary = running.stop().await;
 
-    let statuses = service.statuses.lock().clone();
+    let statuses: Vec<StatusReport> = service
+        .statuses
+        .lock()
+        .iter()
+        .map(|(_, status)| status.clone())
+        .collect();
     assert_eq!(statuses.len(), 1, "{statuses:?}");
     assert_eq!(statuses[0].status, TaskStatus::Failed);
     assert_eq!(
@@ -203,4 +213,152 @@ async fn the_runner_enforces_attempt_timeout_itself() {
         "{statuses:?}"
     );
     assert_eq!(summary.failed, 1, "{summary:?}");
+}
+
+/// A service with one task whose attempt object has these extra fields.
+fn service_with_task(fields: &[(&str, &str)]) -> Arc<InProcess> {
+    let mut attempt = TaskObject::new("@Slow_Attempt=1", "Slow")
+        .with_field(Field::string("type", "ShellCommandActivity"));
+    for (key, value) in fields {
+        attempt = attempt.with_field(Field::string(*key, *value));
+    }
+    let service = Arc::new(InProcess::default());
+    service
+        .tasks
+        .lock()
+        .push(Task::new("opaque", "df-PAUSED", "@Slow_Attempt=1").with_object(attempt));
+    service
+}
+
+/// Runs a runner for `service` with `handler`, a 90 s runner-wide attempt
+/// timeout and a 10 s cancel grace, until the service has a status; answers
+/// it and when it came, counted from the start.
+async fn run_until_status(
+    service: Arc<InProcess>,
+    builder: impl FnOnce(RunnerBuilder) -> RunnerBuilder,
+) -> (Duration, StatusReport) {
+    let runner = builder(
+        RunnerBuilder::new(service.clone())
+            .worker_group("paused")
+            .budget(CallBudget::unlimited())
+            .attempt_timeout(Duration::from_secs(90))
+            .cancel_grace(Duration::from_secs(10)),
+    )
+    .build()
+    .expect("the runner builds");
+    let started = Instant::now();
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(runner.run_until(stop.clone().cancelled_owned()));
+    let status = loop {
+        if let Some(status) = service.statuses.lock().first().cloned() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "no status within 10 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    stop.cancel();
+    running.await.expect("the runner stops");
+    (status.0 - started, status.1)
+}
+
+/// A handler that stops as soon as its token trips.
+async fn stops_when_told(ctx: TaskContext) -> Result<(), Cancelled> {
+    Err(Cancelled::new(ctx.cancelled().await))
+}
+
+fn assert_timed_out(status: &StatusReport) {
+    assert_eq!(status.status, TaskStatus::Failed, "{status:?}");
+    assert_eq!(
+        status.error_id.as_deref(),
+        Some(ATTEMPT_TIMEOUT_ERROR_ID),
+        "{status:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_runner_s_attempt_timeout_applies_to_a_task_without_its_own() {
+    let service = service_with_task(&[]);
+    let (after, status) = run_until_status(service, |builder| {
+        builder.activity_for_type("ShellCommandActivity", stops_when_told)
+    })
+    .await;
+    assert_timed_out(&status);
+    assert!(
+        status
+            .error_message
+            .as_deref()
+            .is_some_and(|message| message.contains("runner's attempt timeout")),
+        "{status:?}"
+    );
+    assert!(
+        after >= Duration::from_secs(90) && after < Duration::from_secs(92),
+        "{after:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_s_own_attempt_timeout_wins() {
+    let service = service_with_task(&[("attemptTimeout", "2 minutes")]);
+    let (after, status) = run_until_status(service, |builder| {
+        builder.activity_for_type("ShellCommandActivity", stops_when_told)
+    })
+    .await;
+    assert_timed_out(&status);
+    assert!(
+        status
+            .error_message
+            .as_deref()
+            .is_some_and(|message| message.contains("attemptTimeout of 2 minutes")),
+        "{status:?}"
+    );
+    assert!(
+        after >= Duration::from_secs(120) && after < Duration::from_secs(122),
+        "{after:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_gets_the_cancel_grace_to_finish_its_step() {
+    // The handler sees its token trip, takes 5 s to clean up (inside the
+    // 10 s grace), and only then returns: the status waits for it.
+    let service = service_with_task(&[]);
+    let cleaned_up = Arc::new(Mutex::new(None));
+    let noted = Arc::clone(&cleaned_up);
+    let (after, status) = run_until_status(service, move |builder| {
+        builder.activity_for_type("ShellCommandActivity", move |ctx: TaskContext| {
+            let noted = Arc::clone(&noted);
+            async move {
+                let reason = ctx.cancelled().await;
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                *noted.lock() = Some(Instant::now());
+                Err::<(), _>(Cancelled::new(reason))
+            }
+        })
+    })
+    .await;
+    assert_timed_out(&status);
+    assert!(cleaned_up.lock().is_some(), "the clean-up ran to its end");
+    assert!(
+        after >= Duration::from_secs(95) && after < Duration::from_secs(97),
+        "{after:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_that_ignores_its_token_is_abandoned_after_the_grace() {
+    let service = service_with_task(&[]);
+    let (after, status) = run_until_status(service, |builder| {
+        builder.activity_for_type("ShellCommandActivity", |_ctx: TaskContext| async move {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        })
+    })
+    .await;
+    assert_timed_out(&status);
+    assert!(
+        after >= Duration::from_secs(100) && after < Duration::from_secs(102),
+        "{after:?}"
+    );
 }
