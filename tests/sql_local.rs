@@ -282,3 +282,72 @@ async fn a_copy_canceled_midway_stops_unreported_and_commits_nothing() {
     );
     assert!(!runner.output().contains(PASSWORD));
 }
+
+/// `Exists` on a MySqlDataNode through `taskrunner local`: FALSE while the
+/// table is missing (checked again every `retryDelay`, 0.1 s at the local
+/// time scale), then FINISHED once the test creates it, and the guarded
+/// activity runs. The wrong-password and unreachable cases are the crate's
+/// (crates/taskrunner-sql/tests/exists.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exists_on_a_sql_data_node_waits_for_its_table() {
+    let mariadb = mariadb::MariaDbServer::start().await;
+    let temp = tempfile::tempdir().expect("a temp dir");
+    let definition_path = temp.path().join("exists.json");
+    let definition = serde_json::json!({"objects": [
+        {"id": "Default", "name": "Default", "scheduleType": "ondemand",
+         "workerGroup": "local", "failureAndRerunMode": "cascade"},
+        {"id": "Maria", "name": "Maria", "type": "JdbcDatabase",
+         "connectionString": mariadb.connection_string(),
+         "jdbcDriverClass": "com.mysql.jdbc.Driver",
+         "username": USER, "*password": PASSWORD},
+        {"id": "Table", "name": "Table", "type": "MySqlDataNode", "table": "events",
+         "database": {"ref": "Maria"}, "precondition": {"ref": "TableReady"}},
+        {"id": "TableReady", "name": "TableReady", "type": "Exists",
+         "retryDelay": "1 minutes", "preconditionTimeout": "10 hours"},
+        {"id": "ReadTable", "name": "ReadTable", "type": "ShellCommandActivity",
+         "command": "true", "input": {"ref": "Table"}}
+    ]});
+    std::fs::write(&definition_path, definition.to_string()).expect("the definition");
+    let mut admin = mariadb.connect().await;
+    let before = connections(&mut admin).await;
+    let tmpdir = display(temp.path());
+    let mut runner = Taskrunner::start(
+        &["local", &display(&definition_path), "--timeout", "60s"],
+        &[("TMPDIR", &tmpdir)],
+    );
+
+    // Each check connects once: wait for a few checks.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while connections(&mut admin).await < before + 3 {
+        assert!(
+            Instant::now() < deadline && runner.try_status().is_none(),
+            "no Exists check answered FALSE: {}",
+            runner.output()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        !runner.output().contains("FINISHED"),
+        "nothing holds before the table exists: {}",
+        runner.output()
+    );
+    use sqlx::Executor;
+    admin
+        .execute("CREATE TABLE events (id INT)")
+        .await
+        .expect("the table");
+    let status = runner.wait(Duration::from_secs(60)).await;
+    let output = runner.output();
+    assert_eq!(status.code(), Some(0), "{output}");
+    assert!(output.contains("3 of 3 instances finished"), "{output}");
+    assert!(!output.contains(PASSWORD), "{output}");
+}
+
+/// How many connections the MariaDB server has accepted since it started.
+async fn connections(admin: &mut sqlx::MySqlConnection) -> u64 {
+    let (_, count): (String, String) = sqlx::query_as("SHOW GLOBAL STATUS LIKE 'Connections'")
+        .fetch_one(admin)
+        .await
+        .expect("the connection count");
+    count.parse().expect("a count")
+}
