@@ -11,7 +11,10 @@
 //!   one object under `directoryPath`, the object at `manifestFilePath`.
 //!   A path without a scheme (or `file://`) is a path on this host: a file
 //!   that exists, or a directory with at least one entry.
-//! - SQL, Redshift and DynamoDB data nodes: not built in (`FAILED`).
+//! - `SqlDataNode` and `MySqlDataNode`: the node's `table` on its database
+//!   (`taskrunner_sql::table_exists`). A database that cannot be reached
+//!   fails with the SQL activities' connection errorIds and messages.
+//! - Redshift and DynamoDB data nodes: not built in (`FAILED`).
 //!
 //! All there → `FINISHED`; one missing → `FALSE` (the service retries it by
 //! `retryDelay` until `preconditionTimeout`); the question cannot be asked
@@ -24,6 +27,7 @@ use taskrunner::service::error_chain;
 use taskrunner::task::TaskObject;
 use taskrunner::{Activity, BoxError, Failure, Outcome, TaskContext};
 use taskrunner_s3::S3Storage;
+use taskrunner_sql::{table_exists, task_objects, RdsEndpoints};
 
 /// errorId: the precondition guards no data node the runner can see.
 pub(crate) const NO_DATA_NODE: &str = "ExistsNoDataNode";
@@ -34,9 +38,7 @@ pub(crate) const CHECK_FAILED: &str = "ExistsCheckFailed";
 
 /// The data node types whose existence needs a driver or service this
 /// runner does not have, with what they need.
-const NOT_BUILT_IN: [(&str, &str); 4] = [
-    ("SqlDataNode", "SQL data nodes need a database driver"),
-    ("MySqlDataNode", "SQL data nodes need a database driver"),
+const NOT_BUILT_IN: [(&str, &str); 2] = [
     (
         "RedshiftDataNode",
         "Redshift data nodes need a database driver",
@@ -56,6 +58,8 @@ enum Probe {
     S3Prefix(String),
     /// A file or directory on this host; a directory needs an entry.
     Local(PathBuf),
+    /// The table of the SQL data node with this id, on its database.
+    SqlTable(String),
 }
 
 /// The `Exists` activity; `s3` answers for `s3://` paths.
@@ -64,12 +68,18 @@ pub(crate) struct ExistsPrecondition {
     /// `None` when the runner has no S3 client: `s3://` paths then fail
     /// with errorId `S3NotConfigured`.
     s3: Option<Arc<S3Storage>>,
+    /// Endpoints of `RdsDatabase` instances, as the SQL activities use.
+    rds: RdsEndpoints,
 }
 
 impl ExistsPrecondition {
-    /// The precondition, checking `s3://` paths through `s3`.
+    /// The precondition, checking `s3://` paths through `s3` and
+    /// `RdsDatabase` endpoints from the environment, as the SQL activities do.
     pub(crate) fn new(s3: Option<Arc<S3Storage>>) -> Self {
-        Self { s3 }
+        Self {
+            s3,
+            rds: RdsEndpoints::from_env(),
+        }
     }
 }
 
@@ -77,7 +87,7 @@ impl Activity for ExistsPrecondition {
     async fn run(&self, ctx: TaskContext) -> Result<Outcome, BoxError> {
         let (node, probes) = probes(&ctx)?;
         for probe in probes {
-            let there = self.check(&probe).await?;
+            let there = self.check(&ctx, &probe).await?;
             tracing::info!(node = %node, ?probe, there, "Exists checked");
             if !there {
                 return Ok(Outcome::PreconditionFalse);
@@ -88,7 +98,7 @@ impl Activity for ExistsPrecondition {
 }
 
 impl ExistsPrecondition {
-    async fn check(&self, probe: &Probe) -> Result<bool, Failure> {
+    async fn check(&self, ctx: &TaskContext, probe: &Probe) -> Result<bool, Failure> {
         let s3 = || {
             self.s3.as_deref().ok_or_else(|| {
                 Failure::new(
@@ -101,6 +111,15 @@ impl ExistsPrecondition {
             Probe::S3Object(uri) => s3()?.object_exists(uri).await,
             Probe::S3Prefix(uri) => s3()?.prefix_has_objects(uri).await,
             Probe::Local(path) => return Ok(local_exists(path).await),
+            Probe::SqlTable(node) => {
+                // A connection may take up to its connectTimeout: stop
+                // waiting as soon as the attempt is canceled.
+                let objects = task_objects(ctx);
+                return ctx
+                    .until_cancelled(table_exists(&objects, node, &self.rds))
+                    .await?
+                    .map_err(|error| Failure::new(error.error_id(), error.to_string()));
+            }
         };
         answer
             .map_err(|error| Failure::new(CHECK_FAILED, crate::secrets::mask(&error_chain(&error))))
@@ -119,6 +138,9 @@ fn probes(ctx: &TaskContext) -> Result<(String, Vec<Probe>), Failure> {
                 "Exists cannot check {id}: {node_type} is not built into this runner ({needs})"
             ),
         ));
+    }
+    if matches!(node_type, "SqlDataNode" | "MySqlDataNode") {
+        return Ok((id.clone(), vec![Probe::SqlTable(id)]));
     }
     if node_type != "S3DataNode" {
         return Err(Failure::new(
@@ -287,15 +309,31 @@ mod tests {
         assert_eq!(probes(&missing).unwrap_err().error_id, NO_DATA_NODE);
         let unguarded = context(attempt(), vec![]);
         assert_eq!(probes(&unguarded).unwrap_err().error_id, NO_DATA_NODE);
-        let sql =
-            TaskObject::new("Table", "Table").with_field(Field::string("type", "SqlDataNode"));
+        let redshift =
+            TaskObject::new("Table", "Table").with_field(Field::string("type", "RedshiftDataNode"));
         let ctx = context(
             attempt().with_field(Field::reference("node", "Table")),
-            vec![sql],
+            vec![redshift],
         );
         let error = probes(&ctx).unwrap_err();
         assert_eq!(error.error_id, DATA_NODE_NOT_BUILT_IN);
-        assert!(error.to_string().contains("SqlDataNode"), "{error}");
+        assert!(error.to_string().contains("RedshiftDataNode"), "{error}");
+    }
+
+    #[test]
+    fn sql_data_nodes_are_checked_by_their_table() {
+        for node_type in ["SqlDataNode", "MySqlDataNode"] {
+            let table =
+                TaskObject::new("Table", "Table").with_field(Field::string("type", node_type));
+            let ctx = context(
+                attempt().with_field(Field::reference("node", "Table")),
+                vec![table],
+            );
+            assert_eq!(
+                probes(&ctx).unwrap(),
+                ("Table".to_owned(), vec![Probe::SqlTable("Table".into())])
+            );
+        }
     }
 
     #[tokio::test]

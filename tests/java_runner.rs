@@ -224,54 +224,6 @@ async fn the_guides_exists_example_checks_the_periods_file() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exists_on_a_sql_data_node_fails_saying_it_is_not_built_in() {
-    let s3 = s3::S3Server::start().await;
-    let service = service().await;
-    let pipeline = submit(
-        &service.client,
-        "exists-sql",
-        vec![
-            on_demand_default("exists-sql"),
-            object(
-                "Table",
-                vec![
-                    string("type", "SqlDataNode"),
-                    string("table", "events"),
-                    string("selectQuery", "select * from events"),
-                    reference("precondition", "TableReady"),
-                ],
-            ),
-            object("TableReady", vec![string("type", "Exists")]),
-            shell("ReadTable", "true", vec![reference("input", "Table")]),
-        ],
-    )
-    .await;
-    let mut runner = Taskrunner::start(&java_flags(&service, &s3, "exists-sql"), &[]);
-    let client = &service.client;
-    let status = wait_for_status(
-        client,
-        &pipeline,
-        "TableReady",
-        &["FINISHED", "FAILED"],
-        TASK_LIMIT,
-    )
-    .await;
-    assert_eq!(status, "FAILED", "{}", runner.output());
-    let attempt = head_attempt(client, &pipeline, "TableReady").await;
-    assert_eq!(
-        field_of(client, &pipeline, &attempt, "errorId")
-            .await
-            .as_deref(),
-        Some("ExistsDataNodeNotBuiltIn")
-    );
-    let message = field_of(client, &pipeline, &attempt, "errorMessage")
-        .await
-        .unwrap_or_default();
-    assert!(message.contains("SqlDataNode"), "{message}");
-    runner.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unchanged_java_command_line_leaves_the_java_runners_files() {
     let s3 = s3::S3Server::start().await;
     let service = service().await;

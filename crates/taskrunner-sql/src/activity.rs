@@ -57,7 +57,7 @@ impl CopyActivity {
 
 impl Activity for SqlActivity {
     async fn run(&self, ctx: TaskContext) -> Result<Outcome, BoxError> {
-        let objects = objects(&ctx);
+        let objects = task_objects(&ctx);
         let script = match SqlScript::from_objects(&objects, &self.config.rds) {
             Ok(script) => script,
             Err(error) => return Ok(Outcome::failed(error.error_id(), error.to_string())),
@@ -79,7 +79,7 @@ impl Activity for SqlActivity {
 
 impl Activity for CopyActivity {
     async fn run(&self, ctx: TaskContext) -> Result<Outcome, BoxError> {
-        let objects = objects(&ctx);
+        let objects = task_objects(&ctx);
         let job = match CopyJob::from_objects(&objects, &self.config.rds) {
             Ok(job) => job,
             Err(error) => return Ok(Outcome::failed(error.error_id(), error.to_string())),
@@ -99,8 +99,9 @@ impl Activity for CopyActivity {
     }
 }
 
-/// The task's objects as plain data.
-fn objects(ctx: &TaskContext) -> Objects {
+/// The task's objects as plain data: the attempt object and the others it
+/// carries, for [`table_exists`](crate::table_exists) and the like.
+pub fn task_objects(ctx: &TaskContext) -> Objects {
     let convert = |object: &taskrunner_api::TaskObject| Object {
         id: object.id.clone(),
         fields: object

@@ -26,3 +26,6 @@ pub const BAD_RECORD: &str = "CopyBadRecord";
 pub const COPY_DATABASE_FAILED: &str = "CopyDatabaseFailed";
 /// The combination of input and output is not one this runner copies.
 pub const COPY_NOT_SUPPORTED: &str = "CopyNotSupported";
+/// The `Exists` precondition could not look up a SQL data node's table
+/// (the same errorId as the runner's other failed `Exists` checks).
+pub const EXISTS_CHECK_FAILED: &str = "ExistsCheckFailed";

@@ -7,7 +7,8 @@
 //! - [`Objects`] holds the task's pipeline objects as data;
 //! - [`DatabaseConfig`] reads a `JdbcDatabase`/`RdsDatabase` (or a data
 //!   node's own `connectionString`) and [`Connection`] opens it;
-//! - [`SqlScript`] is a `SqlActivity`, [`CopyJob`] a `CopyActivity`;
+//! - [`SqlScript`] is a `SqlActivity`, [`CopyJob`] a `CopyActivity`, and
+//!   [`table_exists`] answers the `Exists` precondition on SQL data nodes;
 //! - [`Store`] fetches and uploads `s3://` objects through the shell
 //!   activities' [`Storage`](taskrunner_shell::Storage), and local paths.
 //!
@@ -46,6 +47,7 @@ pub mod copy;
 pub mod database;
 pub mod error;
 pub mod error_id;
+pub mod exists;
 pub mod format;
 pub mod object;
 pub mod records;
@@ -55,9 +57,10 @@ pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use activity::{CopyActivity, SqlActivity, SqlConfig};
+pub use activity::{task_objects, CopyActivity, SqlActivity, SqlConfig};
 pub use copy::{CopyError, CopyJob};
 pub use database::{Connection, DatabaseConfig, DatabaseError, Engine, RdsEndpoints};
+pub use exists::{table_exists, TableExistsError};
 pub use object::{Object, Objects};
 pub use script::{ScriptError, SqlScript};
 pub use store::Store;

@@ -2,5 +2,6 @@
 //! servers started in temp directories (one test binary: see STYLE.md).
 
 mod copy;
+mod exists;
 mod sql_activity;
 mod support;
