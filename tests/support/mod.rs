@@ -250,6 +250,11 @@ impl Taskrunner {
             .current_dir(dir.path())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            // A temp dir of its own: `taskrunner local` keeps its S3 store and
+            // attempt logs under TMPDIR by definition name, and runs of
+            // same-named definitions in one test binary must not share them
+            // (s3s-fs cleans its root's temp files as it starts).
+            .env("TMPDIR", dir.path())
             // No ~/.aws of the host: the binary must work from its flags.
             .env("HOME", dir.path())
             .env("AWS_EC2_METADATA_DISABLED", "true")
