@@ -62,6 +62,12 @@ impl Activity for SqlActivity {
             Ok(script) => script,
             Err(error) => return Ok(Outcome::failed(error.error_id(), error.to_string())),
         };
+        if let Err(error) = ctx
+            .until_cancelled(crate::create_output_tables(&objects, &self.config.rds))
+            .await?
+        {
+            return Ok(Outcome::failed(error.error_id(), error.to_string()));
+        }
         let scratch = ctx.scratch_dir();
         let result = ctx
             .until_cancelled(script.run(&self.config.store, &scratch))

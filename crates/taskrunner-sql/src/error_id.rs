@@ -29,3 +29,9 @@ pub const COPY_NOT_SUPPORTED: &str = "CopyNotSupported";
 /// The `Exists` precondition could not look up a SQL data node's table
 /// (the same errorId as the runner's other failed `Exists` checks).
 pub const EXISTS_CHECK_FAILED: &str = "ExistsCheckFailed";
+/// An output SQL data node's `createTableSql` failed in the database (or
+/// the check whether its table exists did).
+pub const CREATE_TABLE_FAILED: &str = "SqlCreateTableFailed";
+/// An input S3 data node's `manifestFilePath` is not a usable manifest, or
+/// a file it marks mandatory does not exist.
+pub const MANIFEST_FAILED: &str = "CopyManifestFailed";

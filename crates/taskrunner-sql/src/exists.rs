@@ -12,7 +12,8 @@ use sqlx::Row;
 use crate::database::{Connection, DatabaseConfig, DatabaseError, RdsEndpoints};
 use crate::error::FieldError;
 use crate::error_id;
-use crate::object::Objects;
+use crate::object::{Object, Objects};
+use crate::script::database_reason;
 
 /// Why [`table_exists`] could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -80,48 +81,62 @@ pub async fn table_exists(
         field: "node".to_owned(),
         target: node_id.to_owned(),
     })?;
-    let table = match node.field("schemaName") {
-        Some(schema) => format!("{schema}.{}", node.required("table")?),
-        None => node.required("table")?.to_owned(),
-    };
+    let table = qualified_table(node)?;
     let config = DatabaseConfig::for_node(node, objects, rds)?;
-    let connection = Connection::open(&config).await?;
+    let mut connection = Connection::open(&config).await?;
     let engine = connection.engine().name();
-    let answer = match connection {
-        Connection::Postgres(mut connection) => {
+    lookup(&mut connection, &table)
+        .await
+        .map_err(|error| TableExistsError::Query {
+            table,
+            engine,
+            reason: database_reason(&error),
+        })
+}
+
+/// A SQL data node's table as SQL names it: `schemaName.table` when the
+/// node has a `schemaName` (on MySQL a schema is a database), else `table`
+/// as written. Loads, the default `selectQuery` and `createTableSql`'s
+/// check use the same name, so that all of them mean one table.
+///
+/// # Errors
+///
+/// [`FieldError::Missing`] when the node has no `table`.
+pub(crate) fn qualified_table(node: &Object) -> Result<String, FieldError> {
+    let table = node.required("table")?;
+    Ok(match node.field("schemaName") {
+        Some(schema) => format!("{schema}.{table}"),
+        None => table.to_owned(),
+    })
+}
+
+/// Whether `table` (as [`qualified_table`] names it) is in the catalog of
+/// the database `connection` is on.
+pub(crate) async fn lookup(connection: &mut Connection, table: &str) -> Result<bool, sqlx::Error> {
+    match connection {
+        Connection::Postgres(connection) => {
             // to_regclass parses the name as SQL does and answers NULL
             // (not an error) for a table that is not there.
             sqlx::query("SELECT to_regclass($1) IS NOT NULL")
-                .bind(&table)
-                .fetch_one(&mut connection)
+                .bind(table)
+                .fetch_one(&mut *connection)
                 .await
                 .and_then(|row| row.try_get::<bool, _>(0))
         }
-        Connection::MySql(mut connection) => {
-            let (schema, name) = mysql_name(&table);
+        Connection::MySql(connection) => {
+            let (schema, name) = mysql_name(table);
             sqlx::query(
                 "SELECT COUNT(*) > 0 FROM information_schema.tables \
                  WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?",
             )
             .bind(schema)
             .bind(name)
-            .fetch_one(&mut connection)
+            .fetch_one(&mut *connection)
             .await
             .and_then(|row| row.try_get::<i64, _>(0))
             .map(|count| count != 0)
         }
-    };
-    answer.map_err(|error| TableExistsError::Query {
-        table,
-        engine,
-        reason: match &error {
-            sqlx::Error::Database(database) => match database.code() {
-                Some(code) => format!("{code}: {}", database.message()),
-                None => database.message().to_owned(),
-            },
-            other => other.to_string(),
-        },
-    })
+    }
 }
 
 /// A MySQL table name split into its schema (when qualified) and name,

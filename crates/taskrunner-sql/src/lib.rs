@@ -9,6 +9,8 @@
 //!   node's own `connectionString`) and [`Connection`] opens it;
 //! - [`SqlScript`] is a `SqlActivity`, [`CopyJob`] a `CopyActivity`, and
 //!   [`table_exists`] answers the `Exists` precondition on SQL data nodes;
+//! - [`CreateTable`] is an output node's `createTableSql`, which a copy
+//!   runs itself and [`create_output_tables`] runs before a script;
 //! - [`Store`] fetches and uploads `s3://` objects through the shell
 //!   activities' [`Storage`](taskrunner_shell::Storage), and local paths.
 //!
@@ -44,6 +46,7 @@
 
 pub mod activity;
 pub mod copy;
+pub mod create_table;
 pub mod database;
 pub mod error;
 pub mod error_id;
@@ -59,6 +62,7 @@ pub mod testkit;
 
 pub use activity::{task_objects, CopyActivity, SqlActivity, SqlConfig};
 pub use copy::{CopyError, CopyJob};
+pub use create_table::{create_output_tables, CreateTable, CreateTableError};
 pub use database::{Connection, DatabaseConfig, DatabaseError, Engine, RdsEndpoints};
 pub use exists::{table_exists, TableExistsError};
 pub use object::{Object, Objects};

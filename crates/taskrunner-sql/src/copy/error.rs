@@ -1,5 +1,6 @@
 //! [`CopyError`]: a `CopyActivity` failed.
 
+use crate::create_table::CreateTableError;
 use crate::database::DatabaseError;
 use crate::error::FieldError;
 use crate::error_id;
@@ -35,6 +36,19 @@ pub enum CopyError {
         #[source]
         source: std::io::Error,
     },
+    /// The input's `manifestFilePath` is not a usable manifest, or an
+    /// object it marks mandatory does not exist; the message says which.
+    #[error("manifest {manifest}: {reason}")]
+    Manifest {
+        /// The manifest's URI.
+        manifest: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The output node's `createTableSql` (or the check before it) failed;
+    /// nothing was loaded.
+    #[error(transparent)]
+    CreateTable(#[from] CreateTableError),
     /// This input/output combination is not supported; the message says why.
     #[error("{0}")]
     NotSupported(String),
@@ -53,6 +67,8 @@ impl CopyError {
                 error_id::TRANSFER_FAILED
             }
             Self::Sql(_) => error_id::COPY_DATABASE_FAILED,
+            Self::Manifest { .. } => error_id::MANIFEST_FAILED,
+            Self::CreateTable(error) => error.error_id(),
             Self::NotSupported(_) => error_id::COPY_NOT_SUPPORTED,
         }
     }

@@ -13,11 +13,14 @@
 mod error;
 mod files;
 mod from_sql;
+mod manifest;
 mod node;
 mod to_sql;
 
 use std::path::{Path, PathBuf};
 
+use taskrunner_shell::StorageError;
+use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
 pub use error::CopyError;
@@ -26,7 +29,7 @@ pub use node::{DataNode, S3Location, S3Node, SqlNode};
 use crate::database::RdsEndpoints;
 use crate::object::Objects;
 use crate::records::RecordReader;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use files::{open_input, Output};
 
 /// Records per batch from the file reader to the database.
@@ -117,30 +120,124 @@ impl CopyJob {
     }
 }
 
+/// An input object fetched into the scratch directory.
+#[derive(Debug)]
+struct InputFile {
+    /// The local copy.
+    path: PathBuf,
+    /// Its URI, for messages.
+    name: String,
+}
+
 /// Fetches the input's files into `scratch/input`; returns them in order.
 async fn fetch_input(
     store: &Store,
     input: &S3Node,
     scratch: &Path,
-) -> Result<Vec<PathBuf>, CopyError> {
+) -> Result<Vec<InputFile>, CopyError> {
     let dir = scratch.join("input");
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|error| CopyError::scratch(&dir, error))?;
     match &input.location {
         S3Location::File(uri) => {
-            let dest = dir.join("data");
-            store.fetch_file(uri, &dest).await?;
-            Ok(vec![dest])
+            let path = dir.join("data");
+            store.fetch_file(uri, &path).await?;
+            Ok(vec![InputFile {
+                path,
+                name: uri.clone(),
+            }])
         }
-        S3Location::Directory(uri) => Ok(store.fetch_dir(uri, &dir).await?),
+        S3Location::Directory(uri) => {
+            let files = store.fetch_dir(uri, &dir).await?;
+            Ok(files
+                .into_iter()
+                .map(|path| InputFile {
+                    name: format!(
+                        "{}/{}",
+                        uri.trim_end_matches('/'),
+                        path.file_name().unwrap_or_default().to_string_lossy()
+                    ),
+                    path,
+                })
+                .collect())
+        }
+        S3Location::Manifest(uri) => fetch_listed(store, uri, scratch, &dir).await,
     }
+}
+
+/// Fetches the manifest `uri` and then, in its order, the objects it
+/// lists: a missing mandatory one fails the copy, a missing optional one is
+/// skipped, and (as Redshift's COPY does) a manifest none of whose objects
+/// exists fails it too.
+async fn fetch_listed(
+    store: &Store,
+    uri: &str,
+    scratch: &Path,
+    dir: &Path,
+) -> Result<Vec<InputFile>, CopyError> {
+    let local = scratch.join("manifest.json");
+    store.fetch_file(uri, &local).await?;
+    let file = tokio::fs::File::open(&local)
+        .await
+        .map_err(|error| CopyError::scratch(&local, error))?;
+    let mut text = Vec::new();
+    file.take(manifest::MAX_MANIFEST_BYTES + 1)
+        .read_to_end(&mut text)
+        .await
+        .map_err(|error| CopyError::scratch(&local, error))?;
+    let too_large = text.len() as u64 > manifest::MAX_MANIFEST_BYTES;
+    let invalid = |reason: String| CopyError::Manifest {
+        manifest: uri.to_owned(),
+        reason,
+    };
+    if too_large {
+        return Err(invalid(format!(
+            "larger than {} MiB; is it a manifest?",
+            manifest::MAX_MANIFEST_BYTES >> 20
+        )));
+    }
+    let entries = manifest::parse(uri, &text)?;
+    let mut files = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let path = dir.join(format!("{index:06}"));
+        match store.fetch_file(&entry.url, &path).await {
+            Ok(()) => files.push(InputFile {
+                path,
+                name: entry.url.clone(),
+            }),
+            Err(StoreError::Storage(StorageError::NotFound { .. })) if !entry.mandatory => {
+                tracing::info!(url = %entry.url, manifest = %uri, "skipped: listed as optional and not there");
+            }
+            Err(StoreError::Storage(StorageError::NotFound { .. })) => {
+                return Err(invalid(format!(
+                    "entry {} `{}` is mandatory and does not exist",
+                    index + 1,
+                    entry.url
+                )))
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    if files.is_empty() {
+        return Err(invalid(match entries.len() {
+            0 => "it lists no files".to_owned(),
+            listed => format!("none of the {listed} files it lists exists"),
+        }));
+    }
+    Ok(files)
 }
 
 async fn upload(store: &Store, output: &S3Node, path: &Path) -> Result<(), CopyError> {
     let uri = match &output.location {
         S3Location::File(uri) => uri.clone(),
         S3Location::Directory(uri) => format!("{}/{OUTPUT_FILE_NAME}", uri.trim_end_matches('/')),
+        S3Location::Manifest(uri) => {
+            // DataNode::from_objects refuses a manifest on an output.
+            return Err(CopyError::NotSupported(format!(
+                "{uri}: a manifest cannot be written to"
+            )));
+        }
     };
     Ok(store.upload_file(path, &uri).await?)
 }
@@ -149,19 +246,19 @@ async fn upload(store: &Store, output: &S3Node, path: &Path) -> Result<(), CopyE
 /// bad record (after sending it as the error) or when the receiver is gone.
 fn produce(
     input: &S3Node,
-    files: &[PathBuf],
+    files: &[InputFile],
     sender: &mpsc::Sender<Result<Vec<crate::records::Record>, CopyError>>,
 ) {
     let mut batch = Vec::with_capacity(BATCH_RECORDS);
     for file in files {
-        let reader = match open_input(file, input.gzip) {
+        let reader = match open_input(&file.path, input.gzip) {
             Ok(reader) => reader,
             Err(error) => {
                 let _ = sender.blocking_send(Err(error));
                 return;
             }
         };
-        for record in RecordReader::new(reader, input.format.clone(), input_name(input, file)) {
+        for record in RecordReader::new(reader, input.format.clone(), file.name.clone()) {
             match record {
                 Ok(record) => batch.push(record),
                 Err(error) => {
@@ -183,33 +280,21 @@ fn produce(
     }
 }
 
-/// The name of an input file in messages: its URI.
-fn input_name(input: &S3Node, file: &Path) -> String {
-    match &input.location {
-        S3Location::File(uri) => uri.clone(),
-        S3Location::Directory(uri) => format!(
-            "{}/{}",
-            uri.trim_end_matches('/'),
-            file.file_name().unwrap_or_default().to_string_lossy()
-        ),
-    }
-}
-
 /// Copies between files: bytes as they are when the two formats are the
 /// same, else record by record.
 fn s3_to_s3(
     input: &S3Node,
     output: &S3Node,
-    files: &[PathBuf],
+    files: &[InputFile],
     target: &Path,
 ) -> Result<u64, CopyError> {
     let mut out = Output::create(target, output.gzip)?;
     if input.format == output.format {
         let mut bytes = 0;
         for file in files {
-            let mut reader = open_input(file, input.gzip)?;
+            let mut reader = open_input(&file.path, input.gzip)?;
             bytes += std::io::copy(&mut reader, &mut out)
-                .map_err(|error| CopyError::scratch(file, error))?;
+                .map_err(|error| CopyError::scratch(&file.path, error))?;
         }
         out.finish()
             .map_err(|error| CopyError::scratch(target, error))?;
@@ -219,8 +304,8 @@ fn s3_to_s3(
     }
     let mut records: Box<dyn Iterator<Item = _>> = Box::new(std::iter::empty());
     for file in files {
-        let reader = open_input(file, input.gzip)?;
-        let next = RecordReader::new(reader, input.format.clone(), input_name(input, file))
+        let reader = open_input(&file.path, input.gzip)?;
+        let next = RecordReader::new(reader, input.format.clone(), file.name.clone())
             .map(|record| record.map(|record| record.fields));
         records = Box::new(records.chain(next));
     }

@@ -1,7 +1,9 @@
 //! [`DataNode`]: a copy's input or output, read from its pipeline object.
 
+use crate::create_table::CreateTable;
 use crate::database::{DatabaseConfig, RdsEndpoints};
 use crate::error::FieldError;
+use crate::exists::qualified_table;
 use crate::format::DataFormat;
 use crate::object::{Object, Objects};
 
@@ -19,7 +21,7 @@ pub enum DataNode {
 /// An `S3DataNode`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Node {
-    /// `filePath` or `directoryPath`.
+    /// `filePath`, `directoryPath` or (input only) `manifestFilePath`.
     pub location: S3Location,
     /// `compression` is `gzip`.
     pub gzip: bool,
@@ -36,6 +38,9 @@ pub enum S3Location {
     File(String),
     /// Every object under a prefix (input), or `part-00000` in it (output).
     Directory(String),
+    /// The objects a manifest in Amazon Redshift's format lists (input
+    /// only), in its order: see [`crate::copy`].
+    Manifest(String),
 }
 
 /// A SQL data node.
@@ -43,12 +48,14 @@ pub enum S3Location {
 pub struct SqlNode {
     /// Its database.
     pub database: DatabaseConfig,
-    /// `table`.
+    /// `table`, as `schemaName.table` when the node has a `schemaName`.
     pub table: String,
     /// `selectQuery` (input), without a trailing `;`.
     pub select_query: Option<String>,
     /// `insertQuery` (output): one statement with a `?` per field.
     pub insert_query: Option<String>,
+    /// `createTableSql` (output; an input's is not read).
+    pub create_table: Option<CreateTable>,
 }
 
 impl DataNode {
@@ -64,16 +71,20 @@ impl DataNode {
     ) -> Result<Self, CopyError> {
         let node = objects.referenced(objects.attempt(), key)?;
         match node.object_type() {
-            "S3DataNode" => Ok(Self::S3(s3_node(node, objects)?)),
+            "S3DataNode" => Ok(Self::S3(s3_node(node, objects, key == "output")?)),
             "SqlDataNode" | "MySqlDataNode" => Ok(Self::Sql(SqlNode {
                 database: DatabaseConfig::for_node(node, objects, rds)?,
-                table: node.required("table")?.to_owned(),
+                table: qualified_table(node)?,
                 select_query: node
                     .field("selectQuery")
                     .map(|query| query.trim().trim_end_matches(';').to_owned()),
                 insert_query: node
                     .field("insertQuery")
                     .map(|query| query.trim().trim_end_matches(';').to_owned()),
+                create_table: match key {
+                    "output" => CreateTable::from_node(node)?,
+                    _ => None,
+                },
             })),
             other => Err(CopyError::NotSupported(format!(
                 "`{}` is a {other}; this runner's CopyActivity copies between S3DataNode, SqlDataNode and MySqlDataNode",
@@ -83,25 +94,48 @@ impl DataNode {
     }
 }
 
-fn s3_node(node: &Object, objects: &Objects) -> Result<S3Node, CopyError> {
-    let location = match (node.field("filePath"), node.field("directoryPath")) {
-        (Some(file), None) => S3Location::File(file.to_owned()),
-        (None, Some(directory)) => S3Location::Directory(directory.to_owned()),
-        _ if node.field("manifestFilePath").is_some() => {
-            return Err(CopyError::NotSupported(format!(
-                "`{}`: manifestFilePath is not supported; use filePath or directoryPath",
-                node.id
-            )))
-        }
-        _ => {
+fn s3_node(node: &Object, objects: &Objects, is_output: bool) -> Result<S3Node, CopyError> {
+    let manifest = node.field("manifestFilePath");
+    let location = match (
+        node.field("filePath"),
+        node.field("directoryPath"),
+        manifest,
+    ) {
+        (Some(_), Some(_), _) => {
             return Err(FieldError::invalid(
                 &node.id,
                 "filePath",
-                "set exactly one of filePath and directoryPath",
+                "set filePath or directoryPath, not both",
+            )
+            .into())
+        }
+        (Some(file), None, _) => S3Location::File(file.to_owned()),
+        (None, Some(directory), _) => S3Location::Directory(directory.to_owned()),
+        (None, None, Some(_)) if is_output => return Err(FieldError::invalid(
+            &node.id,
+            "manifestFilePath",
+            "a manifest lists input files; give an output S3DataNode a filePath or directoryPath",
+        )
+        .into()),
+        (None, None, Some(manifest)) => S3Location::Manifest(manifest.to_owned()),
+        (None, None, None) => {
+            return Err(FieldError::invalid(
+                &node.id,
+                "filePath",
+                "set one of filePath, directoryPath and (input only) manifestFilePath",
             )
             .into())
         }
     };
+    if manifest.is_some() && !matches!(location, S3Location::Manifest(_)) {
+        // AWS reads manifestFilePath only in RedshiftCopyActivity
+        // (dp-object-s3datanode.md) and accepts it next to a path, so a
+        // node shared with one keeps working here: the path wins.
+        tracing::warn!(
+            node = %node.id,
+            "manifestFilePath is ignored: the node also has filePath or directoryPath"
+        );
+    }
     let gzip = match node.field("compression") {
         None | Some("none") => false,
         Some("gzip") => true,

@@ -26,13 +26,17 @@ const COPY_CHUNK: usize = 256 * 1024;
 /// Batches of records, or the error that ended the input.
 pub(crate) type Batches = mpsc::Receiver<Result<Vec<Record>, CopyError>>;
 
-/// Loads every batch into `node`'s table; returns the records loaded.
+/// Loads every batch into `node`'s table, first creating it with its
+/// `createTableSql` when it is missing; returns the records loaded.
 pub(crate) async fn load(
     node: &SqlNode,
     columns: &[String],
     batches: Batches,
 ) -> Result<u64, CopyError> {
     let mut connection = Connection::open(&node.database).await?;
+    if let Some(create) = &node.create_table {
+        create.ensure(&mut connection).await?;
+    }
     match &mut connection {
         Connection::Postgres(connection) => match &node.insert_query {
             None => load_postgres_copy(connection, node, columns, batches).await,

@@ -10,7 +10,7 @@ use std::time::Duration;
 use sqlx::Connection;
 
 use super::process::{find_program, free_port, run_setup, running_as_root, ServerProcess};
-use super::{TestDatabase, DATABASE, PASSWORD, USER};
+use super::{TestDatabase, DATABASE, PASSWORD, SCHEMA, USER};
 
 /// A running MariaDB server with user [`USER`] (password [`PASSWORD`])
 /// allowed everything on database [`DATABASE`]. Stopped by pid on drop.
@@ -63,10 +63,13 @@ impl MariaDbServer {
             &init,
             format!(
                 "CREATE DATABASE {DATABASE};\n\
+                 CREATE DATABASE {SCHEMA};\n\
                  CREATE USER '{USER}'@'%' IDENTIFIED BY '{PASSWORD}';\n\
                  CREATE USER '{USER}'@'localhost' IDENTIFIED BY '{PASSWORD}';\n\
                  GRANT ALL ON {DATABASE}.* TO '{USER}'@'%';\n\
-                 GRANT ALL ON {DATABASE}.* TO '{USER}'@'localhost';\n"
+                 GRANT ALL ON {DATABASE}.* TO '{USER}'@'localhost';\n\
+                 GRANT ALL ON {SCHEMA}.* TO '{USER}'@'%';\n\
+                 GRANT ALL ON {SCHEMA}.* TO '{USER}'@'localhost';\n"
             ),
         )
         .expect("write init file");

@@ -20,6 +20,10 @@ pub const USER: &str = "taskrunner";
 pub const PASSWORD: &str = "pw-Zq7-never-in-logs";
 /// The database every server is created with.
 pub const DATABASE: &str = "pipeline";
+/// A second schema for tests of `schemaName`. MariaDB (where a schema is a
+/// database) is started with it and [`USER`] may use it; on PostgreSQL a
+/// test creates it with `CREATE SCHEMA`.
+pub const SCHEMA: &str = "staging";
 
 /// A database server that was started, for one engine.
 pub trait TestDatabase {
