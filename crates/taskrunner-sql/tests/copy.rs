@@ -2,58 +2,12 @@
 //! bad records, and what a failed copy leaves behind.
 
 use std::io::{Read, Write};
-use std::sync::Arc;
 
-use taskrunner_sql::{CopyJob, Object, Objects, RdsEndpoints, Store};
+use taskrunner_sql::Object;
 
+use crate::support::bucket::Bucket;
 use crate::support::objects::jdbc_database;
-use crate::support::store::DirStorage;
 use crate::support::{both, Server, PASSWORD};
-
-/// A directory standing in for S3, and the store over it.
-struct Bucket {
-    dir: tempfile::TempDir,
-    store: Store,
-}
-
-impl Bucket {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let storage = DirStorage {
-            root: dir.path().to_owned(),
-        };
-        Self {
-            store: Store::new(Some(Arc::new(storage))),
-            dir,
-        }
-    }
-
-    fn put(&self, key: &str, data: &[u8]) {
-        let path = self.dir.path().join("bucket").join(key);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, data).expect("write");
-    }
-
-    fn get(&self, key: &str) -> Vec<u8> {
-        std::fs::read(self.dir.path().join("bucket").join(key)).expect("the uploaded object")
-    }
-
-    fn exists(&self, key: &str) -> bool {
-        self.dir.path().join("bucket").join(key).exists()
-    }
-
-    async fn copy(&self, objects: Vec<Object>) -> Result<u64, taskrunner_sql::CopyError> {
-        let attempt = Object::new("@Copy_1")
-            .with("type", "CopyActivity")
-            .with("input", "In")
-            .with("output", "Out");
-        let objects = Objects::new(attempt, objects);
-        let scratch = tempfile::tempdir().expect("tempdir");
-        CopyJob::from_objects(&objects, &RdsEndpoints::new())?
-            .run(&self.store, scratch.path())
-            .await
-    }
-}
 
 fn s3_node(id: &str, path: &str) -> Object {
     Object::new(id)

@@ -2,6 +2,7 @@
 //! servers started in temp directories (one test binary: see STYLE.md).
 
 mod copy;
+mod copy_options;
 mod exists;
 mod sql_activity;
 mod support;

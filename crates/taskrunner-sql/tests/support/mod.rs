@@ -1,6 +1,7 @@
 //! Shared test helpers: real database servers in temp directories, a
 //! directory-backed object store, and small builders for pipeline objects.
 
+pub(crate) mod bucket;
 pub(crate) mod objects;
 pub(crate) mod store;
 
