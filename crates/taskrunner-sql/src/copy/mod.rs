@@ -5,10 +5,16 @@
 //! once complete. Between the two sides records travel in bounded batches,
 //! so memory does not grow with the data (the scratch directory does).
 //!
+//! An input may be a manifest (`manifestFilePath`, Amazon Redshift's
+//! format): the objects it lists are fetched in its order and read as one
+//! input. A SQL node's `schemaName` qualifies its `table`; an output SQL
+//! node's `createTableSql` runs before the load when the table is missing
+//! ([`crate::create_table`]).
+//!
 //! What a failure leaves behind: a copy into a database runs in one
 //! transaction (PostgreSQL: one COPY), so a bad record or a refused row at
-//! any point commits nothing; a copy to S3 uploads nothing unless every
-//! record was written.
+//! any point commits nothing (a table `createTableSql` made stays); a copy
+//! to S3 uploads nothing unless every record was written.
 
 mod error;
 mod files;
