@@ -159,3 +159,74 @@ fn s3_node(node: &Object, objects: &Objects, is_output: bool) -> Result<S3Node, 
         format_given: format.is_some(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job_node(key: &str, node: Object) -> Result<DataNode, CopyError> {
+        let attempt = Object::new("@Copy_1").with(key, node.id.clone());
+        let database = Object::new("Db")
+            .with("type", "JdbcDatabase")
+            .with("connectionString", "jdbc:postgresql://127.0.0.1:5432/app")
+            .with("username", "loader")
+            .with("*password", "secret");
+        let objects = Objects::new(attempt, [node, database]);
+        DataNode::from_objects(&objects, key, &RdsEndpoints::new())
+    }
+
+    fn sql(key: &str, node: Object) -> SqlNode {
+        match job_node(key, node) {
+            Ok(DataNode::Sql(node)) => node,
+            other => panic!("expected a SQL node, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn schema_name_qualifies_the_table_and_create_table_sql_is_read_on_outputs_only() {
+        let node = Object::new("N")
+            .with("type", "MySqlDataNode")
+            .with("table", "events")
+            .with("schemaName", "sales")
+            .with("database", "Db")
+            .with("createTableSql", "CREATE TABLE sales.events (x INT)");
+        let output = sql("output", node.clone());
+        assert_eq!(output.table, "sales.events");
+        let create = output.create_table.expect("an output reads createTableSql");
+        assert_eq!(create.table, "sales.events");
+        assert_eq!(create.statement, "CREATE TABLE sales.events (x INT)");
+        assert_eq!(sql("input", node).create_table, None);
+    }
+
+    #[test]
+    fn s3_locations() {
+        let s3 = |key: &str, node: Object| match job_node(key, node.with("type", "S3DataNode")) {
+            Ok(DataNode::S3(node)) => Ok(node.location),
+            Ok(other) => panic!("expected an S3 node, got {other:?}"),
+            Err(error) => Err(error.to_string()),
+        };
+        let manifest = Object::new("N").with("manifestFilePath", "s3://b/m.json");
+        assert_eq!(
+            s3("input", manifest.clone()),
+            Ok(S3Location::Manifest("s3://b/m.json".to_owned()))
+        );
+        assert_eq!(
+            s3("input", manifest.clone().with("filePath", "s3://b/f.csv")),
+            Ok(S3Location::File("s3://b/f.csv".to_owned()))
+        );
+        assert_eq!(
+            s3(
+                "output",
+                manifest.clone().with("directoryPath", "s3://b/out")
+            ),
+            Ok(S3Location::Directory("s3://b/out".to_owned()))
+        );
+        let refused = s3("output", manifest).expect_err("no manifest output");
+        assert!(refused.contains("`manifestFilePath`"), "{refused}");
+        let both = Object::new("N")
+            .with("filePath", "s3://b/f")
+            .with("directoryPath", "s3://b/d");
+        assert!(s3("input", both).is_err());
+        assert!(s3("input", Object::new("N")).is_err());
+    }
+}
