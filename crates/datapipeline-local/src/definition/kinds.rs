@@ -142,12 +142,18 @@ const PROSE_RULES: &[(&str, Requirement, &str)] = &[
         Requirement::AtMostOne(&["endDateTime", "occurrences"]),
         "dp-object-schedule.md",
     ),
-    // The page asks for `filePath` or `directoryPath`, and documents
-    // `manifestFilePath` as the Redshift alternative; one path must say
-    // where the data is.
+    // The page asks for `filePath` or `directoryPath` (a file or a folder,
+    // not both), and documents `manifestFilePath` as the Redshift
+    // alternative without saying it excludes a path: one of the three must
+    // say where the data is, and a manifest beside a path is accepted.
     (
         "S3DataNode",
-        Requirement::ExactlyOne(&["filePath", "directoryPath", "manifestFilePath"]),
+        Requirement::AnyOf(&["filePath", "directoryPath", "manifestFilePath"]),
+        "dp-object-s3datanode.md",
+    ),
+    (
+        "S3DataNode",
+        Requirement::AtMostOne(&["filePath", "directoryPath"]),
         "dp-object-s3datanode.md",
     ),
 ];

@@ -91,6 +91,8 @@ fn required_fields_are_checked_after_inheritance() {
             {"id": "Both", "type": "ShellCommandActivity", "parent": {"ref": "Base"}, "scriptUri": "s3://x"},
             {"id": "Neither", "type": "ShellCommandActivity"},
             {"id": "Node", "type": "S3DataNode"},
+            {"id": "FileAndFolder", "type": "S3DataNode", "filePath": "s3://b/k", "directoryPath": "s3://b/d"},
+            {"id": "FileAndManifest", "type": "S3DataNode", "filePath": "s3://b/k", "manifestFilePath": "s3://b/m"},
             {"id": "Alarm", "type": "SnsAlarm", "topicArn": "t"}
         ]}"##,
     );
@@ -112,6 +114,16 @@ fn required_fields_are_checked_after_inheritance() {
         &report,
         "Node",
         "'filePath', 'directoryPath' or 'manifestFilePath'",
+    );
+    assert_error(
+        &report,
+        "FileAndFolder",
+        "may have only one of the fields 'filePath' or 'directoryPath'",
+    );
+    // The page does not make a manifest exclude a path (dp-object-s3datanode.md).
+    assert!(
+        messages(&report.errors, "FileAndManifest").is_empty(),
+        "{report:#?}"
     );
     assert_error(&report, "Alarm", "missing required field 'subject'");
     assert_error(&report, "Alarm", "missing required field 'message'");
