@@ -131,8 +131,16 @@ impl Pipeline {
     }
 
     /// Looks an object up by id in every sphere: attempts, instances, then
-    /// components.
+    /// components; each with its runtime fields and `@version`.
     pub(crate) fn object(&self, id: &str) -> Option<PipelineObject> {
+        let mut object = self.object_without_version(id)?;
+        if let Some(version) = self.version() {
+            object.fields.push(Field::string("@version", version));
+        }
+        Some(object)
+    }
+
+    fn object_without_version(&self, id: &str) -> Option<PipelineObject> {
         if let Some(attempt) = self.run.attempts.get(id) {
             let instance = self.run.instances.get(&attempt.instance)?;
             return Some(attempt.to_object(instance, &self.id));
@@ -148,6 +156,7 @@ impl Pipeline {
         let mut object = component.clone();
         object.fields.push(Field::string("@sphere", "COMPONENT"));
         object.fields.push(Field::string("@pipelineId", &self.id));
+        object.fields.extend(self.run.component_fields(id));
         Some(object)
     }
 }
