@@ -57,7 +57,10 @@ const RUNNABLE_FIELDS: &[(&str, Where)] = &[
     ("@healthStatusFromInstanceId", Component),
     ("@healthStatusUpdatedTime", Component),
     ("hostname", Picked),
-    ("@lastDeactivatedTime", Not("only after a deactivation")),
+    (
+        "@lastDeactivatedTime",
+        Not("after a deactivation: the next test"),
+    ),
     ("@latestCompletedRunTime", Component),
     ("@latestRunTime", Component),
     (
@@ -362,4 +365,85 @@ async fn every_runtime_field_the_guide_lists_is_where_the_service_would_have_it(
         "fields the Guide lists that the service does not set:\n{}",
         gaps.join("\n")
     );
+    let import = described["Import"];
+    assert!(
+        !has(import, "@nextRunTime") && !has(import, "@lastDeactivatedTime"),
+        "an on-demand run that was never deactivated: {import:?}"
+    );
+}
+
+/// A component on a daily schedule names its next run (`@nextRunTime`, a
+/// day after the first) while the pipeline is active; once deactivated it
+/// carries `@lastDeactivatedTime` and no next run.
+#[tokio::test]
+async fn a_scheduled_component_names_its_next_run_and_its_deactivation() {
+    let Bench {
+        service: _service,
+        client,
+    } = bench().await;
+    let pipeline = activate(
+        &client,
+        "daily",
+        vec![
+            object(
+                "Default",
+                vec![
+                    string("scheduleType", "cron"),
+                    string("workerGroup", "daily"),
+                    reference("schedule", "Daily"),
+                ],
+            ),
+            object(
+                "Daily",
+                vec![
+                    string("type", "Schedule"),
+                    string("period", "1 days"),
+                    string("startAt", "FIRST_ACTIVATION_DATE_TIME"),
+                ],
+            ),
+            shell("Nightly", "echo nightly", vec![]),
+        ],
+    )
+    .await;
+    let describe = || async {
+        client
+            .describe_objects()
+            .pipeline_id(&pipeline)
+            .object_ids("Nightly")
+            .send()
+            .await
+            .expect("describe")
+            .pipeline_objects
+            .remove(0)
+    };
+    let nightly = eventually("the first instance", Duration::from_secs(10), || async {
+        let nightly = describe().await;
+        has(&nightly, "@activeInstances").then_some(nightly)
+    })
+    .await;
+    let instance = field(&nightly, "@activeInstances").expect("an active instance");
+    let first = instance
+        .strip_prefix("@Nightly_")
+        .expect("an instance of Nightly");
+    let first = chrono::NaiveDateTime::parse_from_str(first, "%Y-%m-%dT%H:%M:%S")
+        .expect("an instance id ends in its scheduled start");
+    let next = field(&nightly, "@nextRunTime").expect("@nextRunTime");
+    assert_eq!(
+        next,
+        (first + chrono::TimeDelta::days(1))
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string(),
+        "{nightly:?}"
+    );
+    assert!(!has(&nightly, "@lastDeactivatedTime"), "{nightly:?}");
+
+    client
+        .deactivate_pipeline()
+        .pipeline_id(&pipeline)
+        .send()
+        .await
+        .expect("deactivate");
+    let nightly = describe().await;
+    assert!(has(&nightly, "@lastDeactivatedTime"), "{nightly:?}");
+    assert!(!has(&nightly, "@nextRunTime"), "{nightly:?}");
 }

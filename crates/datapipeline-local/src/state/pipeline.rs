@@ -55,6 +55,8 @@ pub(crate) struct Pipeline {
     /// The definition in force since the last activation; version `active`.
     pub(crate) active: Option<Definition>,
     pub(crate) last_activation: Option<NaiveDateTime>,
+    /// When DeactivatePipeline last stopped it (`@lastDeactivatedTime`).
+    pub(crate) last_deactivation: Option<NaiveDateTime>,
     /// How many times the pipeline was activated.
     pub(crate) activations: u32,
     pub(crate) run: Run,
@@ -77,6 +79,7 @@ impl Pipeline {
             latest: None,
             active: None,
             last_activation: None,
+            last_deactivation: None,
             activations: 0,
             run: Run::default(),
             definitions_changed: true,
@@ -156,7 +159,7 @@ impl Pipeline {
         let mut object = component.clone();
         object.fields.push(Field::string("@sphere", "COMPONENT"));
         object.fields.push(Field::string("@pipelineId", &self.id));
-        object.fields.extend(self.run.component_fields(id));
+        object.fields.extend(self.component_fields(id));
         Some(object)
     }
 }

@@ -6,8 +6,8 @@
 
 use crate::clock::format_time;
 use crate::model::{Field, Status};
-use crate::state::pipeline::Pipeline;
-use crate::state::run::{Instance, Run};
+use crate::state::pipeline::{Pipeline, PipelineState};
+use crate::state::run::Instance;
 
 impl Pipeline {
     /// `@version`: the version of the definition the run was created
@@ -17,19 +17,19 @@ impl Pipeline {
             .is_some()
             .then(|| self.activations.max(1).to_string())
     }
-}
 
-impl Run {
     /// The runtime fields of `component` that its instances determine:
     /// `@activeInstances` (those not yet ended), the health of the last one
     /// that ended (`@healthStatus`, `@healthStatusFromInstanceId`,
     /// `@healthStatusUpdatedTime`), `@latestRunTime` (the latest scheduled
     /// start of an instance that started), `@latestCompletedRunTime` (of
     /// one that finished) and `@nextRunTime` (the next period the schedule
-    /// will create). A component without instances (a database, a
-    /// schedule) gets none of them.
+    /// will create), and `@lastDeactivatedTime` once the pipeline was
+    /// deactivated. A component without instances (a database, a schedule,
+    /// an output-only data node) gets none of them.
     pub(crate) fn component_fields(&self, component: &str) -> Vec<Field> {
-        let instances: Vec<&Instance> = self
+        let run = &self.run;
+        let instances: Vec<&Instance> = run
             .instances
             .values()
             .filter(|instance| instance.component == component)
@@ -68,10 +68,16 @@ impl Run {
         if let Some(time) = latest(|instance| instance.status == Status::Finished) {
             fields.push(Field::string("@latestCompletedRunTime", format_time(time)));
         }
-        if !instances.is_empty() {
-            if let Some(time) = self.next_period.get(component) {
-                fields.push(Field::string("@nextRunTime", format_time(*time)));
-            }
+        if instances.is_empty() {
+            return fields;
+        }
+        // A finished or deactivated pipeline schedules nothing more.
+        let scheduling = self.state == PipelineState::Scheduled;
+        if let Some(time) = run.next_period.get(component).filter(|_| scheduling) {
+            fields.push(Field::string("@nextRunTime", format_time(*time)));
+        }
+        if let Some(time) = self.last_deactivation {
+            fields.push(Field::string("@lastDeactivatedTime", format_time(time)));
         }
         fields
     }
