@@ -81,16 +81,6 @@ impl ServerSessions {
         SESSIONS.scope(self.clone(), work).await
     }
 
-    /// How many connections have been recorded.
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    /// Whether no connection has been recorded.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Asks each recorded session's server to stop the statement it runs,
     /// each within [`CANCEL_TIMEOUT`]. Failures are logged, not returned:
     /// the task is being canceled either way, and closing its connection
