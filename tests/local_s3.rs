@@ -4,7 +4,6 @@
 
 use crate::support;
 
-use std::path::Path;
 use std::time::Duration;
 
 use support::*;
@@ -32,20 +31,16 @@ const DEFINITION: &str = r#"{
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_precondition_on_a_staged_s3_output_lets_the_next_step_run() {
-    let temp = tempfile::tempdir().expect("a temp dir");
-    let definition = temp.path().join("s3-report.json");
-    std::fs::write(&definition, DEFINITION).expect("the definition");
-    // The default store root, under the temp directory the binary sees.
-    let root = temp.path().join("taskrunner-local/s3-report/s3");
-    write(
-        &root.join("scripts/read.sh"),
+    let run = LocalRun::new("s3-report.json", DEFINITION);
+    run.put(
+        "scripts/read.sh",
         "cat \"$INPUT1_STAGING_DIR/report.txt\"\n",
     );
 
-    let tmpdir = display(temp.path());
+    let (key, tmpdir) = run.tmpdir_env();
     let mut runner = run_to_end(
-        &["local", &display(&definition), "--timeout", "45s"],
-        &[("TMPDIR", &tmpdir)],
+        &run.arguments("45s"),
+        &[(key, &tmpdir)],
         Duration::from_secs(60),
     )
     .await;
@@ -59,16 +54,16 @@ async fn a_precondition_on_a_staged_s3_output_lets_the_next_step_run() {
     assert!(
         runner
             .stdout()
-            .contains(&format!("s3:// is served from {}", display(&root))),
+            .contains(&format!("s3:// is served from {}", display(&run.s3_root))),
         "{output}"
     );
     assert_eq!(
-        read(&root.join("reports/daily/report.txt")).as_deref(),
+        run.object("reports/daily/report.txt").as_deref(),
         Some("hello from Write\n"),
         "{output}"
     );
     assert_eq!(
-        read(&root.join("reports/logs/read.out")).as_deref(),
+        run.object("reports/logs/read.out").as_deref(),
         Some("hello from Write\n"),
         "{output}"
     );
@@ -76,40 +71,21 @@ async fn a_precondition_on_a_staged_s3_output_lets_the_next_step_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_root_chooses_where_the_embedded_store_keeps_objects() {
-    let temp = tempfile::tempdir().expect("a temp dir");
-    let definition = temp.path().join("pipeline.json");
-    std::fs::write(&definition, DEFINITION).expect("the definition");
-    let root = temp.path().join("my-s3");
-    write(
+    let run = LocalRun::new("pipeline.json", DEFINITION);
+    let root = run.temp.path().join("my-s3");
+    write_file(
         &root.join("scripts/read.sh"),
         "cat \"$INPUT1_STAGING_DIR/report.txt\"\n",
     );
-    let mut runner = Taskrunner::start(
-        &[
-            "local",
-            &display(&definition),
-            "--timeout",
-            "45s",
-            "--s3-root",
-            &display(&root),
-        ],
-        &[],
-    );
+    let mut arguments = run.arguments("45s");
+    arguments.extend(["--s3-root".to_owned(), display(&root)]);
+    let mut runner = Taskrunner::start(&arguments, &[]);
     let status = runner.wait(Duration::from_secs(60)).await;
     assert_eq!(status.code(), Some(0), "{}", runner.output());
     assert_eq!(
-        read(&root.join("reports/logs/read.out")).as_deref(),
-        Some("hello from Write\n"),
+        std::fs::read_to_string(root.join("reports/logs/read.out")).ok(),
+        Some("hello from Write\n".to_owned()),
         "{}",
         runner.output()
     );
-}
-
-fn write(path: &Path, contents: &str) {
-    std::fs::create_dir_all(path.parent().expect("a parent")).expect("the directories");
-    std::fs::write(path, contents).expect("the file");
-}
-
-fn read(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok()
 }

@@ -4,7 +4,8 @@
 
 use crate::support;
 
-use std::path::Path;
+mod cancel;
+
 use std::time::{Duration, Instant};
 
 use support::*;
@@ -59,20 +60,16 @@ async fn local_mode_runs_sql_and_copy_activities_against_real_databases() {
         postgres::PostgresServer::start(),
         mariadb::MariaDbServer::start()
     );
-    let temp = tempfile::tempdir().expect("a temp dir");
-    let definition_path = temp.path().join("sql.json");
-    std::fs::write(
-        &definition_path,
-        definition(&postgres.connection_string(), &mariadb.connection_string()),
-    )
-    .expect("the definition");
-    let root = temp.path().join("taskrunner-local/sql/s3");
-    write(&root.join("data/in.csv"), "2,Ann\n3,\"Bob, Jr.\"\n");
+    let run = LocalRun::new(
+        "sql.json",
+        &definition(&postgres.connection_string(), &mariadb.connection_string()),
+    );
+    run.put("data/in.csv", "2,Ann\n3,\"Bob, Jr.\"\n");
 
-    let tmpdir = display(temp.path());
+    let (key, tmpdir) = run.tmpdir_env();
     let mut runner = run_to_end(
-        &["local", &display(&definition_path), "--timeout", "90s"],
-        &[("TMPDIR", &tmpdir)],
+        &run.arguments("90s"),
+        &[(key, &tmpdir)],
         Duration::from_secs(120),
     )
     .await;
@@ -83,7 +80,7 @@ async fn local_mode_runs_sql_and_copy_activities_against_real_databases() {
         Some(0),
         "{output}"
     );
-    let export = std::fs::read_to_string(root.join("data/export/part-00000")).unwrap_or_default();
+    let export = run.object("data/export/part-00000").unwrap_or_default();
     assert_eq!(
         export, "1\tfrom the script\n2\tAnn\n3\tBob, Jr.\n",
         "{output}"
@@ -98,11 +95,11 @@ async fn local_mode_runs_sql_and_copy_activities_against_real_databases() {
 
     // The password is in no line the runner wrote, nor in any file it left.
     assert!(!output.contains(PASSWORD), "{output}");
-    for file in files_under(temp.path())
+    for file in files_under(run.temp.path())
         .into_iter()
         .chain(files_under(runner.dir.path()))
     {
-        if file == definition_path {
+        if file == run.definition {
             continue;
         }
         let bytes = std::fs::read(&file).unwrap_or_default();
@@ -112,175 +109,6 @@ async fn local_mode_runs_sql_and_copy_activities_against_real_databases() {
             file.display()
         );
     }
-}
-
-fn write(path: &Path, contents: &str) {
-    std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-    std::fs::write(path, contents).expect("write");
-}
-
-/// The runner's `--cancel-grace` in the tests' [`fast_flags`]: a canceled
-/// copy must be gone within it. The runner learns of the cancel from its
-/// next progress report (every 200 ms with those flags) and drops the copy
-/// at once, so it is gone well inside the grace.
-const CANCEL_GRACE: Duration = Duration::from_secs(3);
-
-/// A CopyActivity loading 10,000 rows into PostgreSQL, slowed to ~1 ms a
-/// row by a trigger, is canceled (deactivate with `cancelActive`) after the
-/// COPY has stored some rows: the runner drops it within the cancel grace,
-/// reports nothing for the lease, and once the server has ended the
-/// session the table holds no row of it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_copy_canceled_midway_stops_unreported_and_commits_nothing() {
-    let (service, postgres) = tokio::join!(service(), postgres::PostgresServer::start());
-    let mut admin = postgres.connect().await;
-    use sqlx::Executor;
-    admin
-        .execute(sqlx::raw_sql(
-            // The check interval lets the server notice the runner's closed
-            // connection while the COPY is busy, rather than at its end.
-            "ALTER ROLE CURRENT_USER SET client_connection_check_interval = '100ms';
-             CREATE TABLE target (id INT, name TEXT);
-             CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS
-               $$ BEGIN PERFORM pg_sleep(0.001); RETURN NEW; END $$;
-             CREATE TRIGGER slow BEFORE INSERT ON target
-               FOR EACH ROW EXECUTE FUNCTION slow_row();",
-        ))
-        .await
-        .expect("the target table");
-    let temp = tempfile::tempdir().expect("a temp dir");
-    let input = temp.path().join("rows.csv");
-    let rows: String = (0..10_000).map(|id| format!("{id},row {id}\n")).collect();
-    std::fs::write(&input, rows).expect("the input");
-
-    let pipeline = submit(
-        &service.client,
-        "sql-cancel",
-        vec![
-            on_demand_default("sql-cancel"),
-            object(
-                "Pg",
-                vec![
-                    string("type", "JdbcDatabase"),
-                    string("connectionString", &postgres.connection_string()),
-                    string("jdbcDriverClass", "org.postgresql.Driver"),
-                    string("username", USER),
-                    string("*password", PASSWORD),
-                ],
-            ),
-            object(
-                "In",
-                vec![
-                    string("type", "S3DataNode"),
-                    string("filePath", &display(&input)),
-                ],
-            ),
-            object(
-                "Out",
-                vec![
-                    string("type", "SqlDataNode"),
-                    string("table", "target"),
-                    reference("database", "Pg"),
-                ],
-            ),
-            object(
-                "Copy",
-                vec![
-                    string("type", "CopyActivity"),
-                    reference("input", "In"),
-                    reference("output", "Out"),
-                ],
-            ),
-        ],
-    )
-    .await;
-    let mut runner = Taskrunner::against(&service, "sql-cancel", &[]);
-
-    // Midway: the COPY has stored rows, and has many more to go.
-    let progress = "SELECT COALESCE(MAX(tuples_processed), 0) FROM pg_stat_progress_copy";
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let stored: i64 = sqlx::query_scalar(progress)
-            .fetch_one(&mut admin)
-            .await
-            .expect("the COPY's progress");
-        if stored >= 500 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline && runner.try_status().is_none(),
-            "the copy did not get going: {}",
-            runner.output()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    service
-        .client
-        .deactivate_pipeline()
-        .pipeline_id(&pipeline)
-        .cancel_active(true)
-        .send()
-        .await
-        .expect("deactivate");
-    let canceled = Instant::now();
-
-    // The runner drops the copy as soon as it learns of the cancel.
-    loop {
-        if runner.stderr().contains(r#"outcome="cancelled""#) {
-            break;
-        }
-        assert!(
-            canceled.elapsed() < CANCEL_GRACE,
-            "the copy still runs {:?} after the cancel: {}",
-            canceled.elapsed(),
-            runner.output()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    eprintln!("the copy stopped {:?} after the cancel", canceled.elapsed());
-    // The server may still read what the kernel buffered for the closed
-    // connection before it sees the close; then it rolls the COPY back.
-    let sessions = "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'taskrunner'";
-    loop {
-        let open: i64 = sqlx::query_scalar(sessions)
-            .fetch_one(&mut admin)
-            .await
-            .expect("the sessions");
-        if open == 0 {
-            break;
-        }
-        assert!(
-            canceled.elapsed() < Duration::from_secs(90),
-            "the copy's database session is still open {:?} after the cancel",
-            canceled.elapsed()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(
-        wait_for_status(
-            &service.client,
-            &pipeline,
-            "Copy",
-            &["CANCELED", "FINISHED", "FAILED"],
-            CANCEL_GRACE
-        )
-        .await,
-        "CANCELED"
-    );
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM target")
-        .fetch_one(&mut admin)
-        .await
-        .expect("count");
-    assert_eq!(count, 0, "a canceled copy commits nothing");
-    assert!(runner.try_status().is_none(), "the runner keeps running");
-    runner.stop().await;
-    assert_eq!(
-        service.handle.audit().statuses_accepted,
-        0,
-        "a canceled task gets no SetTaskStatus: {}",
-        runner.output()
-    );
-    assert!(!runner.output().contains(PASSWORD));
 }
 
 /// `Exists` on a MySqlDataNode through `taskrunner local`: FALSE while the

@@ -16,6 +16,9 @@ use datapipeline_local::testkit::{self, sdk_config};
 pub use datapipeline_local::testkit::{object, reference, string};
 use datapipeline_local::{start, Config, ServiceHandle, Timing};
 
+mod local_run;
+pub use local_run::{write_file, LocalRun};
+
 /// The binary under test.
 pub const BINARY: &str = env!("CARGO_BIN_EXE_taskrunner");
 

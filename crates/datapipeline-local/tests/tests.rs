@@ -15,6 +15,7 @@ mod leases;
 mod lifecycle;
 mod operations;
 mod preconditions;
+mod runtime_fields;
 mod schedules;
 mod signatures;
 mod support;

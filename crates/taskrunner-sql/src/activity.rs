@@ -2,12 +2,13 @@
 //! [`Activity`] impls. Every use of the runner's activity API is in this
 //! file; the work itself is [`SqlScript`] and [`CopyJob`].
 
+use std::future::Future;
 use std::sync::Arc;
 
-use taskrunner_activity::{Activity, BoxError, Outcome, TaskContext};
+use taskrunner_activity::{Activity, BoxError, Cancelled, Outcome, TaskContext};
 
 use crate::copy::CopyJob;
-use crate::database::RdsEndpoints;
+use crate::database::{RdsEndpoints, ServerSessions};
 use crate::object::{Object, Objects};
 use crate::script::SqlScript;
 use crate::store::Store;
@@ -69,9 +70,8 @@ impl Activity for SqlActivity {
             return Ok(Outcome::failed(error.error_id(), error.to_string()));
         }
         let scratch = ctx.scratch_dir();
-        let result = ctx
-            .until_cancelled(script.run(&self.config.store, &scratch))
-            .await;
+        let result =
+            until_cancelled_on_server(&ctx, script.run(&self.config.store, &scratch)).await;
         let _ = tokio::fs::remove_dir_all(&scratch).await;
         Ok(match result? {
             Ok(statements) => {
@@ -91,9 +91,7 @@ impl Activity for CopyActivity {
             Err(error) => return Ok(Outcome::failed(error.error_id(), error.to_string())),
         };
         let scratch = ctx.scratch_dir();
-        let result = ctx
-            .until_cancelled(job.run(&self.config.store, &scratch))
-            .await;
+        let result = until_cancelled_on_server(&ctx, job.run(&self.config.store, &scratch)).await;
         let _ = tokio::fs::remove_dir_all(&scratch).await;
         Ok(match result? {
             Ok(records) => {
@@ -102,6 +100,34 @@ impl Activity for CopyActivity {
             }
             Err(error) => Outcome::failed(error.error_id(), error.to_string()),
         })
+    }
+}
+
+/// Runs `work` until it ends or the task is asked to stop. On a stop, the
+/// statements `work` is running are first stopped on their servers (see
+/// [`ServerSessions`]), while its connections are still open; then `work`
+/// is dropped, which closes them and rolls back what they had not
+/// committed.
+///
+/// # Errors
+///
+/// [`Cancelled`] with the reason when the stop came first.
+async fn until_cancelled_on_server<F: Future>(
+    ctx: &TaskContext,
+    work: F,
+) -> Result<F::Output, Cancelled> {
+    let sessions = ServerSessions::default();
+    let work = sessions.scope(work);
+    tokio::pin!(work);
+    tokio::select! {
+        // Checked first, as `until_cancelled` does: work handed to a
+        // stopped task never starts.
+        biased;
+        reason = ctx.cancelled() => {
+            sessions.cancel_all().await;
+            Err(Cancelled::new(reason))
+        }
+        output = &mut work => Ok(output),
     }
 }
 

@@ -135,8 +135,11 @@ impl SqlScript {
     /// Fetches the script (into `scratch` when it is remote), connects and
     /// runs every statement; returns how many ran.
     ///
-    /// Cancel by dropping the future: the connection closes and a statement
-    /// in flight is rolled back by the server.
+    /// Cancel by dropping the future: the connection closes and the open
+    /// transaction is rolled back, but the server finishes a statement in
+    /// flight first unless it is told to stop it: run inside a
+    /// [`ServerSessions::scope`](crate::database::ServerSessions::scope)
+    /// and call `cancel_all` before the drop (as [`SqlActivity`](crate::SqlActivity) does).
     ///
     /// # Errors
     ///

@@ -33,6 +33,9 @@ pub(super) struct HeaderRecord {
     created: String,
     state: String,
     last_activation: Option<String>,
+    /// Absent from state files written before it was kept.
+    #[serde(default)]
+    last_deactivation: Option<String>,
     activations: u32,
     dependents: HashMap<String, Vec<String>>,
     next_period: HashMap<String, String>,
@@ -73,6 +76,7 @@ impl HeaderRecord {
                 .map_or("pending", |(_, name)| name)
                 .to_owned(),
             last_activation: pipeline.last_activation.map(time_text),
+            last_deactivation: pipeline.last_deactivation.map(time_text),
             activations: pipeline.activations,
             dependents: run.dependents.clone(),
             next_period: (run.next_period.iter())
@@ -121,6 +125,7 @@ impl HeaderRecord {
         pipeline.latest = definitions.latest.map(DefinitionRecord::definition);
         pipeline.active = definitions.active.map(DefinitionRecord::definition);
         pipeline.last_activation = optional_time(self.last_activation.as_deref())?;
+        pipeline.last_deactivation = optional_time(self.last_deactivation.as_deref())?;
         pipeline.activations = self.activations;
         pipeline.run = run;
         pipeline.definitions_changed = false;

@@ -120,6 +120,7 @@ impl Scheduler<'_> {
             return;
         }
         self.pipeline.state = PipelineState::Inactive;
+        self.pipeline.last_deactivation = Some(self.clock.now());
         let open: Vec<String> = self
             .pipeline
             .run

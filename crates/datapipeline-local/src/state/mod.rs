@@ -14,6 +14,7 @@ pub(crate) mod pipeline;
 pub(crate) mod queue;
 pub(crate) mod run;
 pub(crate) mod runners;
+mod runtime_fields;
 pub(crate) mod timers;
 pub(crate) mod tracked;
 

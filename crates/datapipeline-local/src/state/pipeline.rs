@@ -55,6 +55,8 @@ pub(crate) struct Pipeline {
     /// The definition in force since the last activation; version `active`.
     pub(crate) active: Option<Definition>,
     pub(crate) last_activation: Option<NaiveDateTime>,
+    /// When DeactivatePipeline last stopped it (`@lastDeactivatedTime`).
+    pub(crate) last_deactivation: Option<NaiveDateTime>,
     /// How many times the pipeline was activated.
     pub(crate) activations: u32,
     pub(crate) run: Run,
@@ -77,6 +79,7 @@ impl Pipeline {
             latest: None,
             active: None,
             last_activation: None,
+            last_deactivation: None,
             activations: 0,
             run: Run::default(),
             definitions_changed: true,
@@ -131,8 +134,16 @@ impl Pipeline {
     }
 
     /// Looks an object up by id in every sphere: attempts, instances, then
-    /// components.
+    /// components; each with its runtime fields and `@version`.
     pub(crate) fn object(&self, id: &str) -> Option<PipelineObject> {
+        let mut object = self.object_without_version(id)?;
+        if let Some(version) = self.version() {
+            object.fields.push(Field::string("@version", version));
+        }
+        Some(object)
+    }
+
+    fn object_without_version(&self, id: &str) -> Option<PipelineObject> {
         if let Some(attempt) = self.run.attempts.get(id) {
             let instance = self.run.instances.get(&attempt.instance)?;
             return Some(attempt.to_object(instance, &self.id));
@@ -148,6 +159,7 @@ impl Pipeline {
         let mut object = component.clone();
         object.fields.push(Field::string("@sphere", "COMPONENT"));
         object.fields.push(Field::string("@pipelineId", &self.id));
+        object.fields.extend(self.component_fields(id));
         Some(object)
     }
 }

@@ -143,6 +143,9 @@ impl Instance {
         }
         if let Some(time) = self.actual_end {
             fields.push(Field::string("@actualEndTime", format_time(time)));
+            if self.status.is_terminal() {
+                fields.push(Field::string("@finishedTime", format_time(time)));
+            }
         }
         fields.push(Field::string(
             "@attemptCount",
@@ -193,6 +196,9 @@ impl Attempt {
         }
         if let Some(time) = self.actual_end {
             fields.push(Field::string("@actualEndTime", format_time(time)));
+            if self.status.is_terminal() {
+                fields.push(Field::string("@finishedTime", format_time(time)));
+            }
         }
         if let Some(hostname) = &self.hostname {
             fields.push(Field::string("hostname", hostname));

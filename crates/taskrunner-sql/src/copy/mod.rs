@@ -77,7 +77,10 @@ impl CopyJob {
     /// the task's own (created if missing, left for the caller to remove).
     ///
     /// Cancel by dropping the future: an open transaction or COPY is rolled
-    /// back by the server when the connection closes, and nothing is uploaded.
+    /// back by the server when the connection closes, and nothing is
+    /// uploaded. Inside the activity's session scope the running statement
+    /// is first stopped on the server (`database::cancel`), which a closed
+    /// connection alone does not do.
     ///
     /// # Errors
     ///

@@ -26,7 +26,10 @@ pub enum Connection {
 }
 
 impl Connection {
-    /// Connects as `config` says.
+    /// Connects as `config` says. Inside a
+    /// [`ServerSessions::scope`](super::ServerSessions::scope) the
+    /// connection's server-side id is recorded, so that a cancel can stop
+    /// its statement on the server.
     ///
     /// TLS: `sslmode` (PostgreSQL: disable … verify-full), `sslMode`
     /// (MySQL: DISABLED … VERIFY_IDENTITY) or `useSSL`/`ssl` (`true` =
@@ -61,14 +64,16 @@ impl Connection {
                     .map_err(|error| connect_error(config, reason(&error))),
             }
         };
-        tokio::time::timeout(timeout, attempt)
+        let mut connection = tokio::time::timeout(timeout, attempt)
             .await
             .unwrap_or_else(|_| {
                 Err(connect_error(
                     config,
                     format!("no answer within {} s", timeout.as_secs()),
                 ))
-            })
+            })?;
+        super::cancel::record(&mut connection, config).await;
+        Ok(connection)
     }
 
     /// The engine of this connection.

@@ -1,5 +1,6 @@
 //! Databases: which server a task talks to ([`DatabaseConfig`]), and the
-//! open connection ([`Connection`]).
+//! open connection ([`Connection`]), and stopping a canceled task's
+//! statements on the server ([`ServerSessions`]).
 //!
 //! A `JdbcDatabase` names its server by a `jdbc:mysql://` or
 //! `jdbc:postgresql://` connection string; an `RdsDatabase` by an RDS
@@ -9,12 +10,14 @@
 //! are built in: anything else ends `FAILED` with
 //! [`JdbcDriverNotBuiltIn`](crate::error_id::DRIVER_NOT_BUILT_IN).
 
+mod cancel;
 mod config;
 mod connect;
 mod error;
 mod jdbc_url;
 mod rds;
 
+pub use cancel::{ServerSessions, CANCEL_TIMEOUT};
 pub use config::{DatabaseConfig, Engine};
 pub use connect::Connection;
 pub use error::DatabaseError;
