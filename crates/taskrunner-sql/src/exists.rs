@@ -84,7 +84,9 @@ pub async fn table_exists(
         Some(schema) => format!("{schema}.{}", node.required("table")?),
         None => node.required("table")?.to_owned(),
     };
-    let config = DatabaseConfig::for_node(node, objects, rds)?;
+    let config = rds
+        .resolving(|rds| DatabaseConfig::for_node(node, objects, rds))
+        .await?;
     let connection = Connection::open(&config).await?;
     let engine = connection.engine().name();
     let answer = match connection {
