@@ -3,5 +3,6 @@
 
 mod copy;
 mod exists;
+mod rds;
 mod sql_activity;
 mod support;
