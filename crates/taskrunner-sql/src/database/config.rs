@@ -268,6 +268,23 @@ mod tests {
     }
 
     #[test]
+    fn rds_engines_map_to_the_built_in_drivers() {
+        for (name, engine) in [
+            ("mysql", Some(Engine::MySql)),
+            ("mariadb", Some(Engine::MySql)),
+            ("aurora", Some(Engine::MySql)),
+            ("aurora-mysql", Some(Engine::MySql)),
+            ("postgres", Some(Engine::Postgres)),
+            ("aurora-postgresql", Some(Engine::Postgres)),
+            ("oracle-ee", None),
+            ("sqlserver-se", None),
+            ("db2-se", None),
+        ] {
+            assert_eq!(rds_engine(name), engine, "{name}");
+        }
+    }
+
+    #[test]
     fn rds_needs_an_endpoint() {
         let object = Object::new("Rds")
             .with("type", "RdsDatabase")

@@ -150,14 +150,21 @@ impl RdsEndpoints {
         let key = (instance.to_owned(), region.map(str::to_owned));
         match (&self.api, self.answers.get(&key)) {
             (Some(api), Some(answer)) => RdsEndpoint::Api {
-                region: api.region_for(region).unwrap_or_default(),
+                region: api
+                    .region_for(region)
+                    .unwrap_or_else(|| "(none configured)".to_owned()),
                 answer,
             },
             (Some(_), None) => {
-                self.unanswered
+                let mut unanswered = self
+                    .unanswered
                     .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push(key);
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                // Once per instance: a parse outside `resolving` must not
+                // grow the list with every call.
+                if !unanswered.contains(&key) {
+                    unanswered.push(key);
+                }
                 RdsEndpoint::Unknown
             }
             (None, _) => RdsEndpoint::Unknown,
