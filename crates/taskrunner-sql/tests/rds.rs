@@ -276,3 +276,36 @@ async fn a_resolved_endpoint_is_reused_for_a_minute() {
     resolve().await;
     assert_eq!(fake.seen().len(), 2, "asked again after a minute");
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_api_that_never_answers_fails_the_lookup_in_bounded_time() {
+    // Accepts connections and holds them without a word.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(url)
+        .credentials_provider(runner_credentials().expect("credentials"))
+        .build();
+    let rds = RdsEndpoints::new().with_api(&config);
+    let started = tokio::time::Instant::now();
+    let (id, message) = lookup_failure(&rds, "orders-pg").await;
+    assert_eq!(id, "RdsApiFailed", "{message}");
+    assert!(message.contains("no answer within 30 s"), "{message}");
+    let limit = taskrunner_sql::database::RDS_API_TIMEOUT;
+    let waited = started.elapsed();
+    assert!(
+        waited >= limit && waited < limit + Duration::from_secs(5),
+        "{waited:?}"
+    );
+    silent.abort();
+}

@@ -21,4 +21,4 @@ pub use config::{DatabaseConfig, Engine};
 pub use connect::Connection;
 pub use error::DatabaseError;
 pub use rds::{RdsEndpoints, RDS_ENDPOINT_ENV_PREFIX};
-pub use rds_api::{RdsInstance, RdsLookupError, RDS_ENDPOINT_CACHE_TTL};
+pub use rds_api::{RdsInstance, RdsLookupError, RDS_API_TIMEOUT, RDS_ENDPOINT_CACHE_TTL};

@@ -21,6 +21,11 @@ use tokio::time::Instant;
 /// by the next attempt.
 pub const RDS_ENDPOINT_CACHE_TTL: Duration = Duration::from_secs(60);
 
+/// How long one lookup (with the SDK's retries) may take: a black-holed
+/// API endpoint must not hold a task, which is not cancellable until its
+/// work starts, for longer than a connection attempt would.
+pub const RDS_API_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// What `DescribeDBInstances` says about an instance the runner can use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RdsInstance {
@@ -160,7 +165,12 @@ impl RdsApi {
                 aws_sdk_rds::config::Builder::default().region(Region::new(region.to_owned())),
             );
         }
-        let output = call.send().await.map_err(classify)?;
+        let output = tokio::time::timeout(RDS_API_TIMEOUT, call.send())
+            .await
+            .map_err(|_| RdsLookupError::Call {
+                reason: format!("no answer within {} s", RDS_API_TIMEOUT.as_secs()),
+            })?
+            .map_err(classify)?;
         let found = output
             .db_instances()
             .iter()
