@@ -15,12 +15,14 @@ use crate::settings::{RunnerSettings, ShellSettings};
 const LOCAL_DEFAULT_REGION: &str = "us-east-1";
 
 /// Registers ShellCommandActivity, ShellCommandPrecondition, Exists,
-/// SqlActivity and CopyActivity, with `storage` (if any) for `s3://` URIs, and an answer for the activity types
+/// SqlActivity and CopyActivity, with `storage` (if any) for `s3://` URIs,
+/// `aws` (if any) for the RDS API, and an answer for the activity types
 /// this runner does not run (see [`crate::not_built_in`]).
 pub(crate) fn register(
     builder: RunnerBuilder,
     shell: &ShellSettings,
     storage: Option<Arc<S3Storage>>,
+    aws: Option<&SdkConfig>,
 ) -> RunnerBuilder {
     let config = Arc::new(ShellConfig {
         pass_aws_credentials: shell.pass_aws_credentials,
@@ -33,11 +35,16 @@ pub(crate) fn register(
         max_output_bytes: shell.max_output_bytes,
         ..ShellConfig::default()
     });
-    // SqlActivity and CopyActivity: the same S3 storage; RdsDatabase
-    // endpoints from TASKRUNNER_RDS_ENDPOINT_<id> (docs/SQL.md).
+    // SqlActivity, CopyActivity and Exists: the same S3 storage;
+    // RdsDatabase endpoints from TASKRUNNER_RDS_ENDPOINT_<id>, else through
+    // the RDS API with the runner's AWS config (docs/SQL.md).
+    let rds = match aws {
+        Some(aws) => RdsEndpoints::from_env().with_api(aws),
+        None => RdsEndpoints::from_env(),
+    };
     let sql_config = Arc::new(SqlConfig {
         store: Store::new(config.storage.clone()),
-        rds: RdsEndpoints::from_env(),
+        rds: rds.clone(),
     });
     let builder = crate::not_built_in::register(builder)
         // In run mode the definition is never seen: the encrypted fields a
@@ -56,7 +63,10 @@ pub(crate) fn register(
             "ShellCommandPrecondition",
             ShellCommandPrecondition::new(config),
         )
-        .activity_for_type("Exists", crate::exists::ExistsPrecondition::new(storage))
+        .activity_for_type(
+            "Exists",
+            crate::exists::ExistsPrecondition::new(storage, rds),
+        )
         .activity_for_type("SqlActivity", SqlActivity::new(sql_config.clone()))
         .activity_for_type("CopyActivity", CopyActivity::new(sql_config))
 }

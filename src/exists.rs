@@ -73,13 +73,11 @@ pub(crate) struct ExistsPrecondition {
 }
 
 impl ExistsPrecondition {
-    /// The precondition, checking `s3://` paths through `s3` and
-    /// `RdsDatabase` endpoints from the environment, as the SQL activities do.
-    pub(crate) fn new(s3: Option<Arc<S3Storage>>) -> Self {
-        Self {
-            s3,
-            rds: RdsEndpoints::from_env(),
-        }
+    /// The precondition, checking `s3://` paths through `s3` and SQL
+    /// tables through `rds` for `RdsDatabase` endpoints, as the SQL
+    /// activities do.
+    pub(crate) fn new(s3: Option<Arc<S3Storage>>, rds: RdsEndpoints) -> Self {
+        Self { s3, rds }
     }
 }
 

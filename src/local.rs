@@ -183,7 +183,9 @@ pub(crate) async fn run(settings: LocalSettings) -> anyhow::Result<ExitCode> {
     // Copied into the store too, where the web console reads them.
     shell.attempt_log_copies.extend(s3.attempt_logs());
     let runner = activities::tune(
-        activities::register(builder, &shell, Some(s3.storage())),
+        // No RDS API here: `local` needs no AWS account (the override
+        // TASKRUNNER_RDS_ENDPOINT_<id> names RdsDatabase endpoints).
+        activities::register(builder, &shell, Some(s3.storage()), None),
         &settings.runner,
     )
     .build()?;

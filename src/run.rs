@@ -106,7 +106,7 @@ pub(crate) async fn run(
         builder = builder.hostname(hostname);
     }
     let builder = activities::tune(
-        activities::register(builder, &shell, Some(storage.clone())),
+        activities::register(builder, &shell, Some(storage.clone()), Some(&config)),
         &runner_settings,
     );
     let runner = builder.build()?;

@@ -20,5 +20,6 @@ mod s3;
 mod secrets;
 mod shell_activities;
 mod sql_local;
+mod sql_rds;
 mod stopping;
 mod test_targets;

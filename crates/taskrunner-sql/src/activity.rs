@@ -59,7 +59,12 @@ impl CopyActivity {
 impl Activity for SqlActivity {
     async fn run(&self, ctx: TaskContext) -> Result<Outcome, BoxError> {
         let objects = task_objects(&ctx);
-        let script = match SqlScript::from_objects(&objects, &self.config.rds) {
+        let script = match self
+            .config
+            .rds
+            .resolving(|rds| SqlScript::from_objects(&objects, rds))
+            .await
+        {
             Ok(script) => script,
             Err(error) => return Ok(Outcome::failed(error.error_id(), error.to_string())),
         };
@@ -86,7 +91,12 @@ impl Activity for SqlActivity {
 impl Activity for CopyActivity {
     async fn run(&self, ctx: TaskContext) -> Result<Outcome, BoxError> {
         let objects = task_objects(&ctx);
-        let job = match CopyJob::from_objects(&objects, &self.config.rds) {
+        let job = match self
+            .config
+            .rds
+            .resolving(|rds| CopyJob::from_objects(&objects, rds))
+            .await
+        {
             Ok(job) => job,
             Err(error) => return Ok(Outcome::failed(error.error_id(), error.to_string())),
         };

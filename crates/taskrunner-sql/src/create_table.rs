@@ -170,12 +170,16 @@ pub async fn create_output_tables(
         let Some(create) = CreateTable::from_node(node)? else {
             continue;
         };
-        let config = if node.field("database").is_some() || node.field("connectionString").is_some()
-        {
-            DatabaseConfig::for_node(node, objects, rds)?
-        } else {
-            DatabaseConfig::from_object(objects.referenced(attempt, "database")?, rds)?
-        };
+        let config = rds
+            .resolving(|rds| -> Result<DatabaseConfig, CreateTableError> {
+                if node.field("database").is_some() || node.field("connectionString").is_some() {
+                    Ok(DatabaseConfig::for_node(node, objects, rds)?)
+                } else {
+                    let database = objects.referenced(attempt, "database")?;
+                    Ok(DatabaseConfig::from_object(database, rds)?)
+                }
+            })
+            .await?;
         let mut connection = Connection::open(&config).await?;
         created += usize::from(create.ensure(&mut connection).await?);
     }

@@ -7,8 +7,19 @@ pub const INVALID_FIELD: &str = "InvalidSqlTaskFields";
 /// The database names a driver this runner does not have built in
 /// (only MySQL/MariaDB and PostgreSQL are).
 pub const DRIVER_NOT_BUILT_IN: &str = "JdbcDriverNotBuiltIn";
-/// An `RdsDatabase`'s endpoint is not known to this runner.
+/// An `RdsDatabase`'s endpoint is not known to this runner: no override
+/// and no RDS API access (`taskrunner local`).
 pub const RDS_ENDPOINT_UNKNOWN: &str = "RdsEndpointNotResolvable";
+/// `DescribeDBInstances` knows no such instance in the region asked.
+pub const RDS_INSTANCE_NOT_FOUND: &str = "RdsInstanceNotFound";
+/// The RDS instance has no endpoint yet (still `creating`, …).
+pub const RDS_INSTANCE_NOT_AVAILABLE: &str = "RdsInstanceNotAvailable";
+/// The RDS API refused the runner's credentials or the call.
+pub const RDS_ACCESS_DENIED: &str = "RdsAccessDenied";
+/// The runner has no AWS credentials to call the RDS API with.
+pub const RDS_NO_CREDENTIALS: &str = "RdsNoCredentials";
+/// Another RDS API error, or no answer from it.
+pub const RDS_API_FAILED: &str = "RdsApiFailed";
 /// The database could not be reached or refused the login.
 pub const CONNECT_FAILED: &str = "DatabaseConnectFailed";
 /// A statement of a `SqlActivity` script failed in the database.

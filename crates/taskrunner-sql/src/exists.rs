@@ -82,7 +82,9 @@ pub async fn table_exists(
         target: node_id.to_owned(),
     })?;
     let table = qualified_table(node)?;
-    let config = DatabaseConfig::for_node(node, objects, rds)?;
+    let config = rds
+        .resolving(|rds| DatabaseConfig::for_node(node, objects, rds))
+        .await?;
     let mut connection = Connection::open(&config).await?;
     let engine = connection.engine().name();
     lookup(&mut connection, &table)

@@ -5,5 +5,6 @@ mod cancel;
 mod copy;
 mod copy_options;
 mod exists;
+mod rds;
 mod sql_activity;
 mod support;

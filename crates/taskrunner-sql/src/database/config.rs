@@ -4,8 +4,8 @@
 use std::fmt;
 
 use super::error::DatabaseError;
-use super::jdbc_url::{self, JdbcUrlError};
-use super::rds::RdsEndpoints;
+use super::jdbc_url::{self, JdbcUrl, JdbcUrlError};
+use super::rds::{RdsEndpoint, RdsEndpoints};
 use crate::error::FieldError;
 use crate::object::{Object, Objects};
 
@@ -33,6 +33,18 @@ impl Engine {
             Self::MySql => "MySQL",
             Self::Postgres => "PostgreSQL",
         }
+    }
+}
+
+/// The driver for an RDS engine name (`DescribeDBInstances`' `Engine`);
+/// `None` for the engines without a built-in driver (Oracle, SQL Server,
+/// Db2, …).
+fn rds_engine(name: &str) -> Option<Engine> {
+    match name {
+        // `aurora` is the first Aurora MySQL's engine name.
+        "mysql" | "mariadb" | "aurora" | "aurora-mysql" => Some(Engine::MySql),
+        "postgres" | "aurora-postgresql" => Some(Engine::Postgres),
+        _ => None,
     }
 }
 
@@ -99,7 +111,9 @@ impl DatabaseConfig {
     /// [`DatabaseError::Field`] for a missing or malformed field,
     /// [`DatabaseError::DriverNotBuiltIn`] for another driver, and
     /// [`DatabaseError::RdsEndpointUnknown`] for an RDS instance whose
-    /// endpoint `rds` does not give.
+    /// endpoint `rds` does not give, [`DatabaseError::RdsLookup`] for one the
+    /// RDS API could not give (run this inside
+    /// [`RdsEndpoints::resolving`] for the API to be asked).
     pub fn from_object(object: &Object, rds: &RdsEndpoints) -> Result<Self, DatabaseError> {
         match object.object_type() {
             "JdbcDatabase" => Self::jdbc(object),
@@ -118,13 +132,41 @@ impl DatabaseConfig {
 
     fn rds(object: &Object, rds: &RdsEndpoints) -> Result<Self, DatabaseError> {
         let instance = object.required("rdsInstanceId")?;
-        let connection_string =
-            rds.get(instance)
-                .ok_or_else(|| DatabaseError::RdsEndpointUnknown {
+        let found = match rds.lookup(instance, object.field("region")) {
+            RdsEndpoint::Override(connection_string) => {
+                return Self::from_connection_string(object, connection_string, "rdsInstanceId")
+            }
+            RdsEndpoint::Unknown => {
+                return Err(DatabaseError::RdsEndpointUnknown {
                     object: object.id.clone(),
                     instance: instance.to_owned(),
-                })?;
-        Self::from_connection_string(object, connection_string, "rdsInstanceId")
+                })
+            }
+            RdsEndpoint::Api { region, answer } => {
+                answer
+                    .as_ref()
+                    .map_err(|failure| DatabaseError::RdsLookup {
+                        object: object.id.clone(),
+                        instance: instance.to_owned(),
+                        region,
+                        failure: Box::new(failure.clone()),
+                    })?
+            }
+        };
+        let engine = rds_engine(&found.engine).ok_or_else(|| DatabaseError::DriverNotBuiltIn {
+            object: object.id.clone(),
+            what: format!("RDS instance `{instance}`'s engine `{}`", found.engine),
+        })?;
+        Self::from_server(
+            object,
+            JdbcUrl {
+                engine,
+                host: found.host.clone(),
+                port: found.port,
+                database: found.database.clone(),
+                properties: Vec::new(),
+            },
+        )
     }
 
     fn from_connection_string(
@@ -132,12 +174,6 @@ impl DatabaseConfig {
         connection_string: &str,
         field: &str,
     ) -> Result<Self, DatabaseError> {
-        if let Some(jar) = object.field("jdbcDriverJarUri") {
-            return Err(DatabaseError::DriverNotBuiltIn {
-                object: object.id.clone(),
-                what: format!("the driver jar {jar} (jdbcDriverJarUri)"),
-            });
-        }
         let url = jdbc_url::parse(connection_string).map_err(|error| match error {
             JdbcUrlError::UnknownDriver(driver) => DatabaseError::DriverNotBuiltIn {
                 object: object.id.clone(),
@@ -147,6 +183,18 @@ impl DatabaseConfig {
                 FieldError::invalid(&object.id, field, reason).into()
             }
         })?;
+        Self::from_server(object, url)
+    }
+
+    /// The config for the server `url` names, with the object's login,
+    /// `databaseName` and `jdbcProperties`.
+    fn from_server(object: &Object, url: JdbcUrl) -> Result<Self, DatabaseError> {
+        if let Some(jar) = object.field("jdbcDriverJarUri") {
+            return Err(DatabaseError::DriverNotBuiltIn {
+                object: object.id.clone(),
+                what: format!("the driver jar {jar} (jdbcDriverJarUri)"),
+            });
+        }
         let mut properties = url.properties;
         for pair in object.values("jdbcProperties") {
             let (key, value) = pair.split_once('=').ok_or_else(|| {
@@ -217,6 +265,23 @@ mod tests {
         let jar = jdbc("jdbc:mysql://h/x").with("jdbcDriverJarUri", "s3://b/driver.jar");
         let error = DatabaseConfig::from_object(&jar, &rds).expect_err("jar");
         assert_eq!(error.error_id(), "JdbcDriverNotBuiltIn");
+    }
+
+    #[test]
+    fn rds_engines_map_to_the_built_in_drivers() {
+        for (name, engine) in [
+            ("mysql", Some(Engine::MySql)),
+            ("mariadb", Some(Engine::MySql)),
+            ("aurora", Some(Engine::MySql)),
+            ("aurora-mysql", Some(Engine::MySql)),
+            ("postgres", Some(Engine::Postgres)),
+            ("aurora-postgresql", Some(Engine::Postgres)),
+            ("oracle-ee", None),
+            ("sqlserver-se", None),
+            ("db2-se", None),
+        ] {
+            assert_eq!(rds_engine(name), engine, "{name}");
+        }
     }
 
     #[test]
