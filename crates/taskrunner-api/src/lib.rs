@@ -128,7 +128,7 @@ pub use status::{
     MAX_STACK_TRACE_CHARS,
 };
 pub use task::{Task, TaskObject};
-pub use task_id::TaskId;
+pub use task_id::{LazyDigest, TaskId};
 
 /// Re-exported so implementors of [`TaskService`] need not depend on it.
 pub use async_trait::async_trait;

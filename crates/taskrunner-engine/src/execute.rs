@@ -135,7 +135,7 @@ impl Executor {
             "task",
             pipeline_id = %task.pipeline_id,
             attempt_id = %task.attempt_id,
-            task = %task.task_id.digest(),
+            task = %task.task_id.lazy_digest(),
             activity = tracing::field::Empty,
         );
         let instrument = span.clone();

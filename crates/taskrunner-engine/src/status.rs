@@ -51,8 +51,10 @@ pub(crate) struct StatusSender {
 impl StatusSender {
     /// Sends `report` for `task`, retrying transient and throttled failures.
     /// Answers how it ended; a final failure is logged with the task's ids.
+    /// The report goes out as the activity made it: the service
+    /// implementation sanitises it at the wire (the [`TaskService`]
+    /// contract), once.
     pub(crate) async fn send(&self, task: &TaskIds, report: StatusReport) -> Delivery {
-        let report = report.sanitize();
         let mut failures = 0_u32;
         // Set once a call failed after it may have reached the service (a
         // transient error: a dropped connection, a 500); a throttled call

@@ -95,8 +95,8 @@ pub mod service {
 /// `"15 minutes"` periods its fields hold.
 pub mod task {
     pub use taskrunner_api::{
-        parse_period, Field, FieldValue, ParsePeriodError, StatusReport, Task, TaskId, TaskObject,
-        TaskStatus,
+        parse_period, Field, FieldValue, LazyDigest, ParsePeriodError, StatusReport, Task, TaskId,
+        TaskObject, TaskStatus,
     };
 }
 

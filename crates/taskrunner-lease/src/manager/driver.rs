@@ -11,11 +11,12 @@ use std::sync::Arc;
 use futures::future::{BoxFuture, OptionFuture};
 use futures::stream::{FuturesUnordered, StreamExt};
 use taskrunner_api::{
-    ApiError, CallBudget, CancelReason, Cancellation, Operation, ProgressResponse, ProgressSink,
-    TaskId, TaskService,
+    ApiError, CallBudget, CancelReason, Cancellation, ErrorClass, Operation, ProgressResponse,
+    ProgressSink, TaskId, TaskService,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
+use tokio_util::task::AbortOnDropHandle;
 
 use super::handle::LeaseShared;
 use super::Command;
@@ -56,8 +57,12 @@ pub(super) struct Driver {
     queue: ReportQueue<Binding>,
     /// Registrations, releases and drain requests, in the order they were made.
     commands: mpsc::UnboundedReceiver<Command>,
-    /// Report calls awaiting the service's answer. Polled inside this task:
-    /// the HTTP client does its I/O on its own tasks, so no spawn is needed.
+    /// Report calls awaiting the service's answer. Each call runs on a task
+    /// of its own: building, signing and parsing a request is most of a
+    /// call's CPU, and polled inside the driver it would all run on the one
+    /// worker thread the driver is on, while the tasks it acknowledges wait.
+    /// Spawned, the calls spread over the runtime's workers as a bare loop's
+    /// do. Dropping the driver aborts the calls still out.
     in_flight: FuturesUnordered<BoxFuture<'static, Completion>>,
     /// Upper bound on `in_flight`.
     max_in_flight: usize,
@@ -198,8 +203,19 @@ impl Driver {
         let service = Arc::clone(&self.service);
         let task_id = binding.task_id.clone();
         let fields = sanitize(binding.progress.snapshot());
+        let call = AbortOnDropHandle::new(tokio::spawn(async move {
+            service.report_task_progress(&task_id, &fields).await
+        }));
         self.in_flight.push(Box::pin(async move {
-            let result = service.report_task_progress(&task_id, &fields).await;
+            let result = call.await.unwrap_or_else(|failed| {
+                // A panic inside the service implementation: the lease sees
+                // a failed report and retries, as after a dropped connection.
+                Err(ApiError::new(
+                    Operation::ReportTaskProgress,
+                    ErrorClass::Transient,
+                    format!("the report call did not complete: {failed}"),
+                ))
+            });
             Completion { key, result }
         }));
     }
