@@ -1,7 +1,7 @@
 //! `bench`: the project's benchmarks, printed as one table of figures.
 //!
 //! ```text
-//! cargo run --release -p taskrunner-bench --bin bench -- [SUITE...] [--quick]
+//! cargo run --release -p taskrunner-bench --bin bench -- [SUITE...] [--quick] [--runs N] [--strict]
 //! ```
 //!
 //! Each suite (see `suites/`) measures one thing and answers figures, some
@@ -19,6 +19,7 @@ mod pipelines;
 mod proxy;
 mod report;
 mod runner_pass;
+mod runs;
 mod sdk_loop;
 mod service;
 mod suite;
@@ -74,6 +75,12 @@ struct Arguments {
     #[arg(long)]
     no_raw: bool,
 
+    /// Run the suites this many times in a row, then summarise every
+    /// target, ratio and other-load figure as median and min-max; with
+    /// --strict every run must meet every target.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    runs: u16,
+
     /// Exit with 1 when a figure misses its target.
     #[arg(long)]
     strict: bool,
@@ -103,8 +110,8 @@ fn main() -> ExitCode {
         Ok(arguments) => arguments,
         Err(error) => error.exit(),
     };
-    match run(&arguments) {
-        Ok(table) if arguments.strict && table.any_failed() => {
+    match run_all(&arguments) {
+        Ok(tables) if arguments.strict && tables.iter().any(Table::any_failed) => {
             eprintln!("bench: a figure missed its target");
             ExitCode::FAILURE
         }
@@ -114,6 +121,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs the suites `--runs` times (printing each run's table), then the
+/// summary when there was more than one run; answers every run's table.
+fn run_all(arguments: &Arguments) -> anyhow::Result<Vec<Table>> {
+    let runs = usize::from(arguments.runs);
+    println!("bench: commit {}", runs::commit());
+    let mut tables = Vec::with_capacity(runs);
+    for index in 1..=runs {
+        if runs > 1 {
+            println!("\nbench: run {index} of {runs}\n");
+        }
+        tables.push(run(arguments)?);
+    }
+    if runs > 1 {
+        println!("\nbench: summary of {runs} runs\n");
+        print!("{}", runs::summary(&tables));
+    }
+    Ok(tables)
 }
 
 /// Runs the suites `arguments` asks for and prints the table; answers it

@@ -48,11 +48,24 @@ pub(crate) fn mebibytes(kib: u64) -> f64 {
 
 /// The CPU time (user + system, all threads) process `pid` has used.
 pub(crate) fn cpu_time(pid: u32) -> anyhow::Result<Duration> {
+    // utime and stime: fields 14 and 15.
+    stat_time(pid, [11, 12])
+}
+
+/// The CPU time (user + system) of the children process `pid` has reaped
+/// (cutime and cstime): the commands a suite spawned and waited for.
+pub(crate) fn reaped_children_cpu_time(pid: u32) -> anyhow::Result<Duration> {
+    // cutime and cstime: fields 16 and 17.
+    stat_time(pid, [13, 14])
+}
+
+/// The sum of two clock-tick fields of `/proc/PID/stat`, counted from the
+/// first field after the command name (field 3 is index 0).
+fn stat_time(pid: u32, indexes: [usize; 2]) -> anyhow::Result<Duration> {
     let path = format!("/proc/{pid}/stat");
     let stat = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
     // The command name (field 2) may hold spaces and parentheses: the
-    // numeric fields start after its last ')'. utime and stime are fields
-    // 14 and 15, so the 12th and 13th after the name.
+    // numeric fields start after its last ')'.
     let after_name = stat
         .rsplit_once(')')
         .map(|(_, rest)| rest)
@@ -64,7 +77,7 @@ pub(crate) fn cpu_time(pid: u32) -> anyhow::Result<Duration> {
             .and_then(|field| field.parse().ok())
             .with_context(|| format!("{path} field {} is malformed", index + 3))
     };
-    let ticks = tick(11)? + tick(12)?;
+    let ticks = tick(indexes[0])? + tick(indexes[1])?;
     Ok(Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
 }
 

@@ -123,6 +123,11 @@ impl Table {
     }
 
     /// Whether any figure missed its target.
+    /// Every row: the suite's name and the figure.
+    pub(crate) fn rows(&self) -> &[(&'static str, Figure)] {
+        &self.rows
+    }
+
     pub(crate) fn any_failed(&self) -> bool {
         self.rows
             .iter()
@@ -146,36 +151,42 @@ impl Table {
                 figure.verdict().to_string(),
             ]);
         }
-        let mut widths = [0_usize; 6];
-        for line in &lines {
-            for (width, cell) in widths.iter_mut().zip(line) {
-                *width = (*width).max(cell.chars().count());
-            }
-        }
-        let mut out = String::new();
-        for (index, line) in lines.iter().enumerate() {
-            let mut text = String::new();
-            for (column, (cell, width)) in line.iter().zip(widths).enumerate() {
-                if column > 0 {
-                    text.push_str("  ");
-                }
-                // Numbers read best right-aligned; everything else left.
-                if column == 2 {
-                    let _ = write!(text, "{cell:>width$}");
-                } else {
-                    let _ = write!(text, "{cell:<width$}");
-                }
-            }
-            out.push_str(text.trim_end());
-            out.push('\n');
-            if index == 0 {
-                let rule: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
-                out.push_str(&"-".repeat(rule));
-                out.push('\n');
-            }
-        }
-        out
+        render_columns(&lines, 2)
     }
+}
+
+/// Lines of cells as aligned columns, a rule under the first (the header);
+/// column `numeric` is right-aligned.
+pub(crate) fn render_columns<const N: usize>(lines: &[[String; N]], numeric: usize) -> String {
+    let mut widths = [0_usize; N];
+    for line in lines {
+        for (width, cell) in widths.iter_mut().zip(line) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for (index, line) in lines.iter().enumerate() {
+        let mut text = String::new();
+        for (column, (cell, width)) in line.iter().zip(widths).enumerate() {
+            if column > 0 {
+                text.push_str("  ");
+            }
+            // Numbers read best right-aligned; everything else left.
+            if column == numeric {
+                let _ = write!(text, "{cell:>width$}");
+            } else {
+                let _ = write!(text, "{cell:<width$}");
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+        if index == 0 {
+            let rule: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+            out.push_str(&"-".repeat(rule));
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// A value with as many decimals as its magnitude deserves: 5123, 42.7,
