@@ -66,6 +66,9 @@ impl Suite for FrameworkOverhead {
         let mut passes = Vec::new();
         for round in 1..=ROUNDS {
             for contender in [Contender::Bare, Contender::Runner] {
+                if !profiled(contender) {
+                    continue;
+                }
                 progress(&format!(
                     "round {round}/{ROUNDS}, {}: {tasks} tasks, concurrency {concurrency}",
                     contender.label()
@@ -78,6 +81,17 @@ impl Suite for FrameworkOverhead {
             notes: notes(&passes, tasks, concurrency),
         })
     }
+}
+
+/// The variable that limits a run to one contender's passes, for a CPU
+/// profile of that contender alone (`bare loop` or `runner`); its ratios
+/// are then meaningless. docs/PERFORMANCE.md shows the profiling command.
+const PROFILE_ONLY_VARIABLE: &str = "BENCH_PROFILE_ONLY";
+
+/// Whether `contender` runs: always, unless [`PROFILE_ONLY_VARIABLE`]
+/// names another.
+fn profiled(contender: Contender) -> bool {
+    std::env::var(PROFILE_ONLY_VARIABLE).map_or(true, |only| only == contender.label())
 }
 
 /// The medians of each contender, the ratio, and every pass.
