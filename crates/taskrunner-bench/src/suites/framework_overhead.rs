@@ -10,9 +10,10 @@
 //!   no-op activity, measured until the service has accepted the last
 //!   FINISHED (counted by a thin [`CountingService`] around the client).
 //!
-//! The passes alternate (bare, runner, bare, runner): the machine is shared,
-//! and alternating spreads a burst of other load over both contenders; the
-//! ratio is that of the medians.
+//! The passes alternate, every other round reversed (bare, runner, runner,
+//! bare): the machine is shared, and alternating spreads a burst of other
+//! load over both contenders, while the reversal cancels the slow drift of
+//! a run's passes; the ratio is that of the medians.
 //!
 //! [`CountingService`]: crate::counting::CountingService
 
@@ -65,7 +66,14 @@ impl Suite for FrameworkOverhead {
         let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
         let mut passes = Vec::new();
         for round in 1..=ROUNDS {
-            for contender in [Contender::Bare, Contender::Runner] {
+            // Every other round in reverse (bare, runner, runner, bare):
+            // passes late in a run are slower, and a fixed order would
+            // charge that drift to whoever always goes second.
+            let mut order = [Contender::Bare, Contender::Runner];
+            if round % 2 == 0 {
+                order.reverse();
+            }
+            for contender in order {
                 if !profiled(contender) {
                     continue;
                 }
@@ -182,7 +190,7 @@ fn figures(passes: &[Pass], full_size: bool) -> Vec<Figure> {
 fn notes(passes: &[Pass], tasks: usize, concurrency: usize) -> Vec<String> {
     let mut notes = vec![format!(
         "framework-overhead: each pass queues {tasks} tasks on a fresh embedded service (child process) and drains \
-         them at concurrency {concurrency} through one SDK client; passes alternate bare loop / runner, {ROUNDS} \
+         them at concurrency {concurrency} through one SDK client; passes alternate bare loop / runner, every other round reversed, {ROUNDS} \
          rounds, and the ratio is that of the medians. The runner has {concurrency} slots and {concurrency} pollers, \
          CallBudget::unlimited() and a no-op activity, no tracing subscriber; its time runs from run_until to the \
          last accepted SetTaskStatus. Client CPU is this process's, so it is the contender's own cost per task and \

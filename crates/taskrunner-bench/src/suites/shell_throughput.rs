@@ -21,8 +21,9 @@
 //!   acknowledgement, a scratch directory, a process group running
 //!   `/bin/sh -c true`, and a SetTaskStatus.
 //!
-//! Passes alternate (bare, activity alone, shell, bare, …) as in
-//! `framework-overhead`, and the ratios are those of the medians.
+//! Passes alternate (bare, activity alone, SDK loop, shell), every other
+//! round reversed, as in `framework-overhead`, and the ratios are those of
+//! the medians.
 
 use std::time::{Duration, Instant};
 
@@ -123,12 +124,19 @@ impl Suite for ShellThroughput {
         let scratch = std::env::temp_dir().join(format!("bench-shell-{}", std::process::id()));
         let mut passes = Vec::new();
         for round in 1..=ROUNDS {
-            for contender in [
+            // Every other round in reverse, as in framework-overhead: a
+            // fixed order would charge the drift of a run's passes to the
+            // contenders that go last.
+            let mut order = [
                 Contender::Bare,
                 Contender::ActivityAlone,
                 Contender::SdkLoop,
                 Contender::Shell,
-            ] {
+            ];
+            if round % 2 == 0 {
+                order.reverse();
+            }
+            for contender in order {
                 eprintln!(
                     "shell-throughput: round {round}/{ROUNDS}, {}: {tasks} commands, concurrency {concurrency}",
                     contender.label()
@@ -235,7 +243,7 @@ impl Suite for ShellThroughput {
             "shell-throughput measures the framework in this process (Runner + taskrunner-shell's \
              ShellCommandActivity with ShellConfig::default(), {concurrency} slots and pollers, \
              CallBudget::unlimited(), tasks from the embedded service), not the taskrunner binary, whose default \
-             budget caps SetTaskStatus at 10/s. Each pass runs {tasks} commands; passes alternate, {ROUNDS} rounds; \
+             budget caps SetTaskStatus at 10/s. Each pass runs {tasks} commands; passes alternate, every other round reversed, {ROUNDS} rounds; \
              the ratios are those of the medians. The shell activity's rate includes its three service calls per task \
              (poll, acknowledgement, SetTaskStatus) on the same cores as the commands; the SDK loop + spawn makes \
              the same calls with the bare SDK around `sh -c true`, the most any runner speaking the protocol could \
