@@ -130,6 +130,27 @@ pub(crate) fn sweep(token: &AttemptToken, group: Pid, since: StartedAfter) -> us
     stopped.len()
 }
 
+/// A sweep's first look, cheap enough to take on an async thread: `true`
+/// when `since` names a short range of pids (probed, not listed from
+/// `/proc`) and none of them is a process [`sweep`] would stop, so a sweep
+/// would kill nothing; `false` when a full sweep is needed. It reads the
+/// `/proc` files of a few processes (kernel memory, never the disk) and
+/// waits for nothing; the full sweep, which stops processes and waits for
+/// them, runs off the async threads. Nothing left the group in the usual
+/// case, and handing the sweep to a blocking thread for it cost a
+/// cross-thread wakeup each way per command.
+pub(crate) fn nothing_to_sweep(token: &AttemptToken, group: Pid, since: StartedAfter) -> bool {
+    let Some(pids) = since.few_pids() else {
+        return false;
+    };
+    let own = Pid::this();
+    let (carriers, unclear) = scan(&token.entry(), pids);
+    unclear.is_empty()
+        && carriers
+            .iter()
+            .all(|&(pid, pgrp)| pid == own || pgrp == group)
+}
+
 /// What `/proc` shows of one process.
 enum Seen {
     /// It carries the token; its process group.
@@ -402,6 +423,33 @@ mod tests {
         assert_eq!(sweep(&other, nobody, StartedAfter::any()), 1);
         assert!(until(theirs, gone), "killed");
         assert_eq!(sweep(&token, nobody, StartedAfter::any()), 0);
+    }
+
+    #[test]
+    fn the_first_look_sends_an_escapee_to_the_full_sweep() {
+        let token = AttemptToken::new();
+        let (pid, _) = orphan(&token, "sleep 300");
+        let nobody = Pid::from_raw(i32::MAX);
+        // Its pid first in the range, just now: as for a command's shell
+        // that has just exited.
+        let since = || StartedAfter::process(pid.as_raw());
+        assert!(
+            !nothing_to_sweep(&token, nobody, since()),
+            "found at once, even mid-exec"
+        );
+        until_exec_done(pid, &token);
+        assert!(!nothing_to_sweep(&token, nobody, since()));
+        // In the command's own group it is the group's SIGKILL's to stop.
+        // (Retried: another test's process caught in its exec within the
+        // range sends the first look to the full sweep too.)
+        let group = stat(pid).expect("alive").group;
+        let eventually = |check: &dyn Fn() -> bool| until(pid, |_| check());
+        assert!(eventually(&|| nothing_to_sweep(&token, group, since())));
+        assert_eq!(sweep(&token, nobody, since()), 1);
+        assert!(until(pid, gone), "killed");
+        assert!(eventually(&|| nothing_to_sweep(&token, nobody, since())));
+        // Every process listed (a long command's case): left to the sweep.
+        assert!(!nothing_to_sweep(&token, nobody, StartedAfter::any()));
     }
 
     #[test]

@@ -11,8 +11,6 @@ use std::time::Duration;
 use taskrunner_activity::{Cancelled, Failure, Outcome, TaskContext};
 use taskrunner_api::error_chain;
 use tokio::process::Command;
-use tokio_util::task::AbortOnDropHandle;
-use tracing::Instrument;
 
 use crate::attempt_logs;
 use crate::command::CommandSpec;
@@ -175,32 +173,46 @@ async fn run(
     tracing::info!(pid = group.pid(), "command started");
 
     // Read both pipes while waiting, or a chatty command blocks on a full
-    // pipe. Spawned so they keep going while `terminate` waits out the grace.
-    let span = ctx.span().clone();
-    let stdout_capture = pipes.stdout.map(|pipe| {
-        AbortOnDropHandle::new(tokio::spawn(
-            capture(pipe, stdout_file, None, config.max_output_bytes).instrument(span.clone()),
-        ))
-    });
-    let stderr_capture = AbortOnDropHandle::new(tokio::spawn(
-        capture(
-            pipes.stderr,
-            stderr_file,
-            Some(Tail::new(config.max_stderr_tail)),
-            config.max_output_bytes,
-        )
-        .instrument(span),
-    ));
+    // pipe; and while `terminate` waits out the grace. Read here, in the
+    // task's own future, rather than in spawned tasks: each spawned task
+    // cost a wakeup across threads per command (see `docs/ACTIVITIES.md`).
+    let stdout_capture = async {
+        match pipes.stdout {
+            Some(pipe) => capture(pipe, stdout_file, None, config.max_output_bytes).await,
+            None => Captured::default(),
+        }
+    };
+    let stderr_capture = capture(
+        pipes.stderr,
+        stderr_file,
+        Some(Tail::new(config.max_stderr_tail)),
+        config.max_output_bytes,
+    );
+    let mut captures = std::pin::pin!(async { tokio::join!(stdout_capture, stderr_capture) });
+    let mut captured = None;
 
-    let exited = tokio::select! {
-        status = group.wait() => Ok(status),
-        reason = ctx.cancelled() => Err(reason),
+    let exited = {
+        let mut wait = std::pin::pin!(group.wait());
+        loop {
+            tokio::select! {
+                status = &mut wait => break Ok(status),
+                reason = ctx.cancelled() => break Err(reason),
+                both = &mut captures, if captured.is_none() => captured = Some(both),
+            }
+        }
     };
     let status = match exited {
         Ok(status) => status,
         Err(reason) => {
             tracing::info!(pid = group.pid(), %reason, "stopping the command");
-            match group.terminate(config.kill_grace).await {
+            let mut terminate = std::pin::pin!(group.terminate(config.kill_grace));
+            let stopped = loop {
+                tokio::select! {
+                    stopped = &mut terminate => break stopped,
+                    both = &mut captures, if captured.is_none() => captured = Some(both),
+                }
+            };
+            match stopped {
                 Ok(status) => tracing::info!(status = %describe_exit(status), "command stopped"),
                 Err(error) => tracing::warn!(%error, "could not reap the stopped command"),
             }
@@ -209,20 +221,15 @@ async fn run(
     };
     let status = status.map_err(spawn_error)?;
 
-    let (mut out, mut err) = match tokio::time::timeout(PIPE_DRAIN, async {
-        let out = match stdout_capture {
-            Some(capture) => capture.await,
-            None => Ok(Captured::default()),
-        };
-        (out, stderr_capture.await)
-    })
-    .await
-    {
-        Ok((out, err)) => (out.unwrap_or_default(), err.unwrap_or_default()),
-        Err(_) => {
-            tracing::warn!("a process that left the command's group still holds its output open: not reading further");
-            (Captured::default(), Captured::default())
-        }
+    let (mut out, mut err) = match captured {
+        Some(both) => both,
+        None => match tokio::time::timeout(PIPE_DRAIN, captures).await {
+            Ok(both) => both,
+            Err(_) => {
+                tracing::warn!("a process that left the command's group still holds its output open: not reading further");
+                (Captured::default(), Captured::default())
+            }
+        },
     };
     for (stream, captured) in [("stdout", &out), ("stderr", &err)] {
         if let Some(error) = &captured.read_error {

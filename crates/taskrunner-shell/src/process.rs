@@ -35,7 +35,7 @@ use nix::unistd::Pid;
 use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 use tokio::time::{sleep, sleep_until, Instant};
 
-use crate::escapees::{stat, sweep, AttemptToken, TOKEN_VARIABLE};
+use crate::escapees::{nothing_to_sweep, stat, sweep, AttemptToken, TOKEN_VARIABLE};
 use crate::recent_pids::StartedAfter;
 
 /// How often to look whether a terminated group has emptied.
@@ -208,9 +208,13 @@ impl ProcessGroup {
     /// so that nothing in the group can still leave it.
     async fn sweep(&mut self) {
         let (token, group, since) = (self.token.clone(), self.pgid, self.started_after);
-        let killed = tokio::task::spawn_blocking(move || sweep(&token, group, since))
-            .await
-            .unwrap_or_else(|_| sweep(&self.token, self.pgid, since));
+        let killed = if nothing_to_sweep(&token, group, since) {
+            0
+        } else {
+            tokio::task::spawn_blocking(move || sweep(&token, group, since))
+                .await
+                .unwrap_or_else(|_| sweep(&self.token, self.pgid, since))
+        };
         if killed > 0 {
             tracing::warn!(
                 pid = self.pid(),

@@ -74,6 +74,15 @@ impl StartedAfter {
         (last >= first).then_some(first..=last)
     }
 
+    /// The pids that may be one of them when they are few: the short range
+    /// [`StartedAfter::pids`] probes one by one; `None` when it would list
+    /// `/proc` instead.
+    pub(crate) fn few_pids(&self) -> Option<Vec<i32>> {
+        self.newer_pids()
+            .filter(|range| range.end() - range.start() < MAX_PROBED_PIDS)
+            .map(Iterator::collect)
+    }
+
     /// The pids that may be one of them: probed from a short range of new
     /// pids, else listed from `/proc`. Some may be gone by the time they
     /// are read, and a probed pid may name a thread rather than a process.
