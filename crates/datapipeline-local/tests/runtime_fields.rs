@@ -187,35 +187,6 @@ const COMPONENTS: &[(&str, &[(&str, Where)])] = &[
     ("Export", RUNNABLE_FIELDS),
 ];
 
-/// Every object of `sphere`, described.
-async fn describe_sphere(
-    client: &aws_sdk_datapipeline::Client,
-    pipeline: &str,
-    sphere: &str,
-) -> Vec<PipelineObject> {
-    let ids = client
-        .query_objects()
-        .pipeline_id(pipeline)
-        .sphere(sphere)
-        .send()
-        .await
-        .expect("query")
-        .ids
-        .unwrap_or_default();
-    let mut objects = Vec::new();
-    for chunk in ids.chunks(25) {
-        let described = client
-            .describe_objects()
-            .pipeline_id(pipeline)
-            .set_object_ids(Some(chunk.to_vec()))
-            .send()
-            .await
-            .expect("describe");
-        objects.extend(described.pipeline_objects);
-    }
-    objects
-}
-
 /// The component an instance or attempt belongs to.
 fn component_of(object: &PipelineObject) -> &str {
     field(object, "@componentParent").unwrap_or(&object.id)

@@ -6,21 +6,8 @@ use std::io::{Read, Write};
 use taskrunner_sql::Object;
 
 use crate::support::bucket::Bucket;
-use crate::support::objects::jdbc_database;
+use crate::support::objects::{jdbc_database, s3_node, sql_node};
 use crate::support::{both, Server, PASSWORD};
-
-fn s3_node(id: &str, path: &str) -> Object {
-    Object::new(id)
-        .with("type", "S3DataNode")
-        .with("filePath", format!("s3://bucket/{path}"))
-}
-
-fn sql_node(id: &str, table: &str) -> Object {
-    Object::new(id)
-        .with("type", "SqlDataNode")
-        .with("table", table)
-        .with("database", "Db")
-}
 
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -8,28 +8,15 @@ use taskrunner_sql::testkit::SCHEMA;
 use taskrunner_sql::{Object, SqlActivity, SqlConfig};
 
 use crate::support::bucket::Bucket;
-use crate::support::objects::jdbc_database;
+use crate::support::objects::{jdbc_database, s3_node, sql_node};
 use crate::support::{both, Server, PASSWORD};
 
 const PEOPLE: &str = "(id INT PRIMARY KEY, name VARCHAR(40))";
-
-fn s3_node(id: &str, path: &str) -> Object {
-    Object::new(id)
-        .with("type", "S3DataNode")
-        .with("filePath", format!("s3://bucket/{path}"))
-}
 
 fn manifest_node(id: &str, path: &str) -> Object {
     Object::new(id)
         .with("type", "S3DataNode")
         .with("manifestFilePath", format!("s3://bucket/{path}"))
-}
-
-fn sql_node(id: &str, table: &str) -> Object {
-    Object::new(id)
-        .with("type", "SqlDataNode")
-        .with("table", table)
-        .with("database", "Db")
 }
 
 /// On PostgreSQL the second schema is created by the test; MariaDB starts

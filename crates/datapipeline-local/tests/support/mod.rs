@@ -274,6 +274,20 @@ where
 
 /// Every `(id, @status)` of a sphere, sorted by id.
 pub async fn statuses(client: &Client, pipeline: &str, sphere: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = describe_sphere(client, pipeline, sphere)
+        .await
+        .into_iter()
+        .map(|object| {
+            let status = field(&object, "@status").unwrap_or_default().to_owned();
+            (object.id, status)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every object of a sphere, described (25 ids a call, the service's most).
+pub async fn describe_sphere(client: &Client, pipeline: &str, sphere: &str) -> Vec<PipelineObject> {
     let ids = client
         .query_objects()
         .pipeline_id(pipeline)
@@ -283,7 +297,7 @@ pub async fn statuses(client: &Client, pipeline: &str, sphere: &str) -> Vec<(Str
         .expect("query")
         .ids
         .unwrap_or_default();
-    let mut out = Vec::new();
+    let mut objects = Vec::new();
     for chunk in ids.chunks(25) {
         let described = client
             .describe_objects()
@@ -292,13 +306,9 @@ pub async fn statuses(client: &Client, pipeline: &str, sphere: &str) -> Vec<(Str
             .send()
             .await
             .expect("describe");
-        for object in described.pipeline_objects {
-            let status = field(&object, "@status").unwrap_or_default().to_owned();
-            out.push((object.id, status));
-        }
+        objects.extend(described.pipeline_objects);
     }
-    out.sort();
-    out
+    objects
 }
 
 /// An HTTP client for requests the SDK cannot send.

@@ -18,3 +18,18 @@ pub(crate) fn jdbc_database_with_password(server: &dyn TestDatabase, password: &
         .with("username", USER)
         .with("*password", password)
 }
+
+/// An `S3DataNode` whose `filePath` is `path` in the test bucket.
+pub(crate) fn s3_node(id: &str, path: &str) -> Object {
+    Object::new(id)
+        .with("type", "S3DataNode")
+        .with("filePath", format!("s3://bucket/{path}"))
+}
+
+/// A `SqlDataNode` on `table` of the `Db` database.
+pub(crate) fn sql_node(id: &str, table: &str) -> Object {
+    Object::new(id)
+        .with("type", "SqlDataNode")
+        .with("table", table)
+        .with("database", "Db")
+}
