@@ -37,10 +37,44 @@ fn framework_overhead_compares_the_runner_with_a_bare_loop() {
         "bare loop: tasks/s (median of 2)",
         "runner: tasks/s (median of 2)",
         "runner / bare loop, tasks/s",
-        "pass 4 (runner): tasks/s",
+        // The second round runs in reverse.
+        "pass 3 (runner): tasks/s",
+        "pass 4 (bare loop): tasks/s",
     ] {
         assert!(stdout.contains(figure), "no {figure:?} in:\n{stdout}");
     }
+}
+
+#[test]
+fn repeated_runs_end_in_a_summary_with_the_commit() {
+    let output = bench(&[
+        "framework-overhead",
+        "--tasks",
+        "20",
+        "--clients",
+        "2",
+        "--runs",
+        "2",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(stdout.starts_with("bench: commit "), "{stdout}");
+    for line in [
+        "bench: run 1 of 2",
+        "bench: run 2 of 2",
+        "bench: summary of 2 runs",
+    ] {
+        assert!(stdout.contains(line), "no {line:?} in:\n{stdout}");
+    }
+    let summary = &stdout[stdout.find("summary of 2 runs").expect("summary")..];
+    assert!(
+        summary.contains("median") && summary.contains("runner / bare loop, tasks/s"),
+        "{summary}"
+    );
 }
 
 #[test]
