@@ -188,21 +188,16 @@ impl Executor {
         // window must never depend on how busy the handler side is.
         let lease = match self
             .leases
-            .acquire(&task, cancellation.clone(), progress.clone())
+            .acknowledge(&task, cancellation.clone(), progress.clone())
+            .await
         {
             Ok(lease) => lease,
             Err(error) => {
-                tracing::warn!(%error, "task not acknowledged; the service will reassign it");
+                tracing::warn!(%error, "task not acknowledged; it does not run");
                 Counters::add(&self.counters.lost);
                 return TaskEnd::NotAcknowledged;
             }
         };
-        if let Err(reason) = lease.acknowledged().await {
-            tracing::warn!(%reason, "acknowledgement refused; the task does not run");
-            lease.release();
-            Counters::add(&self.counters.lost);
-            return TaskEnd::NotAcknowledged;
-        }
         // What SetTaskStatus needs is kept; the task itself moves into the
         // handler's context, so a lease holds one copy of it.
         let ids = TaskIds::of(&task);

@@ -118,4 +118,4 @@ mod telemetry;
 
 pub use config::LeaseConfig;
 pub use lease::{LeaseState, LeaseVerdict};
-pub use manager::{AcquireError, LeaseHandle, LeaseManager};
+pub use manager::{AcknowledgeError, AcquireError, LeaseHandle, LeaseManager};

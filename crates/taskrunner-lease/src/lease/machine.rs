@@ -122,7 +122,6 @@ impl Lease {
     }
 
     /// The lease's state.
-    #[cfg(test)]
     pub(crate) fn state(&self) -> LeaseState {
         self.state
     }

@@ -1,11 +1,10 @@
 //! The driver: the one tokio task that owns every lease of a manager.
 //!
 //! It performs the I/O the sans-IO [`ReportQueue`] asks for and feeds the
-//! answers back. One task for all leases (rather than one per lease) keeps a
+//! answers back; leases reach it through the [`Inbox`]. One task for all leases (rather than one per lease) keeps a
 //! lease at a few hundred bytes and lets a single ordered queue decide which
 //! report gets the next budget token.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use futures::future::{BoxFuture, OptionFuture};
@@ -19,6 +18,7 @@ use tokio::time::Instant;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::handle::LeaseShared;
+use super::inbox::Inbox;
 use super::Command;
 use crate::fields::sanitize;
 use crate::lease::Action;
@@ -55,7 +55,9 @@ pub(super) struct Driver {
     budget: CallBudget,
     /// Every lease, and which report goes next.
     queue: ReportQueue<Binding>,
-    /// Registrations, releases and drain requests, in the order they were made.
+    /// Leases registered and released by their holders.
+    inbox: Arc<Inbox>,
+    /// Drain requests and early-report requests, in the order they were made.
     commands: mpsc::UnboundedReceiver<Command>,
     /// Report calls awaiting the service's answer. Each call runs on a task
     /// of its own: building, signing and parsing a request is most of a
@@ -70,8 +72,6 @@ pub(super) struct Driver {
     draining: bool,
     /// Told when the driver stops.
     drain_waiters: Vec<oneshot::Sender<()>>,
-    /// The number of leases, published for `LeaseManager::lease_count`.
-    lease_count: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -86,25 +86,25 @@ impl std::fmt::Debug for Driver {
 }
 
 impl Driver {
-    /// A driver for a new manager, receiving `commands` and publishing the
-    /// number of leases to `lease_count`.
+    /// A driver for a new manager, collecting leases from `inbox` and
+    /// receiving `commands`.
     pub(super) fn new(
         service: Arc<dyn TaskService>,
         budget: CallBudget,
         config: &crate::LeaseConfig,
+        inbox: Arc<Inbox>,
         commands: mpsc::UnboundedReceiver<Command>,
-        lease_count: Arc<AtomicUsize>,
     ) -> Self {
         Self {
             service,
             budget,
             queue: ReportQueue::new(config.jitter_seed),
+            inbox,
             commands,
             in_flight: FuturesUnordered::new(),
             max_in_flight: config.max_concurrent_reports.max(1),
             draining: false,
             drain_waiters: Vec::new(),
-            lease_count,
         }
     }
 
@@ -118,10 +118,15 @@ impl Driver {
         let mut token: Option<BoxFuture<'static, ()>> = None;
         let mut permit = false;
         loop {
-            self.lease_count.store(self.queue.len(), Ordering::Relaxed);
+            // Before anything else: a released lease must not be reported,
+            // and a new one may be the most urgent.
+            self.collect();
             if self.draining && self.queue.is_empty() {
                 // A registration sent just before the drain finished still
                 // gets its lease rather than an immediate expiry.
+                if self.inbox.has_arrivals() {
+                    continue;
+                }
                 match self.commands.try_recv() {
                     Ok(command) => {
                         self.handle(command);
@@ -143,12 +148,17 @@ impl Driver {
                 }));
             }
             let wakeup = self.queue.next_wakeup();
-            // Biased: commands first, so registrations (whose acknowledgement
-            // is urgent) and releases (which free budget) are never delayed
-            // behind a burst of answers; then answers, which move deadlines;
-            // then timers; then tokens.
+            if !self.inbox.try_sleep(wakeup) {
+                continue;
+            }
+            let inbox = Arc::clone(&self.inbox);
+            let woken = inbox.woken();
+            // Biased: commands first (drain requests and early-report
+            // requests), then answers, which move deadlines; then timers;
+            // then tokens. A holder's wake-up only makes the loop collect.
             tokio::select! {
                 biased;
+                () = woken => {}
                 command = self.commands.recv() => match command {
                     Some(command) => self.handle(command),
                     None => break,
@@ -170,25 +180,28 @@ impl Driver {
         }
     }
 
+    /// Takes in what holders left in the inbox.
+    fn collect(&mut self) {
+        let mail = self.inbox.collect();
+        let now = Instant::now();
+        for (key, arrival) in mail.arrivals {
+            tracing::debug!(task = %arrival.binding.task_id, deadline = ?arrival.lease.deadline(), "lease registered");
+            self.queue.insert(key, arrival.lease, arrival.binding, now);
+        }
+        for key in mail.departures {
+            if let Some(binding) = self.queue.remove(key) {
+                tracing::debug!(task = %binding.task_id, "lease released");
+            }
+        }
+    }
+
     /// Carries out one command.
     fn handle(&mut self, command: Command) {
         match command {
-            Command::Register {
-                key,
-                lease,
-                binding,
-            } => {
-                tracing::debug!(task = %binding.task_id, deadline = ?lease.deadline(), "lease registered");
-                self.queue.insert(key, lease, binding, Instant::now());
-            }
-            Command::Release(key) => {
-                if let Some(binding) = self.queue.remove(key) {
-                    tracing::debug!(task = %binding.task_id, "lease released");
-                }
-            }
             Command::RequestReport(key) => self.report_requested(key),
             Command::Drain(waiter) => {
                 self.draining = true;
+                self.inbox.start_draining();
                 self.drain_waiters.push(waiter);
             }
         }
@@ -263,6 +276,7 @@ impl Driver {
                     // A lease its holder released already is not tripped:
                     // the handler is done and nobody is listening.
                     if binding.shared.advance(state) {
+                        self.inbox.lease_ended();
                         binding.cancellation.trip(reason);
                         telemetry::lease_ended(state);
                         tracing::warn!(task = %binding.task_id, %reason, "lease ended; the task must stop and send no status");
@@ -282,21 +296,19 @@ impl Drop for Driver {
         self.commands.close();
         while let Ok(command) = self.commands.try_recv() {
             match command {
-                Command::Register {
-                    key,
-                    lease,
-                    binding,
-                } => self.queue.insert(key, lease, binding, Instant::now()),
-                Command::Release(key) => {
-                    self.queue.remove(key);
-                }
                 Command::Drain(waiter) => self.drain_waiters.push(waiter),
                 // Nobody reports any more: the request has nothing to speed up.
                 Command::RequestReport(_) => {}
             }
         }
-        for binding in self.queue.take_all() {
+        let uncollected = self
+            .inbox
+            .close()
+            .into_iter()
+            .map(|arrival| arrival.binding);
+        for binding in self.queue.take_all().into_iter().chain(uncollected) {
             if binding.shared.advance(LeaseState::Expired) {
+                self.inbox.lease_ended();
                 binding.cancellation.trip(CancelReason::LeaseExpired);
                 tracing::warn!(task = %binding.task_id, "lease manager stopped while the lease was live");
             }
@@ -305,6 +317,5 @@ impl Drop for Driver {
             // The waiter may have given up; nothing to do then.
             let _told = waiter.send(());
         }
-        self.lease_count.store(0, Ordering::Relaxed);
     }
 }

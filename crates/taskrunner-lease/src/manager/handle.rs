@@ -7,6 +7,7 @@ use taskrunner_api::{CancelReason, DeadlineSource, LeaseDeadline, TaskId};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use super::inbox::Inbox;
 use super::Command;
 use crate::queue::LeaseKey;
 use crate::{LeaseState, LeaseVerdict};
@@ -27,10 +28,11 @@ pub(crate) struct LeaseShared {
 }
 
 impl LeaseShared {
-    /// A lease acknowledging, with its acknowledgement deadline.
-    pub(crate) fn new(deadline: Instant) -> Self {
+    /// A lease in `state` (acknowledging, or held when its holder sent the
+    /// acknowledgement) with its current deadline.
+    pub(crate) fn new(state: LeaseState, deadline: Instant) -> Self {
         Self {
-            state: watch::Sender::new(LeaseState::Acknowledging),
+            state: watch::Sender::new(state),
             deadline: Mutex::new(deadline),
         }
     }
@@ -58,15 +60,18 @@ impl LeaseShared {
         })
     }
 
-    /// Marks the lease released at `now` and says what its holder may do.
-    fn release(&self, now: Instant) -> LeaseVerdict {
+    /// Marks the lease released at `now` and says what its holder may do,
+    /// and whether the release is what ended it (rather than the driver).
+    fn release(&self, now: Instant) -> (LeaseVerdict, bool) {
         let deadline = Some(*self.deadline.lock());
         let mut verdict = LeaseVerdict::Expired;
+        let mut was_live = false;
         self.state.send_modify(|state| {
             verdict = LeaseVerdict::decide(*state, deadline, now);
+            was_live = !state.is_terminal();
             *state = LeaseState::Released;
         });
-        verdict
+        (verdict, was_live)
     }
 }
 
@@ -90,8 +95,11 @@ pub struct LeaseHandle {
     pub(super) task_id: TaskId,
     /// State and deadline, shared with the driver.
     pub(super) shared: Arc<LeaseShared>,
-    /// Tells the driver about the release.
-    pub(super) commands: mpsc::UnboundedSender<Command>,
+    /// Where the release goes.
+    pub(super) inbox: Arc<Inbox>,
+    /// Keeps the driver running while the lease is held, even if every
+    /// manager clone is dropped.
+    pub(super) _commands: mpsc::UnboundedSender<Command>,
     /// Set once released, so that `Drop` does not release twice.
     pub(super) released: bool,
 }
@@ -159,12 +167,10 @@ impl LeaseHandle {
 
     /// Releases the lease unless that was done already.
     fn release_once(&mut self) -> LeaseVerdict {
-        let verdict = self.shared.release(Instant::now());
+        let (verdict, was_live) = self.shared.release(Instant::now());
         if !self.released {
             self.released = true;
-            // The driver is gone only after every lease was released or
-            // ended, so a failed send means there is nothing left to stop.
-            let _sent = self.commands.send(Command::Release(self.key));
+            self.inbox.depart(self.key, was_live);
         }
         verdict
     }

@@ -1,10 +1,12 @@
 //! [`LeaseManager`]: acknowledges and keeps alive every task a process holds.
 
+mod acknowledge;
 mod driver;
 mod handle;
+mod inbox;
 mod timings;
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,31 +16,28 @@ use taskrunner_api::{
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::lease::Lease;
+use parking_lot::Mutex;
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+
+use crate::lease::{Lease, LeaseTiming};
 use crate::queue::LeaseKey;
 use crate::LeaseConfig;
+pub use acknowledge::AcknowledgeError;
 use driver::{Binding, Driver};
 pub use handle::LeaseHandle;
 use handle::LeaseShared;
+use inbox::{Arrival, Inbox};
 use timings::TimingCache;
 
 /// The name of the attempt-object field holding the report-progress timeout.
 const REPORT_TIMEOUT_FIELD: &str = "reportProgressTimeout";
 
-/// What handles and the manager tell the driver.
+/// What handles and the manager tell the driver at once (registrations and
+/// releases go through the [`Inbox`], which wakes the driver only when
+/// needed).
 #[derive(Debug)]
 enum Command {
-    /// A new lease; its acknowledgement is due at once.
-    Register {
-        /// The lease's key.
-        key: LeaseKey,
-        /// Its state machine, created at registration time.
-        lease: Lease,
-        /// Its I/O bindings.
-        binding: Binding,
-    },
-    /// The holder released the lease.
-    Release(LeaseKey),
     /// The lease's handler asked for an early report.
     RequestReport(LeaseKey),
     /// Stop once no lease is left, and say so on the sender.
@@ -56,18 +55,36 @@ enum Command {
 /// lease deadline passes without an accepted report.
 ///
 /// Cloning is cheap; clones drive the same leases.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LeaseManager {
     /// Commands for the driver.
     commands: mpsc::UnboundedSender<Command>,
+    /// Registrations and releases for the driver.
+    inbox: Arc<Inbox>,
+    /// Where acknowledgements sent by their holders go
+    /// ([`LeaseManager::acknowledge`]).
+    service: Arc<dyn TaskService>,
+    /// The budget those acknowledgements take a token from, when one is at
+    /// hand.
+    budget: CallBudget,
+    /// Jitter samples for leases acknowledged by their holders.
+    jitter: Arc<Mutex<SmallRng>>,
     /// The timing rules, used to build each lease.
     config: Arc<LeaseConfig>,
     /// Allocates lease keys; keys only need to be unique per manager.
     next_key: Arc<AtomicU64>,
-    /// The number of leases, as last published by the driver.
-    lease_count: Arc<AtomicUsize>,
     /// The timings of the leases, shared between leases with one timeout.
     timings: Arc<TimingCache>,
+}
+
+impl std::fmt::Debug for LeaseManager {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("LeaseManager")
+            .field("leases", &self.lease_count())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl LeaseManager {
@@ -78,14 +95,29 @@ impl LeaseManager {
     /// When called outside a tokio runtime: the driver is spawned onto it.
     pub fn new(service: Arc<dyn TaskService>, budget: CallBudget, config: LeaseConfig) -> Self {
         let (commands, receiver) = mpsc::unbounded_channel();
-        let lease_count = Arc::new(AtomicUsize::new(0));
-        let driver = Driver::new(service, budget, &config, receiver, Arc::clone(&lease_count));
+        let inbox = Arc::new(Inbox::new());
+        let driver = Driver::new(
+            Arc::clone(&service),
+            budget.clone(),
+            &config,
+            Arc::clone(&inbox),
+            receiver,
+        );
         tokio::spawn(driver.run());
+        // A different stream from the queue's: with a seed, both stay
+        // repeatable.
+        let jitter = match config.jitter_seed {
+            Some(seed) => SmallRng::seed_from_u64(seed.wrapping_add(1)),
+            None => SmallRng::from_os_rng(),
+        };
         Self {
             commands,
+            inbox,
+            service,
+            budget,
+            jitter: Arc::new(Mutex::new(jitter)),
             config: Arc::new(config),
             next_key: Arc::new(AtomicU64::new(0)),
-            lease_count,
             timings: Arc::default(),
         }
     }
@@ -114,11 +146,25 @@ impl LeaseManager {
         progress: ProgressSink,
     ) -> Result<LeaseHandle, AcquireError> {
         let now = Instant::now();
-        let timing = self
-            .timings
-            .timing(&self.config, report_timeout(task, &self.config));
-        let lease = Lease::new(timing, now);
-        let shared = Arc::new(LeaseShared::new(lease.deadline()));
+        let lease = Lease::new(self.timing_of(task), now);
+        self.register(task, lease, cancellation, progress)
+    }
+
+    /// The timing of `task`'s lease.
+    fn timing_of(&self, task: &Task) -> Arc<LeaseTiming> {
+        self.timings
+            .timing(&self.config, report_timeout(task, &self.config))
+    }
+
+    /// Hands `lease` to the driver, which reports it from now on.
+    fn register(
+        &self,
+        task: &Task,
+        lease: Lease,
+        cancellation: Cancellation,
+        progress: ProgressSink,
+    ) -> Result<LeaseHandle, AcquireError> {
+        let shared = Arc::new(LeaseShared::new(lease.state(), lease.deadline()));
         let key = self.next_key.fetch_add(1, Ordering::Relaxed);
         // Weak: a sink outliving its lease (a clone kept by the handler)
         // must not keep the driver alive.
@@ -135,12 +181,7 @@ impl LeaseManager {
             progress,
             shared: Arc::clone(&shared),
         };
-        let register = Command::Register {
-            key,
-            lease,
-            binding,
-        };
-        if self.commands.send(register).is_err() {
+        if self.inbox.arrive(key, Arrival { lease, binding }).is_err() {
             return Err(AcquireError::Stopped {
                 task_id: task.task_id.clone(),
             });
@@ -149,7 +190,8 @@ impl LeaseManager {
             key,
             task_id: task.task_id.clone(),
             shared,
-            commands: self.commands.clone(),
+            inbox: Arc::clone(&self.inbox),
+            _commands: self.commands.clone(),
             released: false,
         })
     }
@@ -160,7 +202,7 @@ impl LeaseManager {
     /// `ReportTaskProgress rate × (timeout − margin)` leases) before taking
     /// on more tasks.
     pub fn lease_count(&self) -> usize {
-        self.lease_count.load(Ordering::Relaxed)
+        self.inbox.live()
     }
 
     /// Drains the manager: leases keep being reported until every one has
