@@ -176,6 +176,18 @@ pub(crate) fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// The median over rounds of `numerator / denominator`, each pair measured
+/// in the same round (adjacent passes): the drift of the machine between
+/// rounds cancels in each ratio, and one disturbed round moves the median
+/// less than it moves a ratio of medians.
+pub(crate) fn median_of_ratios(pairs: impl IntoIterator<Item = (f64, f64)>) -> f64 {
+    let ratios: Vec<f64> = pairs
+        .into_iter()
+        .map(|(numerator, denominator)| numerator / denominator.max(f64::EPSILON))
+        .collect();
+    median(&ratios)
+}
+
 /// A duration in milliseconds, for the table.
 pub(crate) fn milliseconds(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
