@@ -9,6 +9,14 @@
 //! a `local` run did not end in time; 130 when a second signal cut the
 //! drain short.
 
+/// mimalloc rather than the system's malloc: the framework boxes one SDK
+/// future (several KB) per service call, and glibc's malloc makes each such
+/// allocation cost more than the call's own framework work; with mimalloc the
+/// runner's CPU per task is within a few percent of a bare SDK loop's
+/// (docs/PERFORMANCE.md, framework-overhead).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod activities;
 mod credentials_file;
 mod ec2;

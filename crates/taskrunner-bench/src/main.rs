@@ -12,6 +12,19 @@
 //! `--strict` — 1 as well when a figure missed its target.
 //! docs/PERFORMANCE.md holds the figures of this machine and what they mean.
 
+/// The allocator the `taskrunner` binary uses, so that the suites measure
+/// what its users run (`--no-default-features`: the system's malloc).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The allocator named on the table's first line.
+const ALLOCATOR_NAME: &str = if cfg!(feature = "mimalloc") {
+    "mimalloc"
+} else {
+    "system malloc"
+};
+
 mod claimed_loops;
 mod counting;
 mod measure;
@@ -127,7 +140,10 @@ fn main() -> ExitCode {
 /// summary when there was more than one run; answers every run's table.
 fn run_all(arguments: &Arguments) -> anyhow::Result<Vec<Table>> {
     let runs = usize::from(arguments.runs);
-    println!("bench: commit {}", runs::commit());
+    println!(
+        "bench: commit {}, allocator {ALLOCATOR_NAME}",
+        runs::commit()
+    );
     let mut tables = Vec::with_capacity(runs);
     for index in 1..=runs {
         if runs > 1 {

@@ -29,7 +29,11 @@
 //! The rules for one lease live in a sans-IO state machine (see [`lease`]):
 //! synchronous methods that take the current instant and return actions, so
 //! the timing rules are tested without a runtime. A report queue orders all
-//! leases' reports; one driver task per manager performs the calls. Reports
+//! leases' reports; one driver task per manager performs the calls.
+//! [`LeaseManager::acknowledge`] lets the task that holds a lease send its
+//! acknowledgement itself when a budget token is at hand, and leases reach
+//! the driver through an inbox that wakes it only when it must act sooner
+//! than it planned: a short task then costs the driver nothing. Reports
 //! go out every 60 s (± jitter) while the budget has room; when it has not,
 //! acknowledgements go first and then the report whose lease deadline is
 //! nearest (earliest-deadline-first). That is what lets a 10 calls/s budget
