@@ -103,7 +103,7 @@ pub(crate) fn sweep(token: &AttemptToken, group: Pid, since: StartedAfter) -> us
         let new = |carriers: Vec<(Pid, Pid)>| -> Vec<Pid> {
             carriers
                 .into_iter()
-                .filter(|(pid, pgrp)| *pid != own && *pgrp != group && !stopped.contains(pid))
+                .filter(|&(pid, pgrp)| escaped(pid, pgrp, own, group) && !stopped.contains(&pid))
                 .map(|(pid, _)| pid)
                 .collect()
         };
@@ -146,9 +146,17 @@ pub(crate) fn nothing_to_sweep(token: &AttemptToken, group: Pid, since: StartedA
     let own = Pid::this();
     let (carriers, unclear) = scan(&token.entry(), pids);
     unclear.is_empty()
-        && carriers
+        && !carriers
             .iter()
-            .all(|&(pid, pgrp)| pid == own || pgrp == group)
+            .any(|&(pid, pgrp)| escaped(pid, pgrp, own, group))
+}
+
+/// Whether a carrier of the token, `pid` in process group `pgrp`, is one a
+/// sweep stops: not the runner itself (`own`), and not a member of the
+/// command's `group`, which the group's SIGKILL stops (and whose id may
+/// soon name another group).
+fn escaped(pid: Pid, pgrp: Pid, own: Pid, group: Pid) -> bool {
+    pid != own && pgrp != group
 }
 
 /// What `/proc` shows of one process.
