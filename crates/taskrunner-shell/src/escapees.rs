@@ -174,8 +174,9 @@ enum Seen {
 /// those to look at again.
 fn scan(entry: &[u8], pids: Vec<i32>) -> (Vec<(Pid, Pid)>, Vec<Pid>) {
     let (mut carriers, mut unclear) = (Vec::new(), Vec::new());
+    let own = Pid::this();
     for pid in pids.into_iter().map(Pid::from_raw) {
-        match inspect(pid, entry, Look::First) {
+        match inspect(pid, entry, Look::First, own) {
             Seen::Carrier(group) => carriers.push((pid, group)),
             Seen::Unclear => unclear.push(pid),
             Seen::Other => {}
@@ -189,9 +190,10 @@ fn scan(entry: &[u8], pids: Vec<i32>) -> (Vec<(Pid, Pid)>, Vec<Pid>) {
 fn settle(mut unclear: Vec<Pid>, entry: &[u8]) -> Vec<(Pid, Pid)> {
     let deadline = Instant::now() + STOP_WAIT;
     let mut carriers = Vec::new();
+    let own = Pid::this();
     while !unclear.is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(1));
-        unclear.retain(|&pid| match inspect(pid, entry, Look::Again) {
+        unclear.retain(|&pid| match inspect(pid, entry, Look::Again, own) {
             Seen::Carrier(group) => {
                 carriers.push((pid, group));
                 false
@@ -212,7 +214,8 @@ enum Look {
     Again,
 }
 
-/// What `/proc` shows of `pid`.
+/// What `/proc` shows of `pid`; `own` is the runner's pid (asked once by
+/// the caller: every `getpid` is a system call).
 ///
 /// An exec hides the environment twice over: the new image has none until
 /// the kernel has copied it (its arguments are missing as long), and an
@@ -221,18 +224,18 @@ enum Look {
 /// process unclear, and a second look a moment later settles it: a
 /// process that shows arguments but still no environment really has none
 /// (`env -i`), one that shows neither is still in its exec.
-fn inspect(pid: Pid, entry: &[u8], look: Look) -> Seen {
+fn inspect(pid: Pid, entry: &[u8], look: Look, own: Pid) -> Seen {
     // Gone meanwhile: not ours.
     let Some(stat) = stat(pid) else {
         return Seen::Other;
     };
     // The runner's own children are the shells of its other attempts (and
     // reading an environment costs more than reading a stat).
-    if stat.parent == Pid::this() && orphans_go_elsewhere() {
+    if stat.parent == own && orphans_go_elsewhere() {
         return Seen::Other;
     }
     // Another user's: not ours.
-    let Ok(environ) = read_proc_file(pid, "environ") else {
+    let Ok(environ) = read_proc_file(pid, "environ", PROC_READ_CAPACITY) else {
         return Seen::Other;
     };
     if environ
@@ -251,7 +254,8 @@ fn inspect(pid: Pid, entry: &[u8], look: Look) -> Seen {
         return Seen::Other;
     }
     let in_exec = look == Look::First
-        || read_proc_file(pid, "cmdline").is_ok_and(|arguments| arguments.is_empty());
+        || read_proc_file(pid, "cmdline", PROC_READ_CAPACITY)
+            .is_ok_and(|arguments| arguments.is_empty());
     if in_exec && !stat.kernel_thread && !matches!(stat.state, 'Z' | 'X') {
         Seen::Unclear
     } else {
@@ -302,7 +306,7 @@ const KERNEL_THREAD_FLAG: u64 = 0x0020_0000;
 
 /// What `/proc/PID/stat` says of `pid`; `None` once it is gone.
 pub(crate) fn stat(pid: Pid) -> Option<Stat> {
-    let stat = String::from_utf8(read_proc_file(pid, "stat").ok()?).ok()?;
+    let stat = String::from_utf8(read_proc_file(pid, "stat", STAT_CAPACITY).ok()?).ok()?;
     // `pid (comm) state ppid pgrp session tty_nr tpgid flags …`; comm may
     // hold spaces and parentheses.
     let (_, rest) = stat.rsplit_once(')')?;
@@ -321,7 +325,7 @@ pub(crate) fn stat(pid: Pid) -> Option<Stat> {
 /// Whether `pid` is a process, not one of a process's other threads
 /// (`/proc` answers for thread ids too, though it does not list them).
 fn leads_its_thread_group(pid: Pid) -> bool {
-    let Some(status) = read_proc_file(pid, "status")
+    let Some(status) = read_proc_file(pid, "status", PROC_READ_CAPACITY)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
     else {
@@ -335,16 +339,38 @@ fn leads_its_thread_group(pid: Pid) -> bool {
 }
 
 /// The bytes a `/proc/PID/` file holds most times: enough to read it in one
-/// call. `/proc` files report a size of 0, so `std::fs::read` would read
-/// an environment in seven growing steps, each of which costs the kernel
-/// a walk of the other process's memory.
+/// call. `/proc` files report a size of 0, so growing the buffer from
+/// nothing would read an environment in seven growing steps, each of which
+/// costs the kernel a walk of the other process's memory.
 const PROC_READ_CAPACITY: usize = 16 * 1024;
 
-/// `/proc/PID/NAME`, read whole in as few calls as its size allows.
-fn read_proc_file(pid: Pid, name: &str) -> std::io::Result<Vec<u8>> {
+/// Enough for a `/proc/PID/stat` (some fifty numbers and a short name);
+/// a longer one costs one more read. It is read for every probed pid, so
+/// it gets a buffer of its own size.
+const STAT_CAPACITY: usize = 1024;
+
+/// `/proc/PID/NAME`, read whole into a buffer of `capacity` bytes at first.
+///
+/// Read in a loop of plain `read`s, not with `File::read_to_end`, which
+/// first asks the file's size and position (a `statx` and an `lseek`, both
+/// useless on `/proc`): that was a third of the system calls of a sweep's
+/// first look, which runs after every command.
+fn read_proc_file(pid: Pid, name: &str, capacity: usize) -> std::io::Result<Vec<u8>> {
     let mut file = std::fs::File::open(format!("/proc/{pid}/{name}"))?;
-    let mut bytes = Vec::with_capacity(PROC_READ_CAPACITY);
-    std::io::Read::read_to_end(&mut file, &mut bytes)?;
+    let mut bytes = vec![0; capacity];
+    let mut filled = 0;
+    loop {
+        if filled == bytes.len() {
+            bytes.resize(2 * bytes.len(), 0);
+        }
+        match std::io::Read::read(&mut file, &mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    bytes.truncate(filled);
     Ok(bytes)
 }
 
@@ -497,11 +523,14 @@ mod tests {
             .expect("sleep starts");
         let pid = Pid::from_raw(i32::try_from(child.id()).expect("a pid fits"));
         // Its exec done: its environment shows the token.
-        assert!(until(pid, |_| read_proc_file(pid, "environ").is_ok_and(
-            |environ| environ
-                .split(|&byte| byte == 0)
-                .any(|entry| entry == token.entry())
-        )));
+        assert!(until(pid, |_| read_proc_file(
+            pid,
+            "environ",
+            PROC_READ_CAPACITY
+        )
+        .is_ok_and(|environ| environ
+            .split(|&byte| byte == 0)
+            .any(|entry| entry == token.entry()))));
         let found = !scan(&token.entry(), vec![pid.as_raw()]).0.is_empty();
         // Unless orphans come to this process: then its children may be
         // another attempt's escapees.
