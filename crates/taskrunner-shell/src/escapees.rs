@@ -39,6 +39,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use nix::errno::Errno;
 use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::{waitid, Id, WaitPidFlag};
 use nix::unistd::Pid;
 
 use crate::recent_pids::StartedAfter;
@@ -225,13 +226,21 @@ enum Look {
 /// process that shows arguments but still no environment really has none
 /// (`env -i`), one that shows neither is still in its exec.
 fn inspect(pid: Pid, entry: &[u8], look: Look, own: Pid) -> Seen {
+    // The runner's own children are the shells of its other attempts (and
+    // reading an environment costs more than reading a stat). In the first
+    // look after a command, most of the pids probed are such shells:
+    // asking the kernel costs one system call, their `stat` four.
+    let children_are_shells = orphans_go_elsewhere();
+    if children_are_shells && is_own_child(pid) {
+        return Seen::Other;
+    }
     // Gone meanwhile: not ours.
     let Some(stat) = stat(pid) else {
         return Seen::Other;
     };
-    // The runner's own children are the shells of its other attempts (and
-    // reading an environment costs more than reading a stat).
-    if stat.parent == own && orphans_go_elsewhere() {
+    // A child started meanwhile, or one `waitid` does not report (a
+    // thread's id, a child that signals its end with another signal).
+    if stat.parent == own && children_are_shells {
         return Seen::Other;
     }
     // Another user's: not ours.
@@ -261,6 +270,19 @@ fn inspect(pid: Pid, entry: &[u8], look: Look, own: Pid) -> Seen {
     } else {
         Seen::Other
     }
+}
+
+/// Whether `pid` is a child of this process, as `waitid` sees it: one
+/// that ends with `SIGCHLD`, started by any of its threads. `WNOWAIT` and
+/// `WNOHANG`: it neither reaps nor waits, so whoever waits for the child
+/// (tokio, for the shells) still gets its status. Unsure (interrupted)
+/// counts as no: the caller then reads `/proc`.
+fn is_own_child(pid: Pid) -> bool {
+    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+    !matches!(
+        waitid(Id::Pid(pid), flags),
+        Err(Errno::ECHILD | Errno::EINTR)
+    )
 }
 
 /// Whether an orphaned process is re-parented to someone other than this
@@ -511,6 +533,23 @@ mod tests {
         let nobody = Pid::from_raw(i32::MAX);
         assert_eq!(sweep(&token, nobody, StartedAfter::any()), 1);
         assert!(until(pid, gone), "killed");
+    }
+
+    #[test]
+    fn own_children_are_told_apart_without_being_reaped() {
+        let mut child = Command::new("sh")
+            .args(["-c", "exit 7"])
+            .spawn()
+            .expect("sh starts");
+        let pid = Pid::from_raw(i32::try_from(child.id()).expect("a pid fits"));
+        assert!(is_own_child(pid), "running or exited, it is ours");
+        // Exited and not yet reaped: still ours, and still there to reap.
+        assert!(until(pid, |stat| stat.is_some_and(|stat| stat.state == 'Z')));
+        assert!(is_own_child(pid));
+        assert_eq!(child.wait().expect("reaps").code(), Some(7));
+        assert!(!is_own_child(pid), "reaped");
+        assert!(!is_own_child(Pid::this()));
+        assert!(!is_own_child(Pid::from_raw(1)));
     }
 
     #[test]
