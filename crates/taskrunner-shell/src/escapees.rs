@@ -42,6 +42,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitid, Id, WaitPidFlag};
 use nix::unistd::Pid;
 
+use crate::proc_files::read_whole;
 use crate::recent_pids::StartedAfter;
 
 /// The variable that marks every process of an attempt.
@@ -372,28 +373,8 @@ const PROC_READ_CAPACITY: usize = 16 * 1024;
 const STAT_CAPACITY: usize = 1024;
 
 /// `/proc/PID/NAME`, read whole into a buffer of `capacity` bytes at first.
-///
-/// Read in a loop of plain `read`s, not with `File::read_to_end`, which
-/// first asks the file's size and position (a `statx` and an `lseek`, both
-/// useless on `/proc`): that was a third of the system calls of a sweep's
-/// first look, which runs after every command.
 fn read_proc_file(pid: Pid, name: &str, capacity: usize) -> std::io::Result<Vec<u8>> {
-    let mut file = std::fs::File::open(format!("/proc/{pid}/{name}"))?;
-    let mut bytes = vec![0; capacity];
-    let mut filled = 0;
-    loop {
-        if filled == bytes.len() {
-            bytes.resize(2 * bytes.len(), 0);
-        }
-        match std::io::Read::read(&mut file, &mut bytes[filled..]) {
-            Ok(0) => break,
-            Ok(read) => filled += read,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(error),
-        }
-    }
-    bytes.truncate(filled);
-    Ok(bytes)
+    read_whole(format!("/proc/{pid}/{name}"), capacity)
 }
 
 fn signal(pid: Pid, signal: Signal) {
