@@ -39,8 +39,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use nix::errno::Errno;
 use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::{waitid, Id, WaitPidFlag};
 use nix::unistd::Pid;
 
+use crate::proc_files::read_whole;
 use crate::recent_pids::StartedAfter;
 
 /// The variable that marks every process of an attempt.
@@ -103,7 +105,7 @@ pub(crate) fn sweep(token: &AttemptToken, group: Pid, since: StartedAfter) -> us
         let new = |carriers: Vec<(Pid, Pid)>| -> Vec<Pid> {
             carriers
                 .into_iter()
-                .filter(|(pid, pgrp)| *pid != own && *pgrp != group && !stopped.contains(pid))
+                .filter(|&(pid, pgrp)| escaped(pid, pgrp, own, group) && !stopped.contains(&pid))
                 .map(|(pid, _)| pid)
                 .collect()
         };
@@ -146,9 +148,17 @@ pub(crate) fn nothing_to_sweep(token: &AttemptToken, group: Pid, since: StartedA
     let own = Pid::this();
     let (carriers, unclear) = scan(&token.entry(), pids);
     unclear.is_empty()
-        && carriers
+        && !carriers
             .iter()
-            .all(|&(pid, pgrp)| pid == own || pgrp == group)
+            .any(|&(pid, pgrp)| escaped(pid, pgrp, own, group))
+}
+
+/// Whether a carrier of the token, `pid` in process group `pgrp`, is one a
+/// sweep stops: not the runner itself (`own`), and not a member of the
+/// command's `group`, which the group's SIGKILL stops (and whose id may
+/// soon name another group).
+fn escaped(pid: Pid, pgrp: Pid, own: Pid, group: Pid) -> bool {
+    pid != own && pgrp != group
 }
 
 /// What `/proc` shows of one process.
@@ -166,8 +176,9 @@ enum Seen {
 /// those to look at again.
 fn scan(entry: &[u8], pids: Vec<i32>) -> (Vec<(Pid, Pid)>, Vec<Pid>) {
     let (mut carriers, mut unclear) = (Vec::new(), Vec::new());
+    let own = Pid::this();
     for pid in pids.into_iter().map(Pid::from_raw) {
-        match inspect(pid, entry, Look::First) {
+        match inspect(pid, entry, Look::First, own) {
             Seen::Carrier(group) => carriers.push((pid, group)),
             Seen::Unclear => unclear.push(pid),
             Seen::Other => {}
@@ -181,9 +192,10 @@ fn scan(entry: &[u8], pids: Vec<i32>) -> (Vec<(Pid, Pid)>, Vec<Pid>) {
 fn settle(mut unclear: Vec<Pid>, entry: &[u8]) -> Vec<(Pid, Pid)> {
     let deadline = Instant::now() + STOP_WAIT;
     let mut carriers = Vec::new();
+    let own = Pid::this();
     while !unclear.is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(1));
-        unclear.retain(|&pid| match inspect(pid, entry, Look::Again) {
+        unclear.retain(|&pid| match inspect(pid, entry, Look::Again, own) {
             Seen::Carrier(group) => {
                 carriers.push((pid, group));
                 false
@@ -204,7 +216,8 @@ enum Look {
     Again,
 }
 
-/// What `/proc` shows of `pid`.
+/// What `/proc` shows of `pid`; `own` is the runner's pid (asked once by
+/// the caller: every `getpid` is a system call).
 ///
 /// An exec hides the environment twice over: the new image has none until
 /// the kernel has copied it (its arguments are missing as long), and an
@@ -213,18 +226,26 @@ enum Look {
 /// process unclear, and a second look a moment later settles it: a
 /// process that shows arguments but still no environment really has none
 /// (`env -i`), one that shows neither is still in its exec.
-fn inspect(pid: Pid, entry: &[u8], look: Look) -> Seen {
+fn inspect(pid: Pid, entry: &[u8], look: Look, own: Pid) -> Seen {
+    // The runner's own children are the shells of its other attempts (and
+    // reading an environment costs more than reading a stat). In the first
+    // look after a command, most of the pids probed are such shells:
+    // asking the kernel costs one system call, their `stat` four.
+    let children_are_shells = orphans_go_elsewhere();
+    if children_are_shells && is_own_child(pid) {
+        return Seen::Other;
+    }
     // Gone meanwhile: not ours.
     let Some(stat) = stat(pid) else {
         return Seen::Other;
     };
-    // The runner's own children are the shells of its other attempts (and
-    // reading an environment costs more than reading a stat).
-    if stat.parent == Pid::this() && orphans_go_elsewhere() {
+    // A child started meanwhile, or one `waitid` does not report (a
+    // thread's id, a child that signals its end with another signal).
+    if stat.parent == own && children_are_shells {
         return Seen::Other;
     }
     // Another user's: not ours.
-    let Ok(environ) = read_proc_file(pid, "environ") else {
+    let Ok(environ) = read_proc_file(pid, "environ", PROC_READ_CAPACITY) else {
         return Seen::Other;
     };
     if environ
@@ -243,12 +264,26 @@ fn inspect(pid: Pid, entry: &[u8], look: Look) -> Seen {
         return Seen::Other;
     }
     let in_exec = look == Look::First
-        || read_proc_file(pid, "cmdline").is_ok_and(|arguments| arguments.is_empty());
+        || read_proc_file(pid, "cmdline", PROC_READ_CAPACITY)
+            .is_ok_and(|arguments| arguments.is_empty());
     if in_exec && !stat.kernel_thread && !matches!(stat.state, 'Z' | 'X') {
         Seen::Unclear
     } else {
         Seen::Other
     }
+}
+
+/// Whether `pid` is a child of this process, as `waitid` sees it: one
+/// that ends with `SIGCHLD`, started by any of its threads. `WNOWAIT` and
+/// `WNOHANG`: it neither reaps nor waits, so whoever waits for the child
+/// (tokio, for the shells) still gets its status. Unsure (interrupted)
+/// counts as no: the caller then reads `/proc`.
+fn is_own_child(pid: Pid) -> bool {
+    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+    !matches!(
+        waitid(Id::Pid(pid), flags),
+        Err(Errno::ECHILD | Errno::EINTR)
+    )
 }
 
 /// Whether an orphaned process is re-parented to someone other than this
@@ -294,7 +329,7 @@ const KERNEL_THREAD_FLAG: u64 = 0x0020_0000;
 
 /// What `/proc/PID/stat` says of `pid`; `None` once it is gone.
 pub(crate) fn stat(pid: Pid) -> Option<Stat> {
-    let stat = String::from_utf8(read_proc_file(pid, "stat").ok()?).ok()?;
+    let stat = String::from_utf8(read_proc_file(pid, "stat", STAT_CAPACITY).ok()?).ok()?;
     // `pid (comm) state ppid pgrp session tty_nr tpgid flags …`; comm may
     // hold spaces and parentheses.
     let (_, rest) = stat.rsplit_once(')')?;
@@ -313,7 +348,7 @@ pub(crate) fn stat(pid: Pid) -> Option<Stat> {
 /// Whether `pid` is a process, not one of a process's other threads
 /// (`/proc` answers for thread ids too, though it does not list them).
 fn leads_its_thread_group(pid: Pid) -> bool {
-    let Some(status) = read_proc_file(pid, "status")
+    let Some(status) = read_proc_file(pid, "status", PROC_READ_CAPACITY)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
     else {
@@ -327,17 +362,19 @@ fn leads_its_thread_group(pid: Pid) -> bool {
 }
 
 /// The bytes a `/proc/PID/` file holds most times: enough to read it in one
-/// call. `/proc` files report a size of 0, so `std::fs::read` would read
-/// an environment in seven growing steps, each of which costs the kernel
-/// a walk of the other process's memory.
+/// call. `/proc` files report a size of 0, so growing the buffer from
+/// nothing would read an environment in seven growing steps, each of which
+/// costs the kernel a walk of the other process's memory.
 const PROC_READ_CAPACITY: usize = 16 * 1024;
 
-/// `/proc/PID/NAME`, read whole in as few calls as its size allows.
-fn read_proc_file(pid: Pid, name: &str) -> std::io::Result<Vec<u8>> {
-    let mut file = std::fs::File::open(format!("/proc/{pid}/{name}"))?;
-    let mut bytes = Vec::with_capacity(PROC_READ_CAPACITY);
-    std::io::Read::read_to_end(&mut file, &mut bytes)?;
-    Ok(bytes)
+/// Enough for a `/proc/PID/stat` (some fifty numbers and a short name);
+/// a longer one costs one more read. It is read for every probed pid, so
+/// it gets a buffer of its own size.
+const STAT_CAPACITY: usize = 1024;
+
+/// `/proc/PID/NAME`, read whole into a buffer of `capacity` bytes at first.
+fn read_proc_file(pid: Pid, name: &str, capacity: usize) -> std::io::Result<Vec<u8>> {
+    read_whole(format!("/proc/{pid}/{name}"), capacity)
 }
 
 fn signal(pid: Pid, signal: Signal) {
@@ -480,6 +517,23 @@ mod tests {
     }
 
     #[test]
+    fn own_children_are_told_apart_without_being_reaped() {
+        let mut child = Command::new("sh")
+            .args(["-c", "exit 7"])
+            .spawn()
+            .expect("sh starts");
+        let pid = Pid::from_raw(i32::try_from(child.id()).expect("a pid fits"));
+        assert!(is_own_child(pid), "running or exited, it is ours");
+        // Exited and not yet reaped: still ours, and still there to reap.
+        assert!(until(pid, |stat| stat.is_some_and(|stat| stat.state == 'Z')));
+        assert!(is_own_child(pid));
+        assert_eq!(child.wait().expect("reaps").code(), Some(7));
+        assert!(!is_own_child(pid), "reaped");
+        assert!(!is_own_child(Pid::this()));
+        assert!(!is_own_child(Pid::from_raw(1)));
+    }
+
+    #[test]
     fn the_runner_s_own_children_are_taken_for_other_attempts_shells() {
         let token = AttemptToken::new();
         let mut child = Command::new("sleep")
@@ -489,11 +543,14 @@ mod tests {
             .expect("sleep starts");
         let pid = Pid::from_raw(i32::try_from(child.id()).expect("a pid fits"));
         // Its exec done: its environment shows the token.
-        assert!(until(pid, |_| read_proc_file(pid, "environ").is_ok_and(
-            |environ| environ
-                .split(|&byte| byte == 0)
-                .any(|entry| entry == token.entry())
-        )));
+        assert!(until(pid, |_| read_proc_file(
+            pid,
+            "environ",
+            PROC_READ_CAPACITY
+        )
+        .is_ok_and(|environ| environ
+            .split(|&byte| byte == 0)
+            .any(|entry| entry == token.entry()))));
         let found = !scan(&token.entry(), vec![pid.as_raw()]).0.is_empty();
         // Unless orphans come to this process: then its children may be
         // another attempt's escapees.

@@ -167,6 +167,7 @@ mod escapees;
 mod execution;
 mod output;
 mod precondition;
+mod proc_files;
 mod process;
 mod recent_pids;
 mod script;

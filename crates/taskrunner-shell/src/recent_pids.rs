@@ -22,6 +22,8 @@
 use std::ops::RangeInclusive;
 use std::time::{Duration, Instant};
 
+use crate::proc_files::read_whole;
+
 /// How long after the start only newer pids are looked at. Wrapping back
 /// above the command's pid within it would take `pid_max` forks (32,768
 /// at the smallest setting): over 150,000 a second.
@@ -68,8 +70,9 @@ impl StartedAfter {
         if self.started.elapsed() >= NEWER_PIDS_WINDOW {
             return None;
         }
-        let last = std::fs::read_to_string(LAST_PID)
+        let last = read_whole(LAST_PID, 32)
             .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
             .and_then(|text| text.trim().parse::<i32>().ok())?;
         (last >= first).then_some(first..=last)
     }

@@ -50,10 +50,21 @@ impl SpareDirs {
     /// # Errors
     ///
     /// The I/O error from creating the directory.
+    #[cfg(test)]
     pub(crate) fn provide(&self, path: &Path) -> io::Result<()> {
-        if self.rename_spare_to(path) {
+        if self.reuse(path) {
             return Ok(());
         }
+        self.create(path)
+    }
+
+    /// Makes the directory `path` (and its parents) if it does not exist,
+    /// without looking for a spare. Blocking.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error from creating the directory.
+    pub(crate) fn create(&self, path: &Path) -> io::Result<()> {
         std::fs::create_dir_all(path)?;
         if self.lock().fresh_mode.is_none() {
             let mode = std::fs::metadata(path)?.permissions().mode() & 0o7777;
@@ -64,7 +75,9 @@ impl SpareDirs {
 
     /// Keeps `path` as a spare when it is an empty directory with the mode
     /// of a new one and the pool has room; returns whether it did. Anything
-    /// else is the caller's to remove. Blocking.
+    /// else is the caller's to remove. A few system calls that read no
+    /// directory beyond its first entry: `lstat`, one read of the
+    /// directory, `rename`.
     pub(crate) fn keep(&self, path: &Path) -> bool {
         let (Some(parent), Some(fresh_mode)) = (path.parent(), self.lock().fresh_mode) else {
             return false;
@@ -90,8 +103,9 @@ impl SpareDirs {
         self.lock().spares.len()
     }
 
-    /// Renames a spare that lives next to `path` to `path`; whether one was.
-    fn rename_spare_to(&self, path: &Path) -> bool {
+    /// Renames a spare that lives next to `path` to `path`; whether one
+    /// was. One `rename` when the pool has a spare, nothing else when not.
+    pub(crate) fn reuse(&self, path: &Path) -> bool {
         let Some(parent) = path.parent() else {
             return false;
         };

@@ -28,20 +28,28 @@ pub(crate) struct WorkingDir {
 
 impl WorkingDir {
     /// Makes the task's scratch directory, from `spares` when it has one.
+    ///
+    /// A spare is renamed into place right here, on the async thread: one
+    /// `rename` of an entry in the kernel's directory cache, cheaper than
+    /// the hand-off to the blocking pool and back, which cost a wake-up
+    /// across threads each way. Only a new directory (the first attempts,
+    /// a new parent) is made on the blocking pool.
     pub(crate) async fn create(
         ctx: &TaskContext,
         spares: &Arc<SpareDirs>,
     ) -> Result<Self, ShellError> {
         let root = ctx.scratch_dir();
-        let (path, spares) = (root.clone(), Arc::clone(spares));
-        tokio::task::spawn_blocking(move || spares.provide(&path))
-            .await
-            .map_err(io::Error::other)
-            .and_then(|provided| provided)
-            .map_err(|source| ShellError::WorkingDirectory {
-                path: root.clone(),
-                source,
-            })?;
+        if !spares.reuse(&root) {
+            let (path, spares) = (root.clone(), Arc::clone(spares));
+            tokio::task::spawn_blocking(move || spares.create(&path))
+                .await
+                .map_err(io::Error::other)
+                .and_then(|created| created)
+                .map_err(|source| ShellError::WorkingDirectory {
+                    path: root.clone(),
+                    source,
+                })?;
+        }
         Ok(Self { root })
     }
 
@@ -84,17 +92,19 @@ impl WorkingDir {
     /// of it read-only (`chmod -R a-w .`): on a first failure, every
     /// directory below is made writable again and the removal is retried.
     /// Symbolic links are removed, never followed.
+    ///
+    /// The check and the rename of an empty directory run here, on the
+    /// async thread (a few system calls on cached directory entries, as in
+    /// [`WorkingDir::create`]); only a real removal, whose cost grows with
+    /// what the command left, goes to the blocking pool.
     pub(crate) async fn remove(&self, spares: &Arc<SpareDirs>) -> io::Result<()> {
-        let (root, spares) = (self.root.clone(), Arc::clone(spares));
-        tokio::task::spawn_blocking(move || {
-            if spares.keep(&root) {
-                Ok(())
-            } else {
-                remove_all(&root)
-            }
-        })
-        .await
-        .map_err(io::Error::other)?
+        if spares.keep(&self.root) {
+            return Ok(());
+        }
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || remove_all(&root))
+            .await
+            .map_err(io::Error::other)?
     }
 }
 
