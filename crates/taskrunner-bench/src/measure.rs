@@ -218,6 +218,16 @@ mod tests {
     }
 
     #[test]
+    fn ratios_are_taken_within_rounds_then_their_median() {
+        // The machine slowed down from round 2's runner pass on: the ratio
+        // of the medians would be 0.4, the within-round ratios' median is 1.
+        let (runner, bare) = ([100.0, 40.0, 40.0], [100.0, 100.0, 40.0]);
+        assert_eq!(median_of_ratios(runner.into_iter().zip(bare)), 1.0);
+        assert_eq!(median_of_ratios([(1.0, 0.0)]), 1.0 / f64::EPSILON);
+        assert_eq!(median_of_ratios(std::iter::empty()), 0.0);
+    }
+
+    #[test]
     fn this_process_has_memory_and_cpu_time() {
         let memory = Memory::of(std::process::id()).unwrap();
         assert!(memory.resident_kib > 0 && memory.peak_kib >= memory.resident_kib);
