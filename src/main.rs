@@ -9,11 +9,12 @@
 //! a `local` run did not end in time; 130 when a second signal cut the
 //! drain short.
 
-/// mimalloc rather than the system's malloc: the framework boxes one SDK
-/// future (several KB) per service call, and glibc's malloc makes each such
-/// allocation cost more than the call's own framework work; with mimalloc the
-/// runner's CPU per task is within a few percent of a bare SDK loop's
-/// (docs/PERFORMANCE.md, framework-overhead).
+/// With the `mimalloc` feature, mimalloc rather than the system's malloc:
+/// the framework boxes one SDK future (several KB) per service call, which
+/// glibc's malloc makes dearer; with mimalloc the runner's CPU per task is
+/// within a few percent of a bare SDK loop's, at the price of more idle
+/// memory (docs/PERFORMANCE.md, framework-overhead).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

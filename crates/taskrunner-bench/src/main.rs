@@ -12,8 +12,9 @@
 //! `--strict` — 1 as well when a figure missed its target.
 //! docs/PERFORMANCE.md holds the figures of this machine and what they mean.
 
-/// The allocator the `taskrunner` binary uses, so that the suites measure
-/// what its users run (`--no-default-features`: the system's malloc).
+/// With the `mimalloc` feature, the allocator the `taskrunner` binary has
+/// with its own `mimalloc` feature; by default the system's malloc, as the
+/// default binary.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
