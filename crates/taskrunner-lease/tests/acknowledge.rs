@@ -3,18 +3,15 @@
 
 use crate::support;
 
-use std::time::Duration;
-
 use taskrunner_api::{
     CallBudget, CancelReason, Cancellation, ErrorClass, LeaseGone, Operation, ProgressSink, Quota,
 };
 use taskrunner_lease::{AcknowledgeError, AcquireError, LeaseState, LeaseVerdict};
 use tokio::time::{sleep, Instant};
 
-use support::{config, gaps, manager, manager_with_budget, task, Reply, ScriptedService};
-
-const SECOND: Duration = Duration::from_secs(1);
-const MINUTE: Duration = Duration::from_secs(60);
+use support::{
+    config, gaps, manager, manager_with_budget, task, Reply, ScriptedService, MINUTE, SECOND,
+};
 
 #[tokio::test(start_paused = true)]
 async fn the_holder_sends_the_acknowledgement_and_the_driver_keeps_the_lease() {

@@ -3,18 +3,13 @@
 
 use crate::support;
 
-use std::time::Duration;
-
 use taskrunner_api::{
     CallBudget, CancelReason, Cancellation, ErrorClass, Field, LeaseGone, ProgressSink,
 };
 use taskrunner_lease::{AcquireError, LeaseConfig, LeaseState, LeaseVerdict};
 use tokio::time::{sleep, timeout, Instant};
 
-use support::{config, gaps, manager, task, Reply, ScriptedService};
-
-const SECOND: Duration = Duration::from_secs(1);
-const MINUTE: Duration = Duration::from_secs(60);
+use support::{config, gaps, manager, task, Reply, ScriptedService, MINUTE, SECOND};
 
 #[tokio::test(start_paused = true)]
 async fn acknowledgement_is_sent_before_acknowledged_resolves() {

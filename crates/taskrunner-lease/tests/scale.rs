@@ -14,10 +14,10 @@ use taskrunner_api::{Cancellation, ProgressSink};
 use taskrunner_lease::{LeaseHandle, LeaseState, LeaseVerdict};
 use tokio::time::{sleep, Instant};
 
-use support::{busiest_second, config, gaps, manager, task, times_by_task, ScriptedService};
+use support::{
+    busiest_second, config, gaps, manager, task, times_by_task, ScriptedService, MINUTE, SECOND,
+};
 
-const SECOND: Duration = Duration::from_secs(1);
-const MINUTE: Duration = Duration::from_secs(60);
 /// ReportTaskProgress rate + burst: no one-second window may see more calls.
 const MOST_CALLS_PER_SECOND: usize = 10 + 100;
 /// Tasks arrive no faster than the PollForTask quota hands them out.

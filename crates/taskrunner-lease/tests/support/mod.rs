@@ -14,6 +14,11 @@ use taskrunner_api::{
 use taskrunner_lease::{LeaseConfig, LeaseManager};
 use tokio::time::Instant;
 
+/// One second of (paused) test time.
+pub const SECOND: Duration = Duration::from_secs(1);
+/// One minute of (paused) test time.
+pub const MINUTE: Duration = Duration::from_secs(60);
+
 /// How the service answers one ReportTaskProgress call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reply {
