@@ -5,8 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use taskrunner_api::Task;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{oneshot, OwnedSemaphorePermit};
 
+use crate::activity_slots::ActivitySlots;
 use crate::occupancy::Occupancy;
 
 /// The object types of the Developer Guide's preconditions
@@ -43,8 +44,8 @@ pub struct Slot {
     /// Set while the slot is an activity slot: told when it is given back.
     occupancy: Option<Arc<Occupancy>>,
     /// Set while the task holds a precondition slot it may not run in: the
-    /// activity slots and their occupancy, to trade for one.
-    pending: Option<(Arc<Semaphore>, Arc<Occupancy>)>,
+    /// activity slots, to trade for one, and its place in their line.
+    pending: Option<(ActivitySlots, oneshot::Receiver<OwnedSemaphorePermit>)>,
 }
 
 impl Slot {
@@ -64,18 +65,20 @@ impl Slot {
     }
 
     /// A precondition slot; `activity_slots` is where a task that is not a
-    /// precondition must wait for room.
+    /// precondition must wait for room. Such a task gets in line at once,
+    /// ahead of the poll loops (see `activity_slots.rs`).
     pub(crate) fn precondition(
         permit: OwnedSemaphorePermit,
         worker_group: &str,
         task: &Task,
-        activity_slots: (Arc<Semaphore>, Arc<Occupancy>),
+        activity_slots: &ActivitySlots,
     ) -> Self {
         Self {
             permit,
             worker_group: worker_group.into(),
             occupancy: None,
-            pending: (!is_precondition(task)).then_some(activity_slots),
+            pending: (!is_precondition(task))
+                .then(|| (activity_slots.clone(), activity_slots.wait_in_line())),
         }
     }
 
@@ -94,21 +97,20 @@ impl Slot {
     /// task a precondition poll brought in: it waits for an activity slot
     /// (keeping its precondition slot meanwhile, so no more are polled in
     /// than there are precondition slots), then gives the precondition slot
-    /// back. Acknowledge the task before waiting: the lease must be kept
+    /// back. It gets the next activity slot freed, before any poll loop
+    /// does. Acknowledge the task before waiting: the lease must be kept
     /// alive while it waits. Cancel-safe.
     pub async fn ready(&mut self) {
-        let Some((slots, occupancy)) = &self.pending else {
+        let Some((slots, handed)) = &mut self.pending else {
             return;
         };
-        let Ok(permit) = Arc::clone(slots).acquire_owned().await else {
-            // The semaphore is never closed; were it, run where we are.
-            self.pending = None;
-            return;
-        };
-        let occupancy = Arc::clone(occupancy);
-        occupancy.enter();
-        self.permit = permit;
-        self.occupancy = Some(occupancy);
+        // The slots are never closed; were they, run where we are.
+        if let Some(permit) = slots.acquire_for_task(handed).await {
+            let occupancy = Arc::clone(slots.occupancy());
+            occupancy.enter();
+            self.permit = permit;
+            self.occupancy = Some(occupancy);
+        }
         self.pending = None;
     }
 }

@@ -17,7 +17,8 @@
 //! runner. PollForTask cannot ask for preconditions only: an activity such a
 //! poll brings in is acknowledged at once and waits, lease kept alive, for
 //! an activity slot ([`Slot::ready`]), so `concurrency` stays the limit on
-//! activities.
+//! activities. It gets the next activity slot freed, ahead of the activity
+//! poll loops, which would otherwise hold that slot through a long poll.
 //!
 //! A [`Heartbeat`] sends ReportTaskRunnerHeartbeat at start and every 15
 //! minutes; `terminate: true` trips a token the runner shuts down on.
@@ -71,6 +72,7 @@
 //! # }
 //! ```
 
+mod activity_slots;
 mod backoff;
 mod dispatch;
 mod heartbeat;

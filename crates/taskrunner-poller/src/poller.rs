@@ -8,9 +8,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::activity_slots::ActivitySlots;
 use crate::backoff::Backoff;
 use crate::dispatch::{is_precondition, Dispatch, Slot};
-use crate::occupancy::Occupancy;
 
 /// How one worker group is polled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,9 +96,8 @@ pub struct Poller {
     service: Arc<dyn TaskService>,
     budget: CallBudget,
     config: PollerConfig,
-    slots: Arc<Semaphore>,
-    /// Which activity slots hold tasks.
-    occupancy: Arc<Occupancy>,
+    /// The activity slots: `concurrency` of them.
+    slots: ActivitySlots,
     precondition_slots: Arc<Semaphore>,
     counters: Arc<Counters>,
 }
@@ -123,15 +122,13 @@ impl Poller {
         if config.pollers == 0 {
             return Err(PollerConfigError::NoPollers(config.worker_group));
         }
-        let slots = Arc::new(Semaphore::new(config.concurrency));
-        let occupancy = Arc::new(Occupancy::new(config.concurrency));
+        let slots = ActivitySlots::new(config.concurrency);
         let precondition_slots = Arc::new(Semaphore::new(config.precondition_slots));
         Ok(Self {
             service,
             budget,
             config,
             slots,
-            occupancy,
             precondition_slots,
             counters: Arc::default(),
         })
@@ -144,7 +141,7 @@ impl Poller {
 
     /// How many slots are free now.
     pub fn free_slots(&self) -> usize {
-        self.slots.available_permits()
+        self.slots.free()
     }
 
     /// Polls until `stop` trips, handing each task with its slot to
@@ -170,7 +167,6 @@ impl Poller {
                 },
                 backoff: self.config.backoff,
                 slots: self.slots.clone(),
-                occupancy: self.occupancy.clone(),
                 precondition_slots: self.precondition_slots.clone(),
                 counters: self.counters.clone(),
                 dispatch: dispatch.clone(),
@@ -210,8 +206,7 @@ struct PollLoop {
     budget: CallBudget,
     request: PollRequest,
     backoff: Backoff,
-    slots: Arc<Semaphore>,
-    occupancy: Arc<Occupancy>,
+    slots: ActivitySlots,
     precondition_slots: Arc<Semaphore>,
     counters: Arc<Counters>,
     dispatch: Arc<dyn Dispatch>,
@@ -249,13 +244,12 @@ impl PollLoop {
                         None => (self.kind, permit),
                     };
                     let slot = match kind {
-                        LoopKind::Activity => Slot::activity(permit, group, self.occupancy.clone()),
-                        LoopKind::Precondition => Slot::precondition(
-                            permit,
-                            group,
-                            &task,
-                            (self.slots.clone(), self.occupancy.clone()),
-                        ),
+                        LoopKind::Activity => {
+                            Slot::activity(permit, group, self.slots.occupancy().clone())
+                        }
+                        LoopKind::Precondition => {
+                            Slot::precondition(permit, group, &task, &self.slots)
+                        }
                     };
                     self.dispatch.dispatch(task, slot);
                 }
@@ -295,23 +289,28 @@ impl PollLoop {
             }
             if self.kind == LoopKind::Precondition {
                 tokio::select! {
-                    () = self.occupancy.full() => {}
+                    () = self.slots.occupancy().full() => {}
                     () = self.stop.cancelled() => return None,
                 }
             }
-            let slots = match self.kind {
-                LoopKind::Activity => &self.slots,
-                LoopKind::Precondition => &self.precondition_slots,
-            };
+            // An activity loop gets a slot only once no task waits for one.
             let permit = tokio::select! {
-                permit = slots.clone().acquire_owned() => permit.ok()?,
+                permit = self.acquire() => permit?,
                 () = self.stop.cancelled() => return None,
             };
             // The activity slots may have emptied while this loop waited
             // for its slot: then the activity loops poll, not this one.
-            if self.kind == LoopKind::Activity || self.occupancy.is_full() {
+            if self.kind == LoopKind::Activity || self.slots.occupancy().is_full() {
                 return Some(permit);
             }
+        }
+    }
+
+    /// A free slot of this loop's kind. Cancel-safe.
+    async fn acquire(&self) -> Option<OwnedSemaphorePermit> {
+        match self.kind {
+            LoopKind::Activity => self.slots.acquire_for_poll().await,
+            LoopKind::Precondition => self.precondition_slots.clone().acquire_owned().await.ok(),
         }
     }
 }

@@ -399,8 +399,14 @@ async fn an_activity_from_a_precondition_poll_waits_for_an_activity_slot() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(!ready.is_finished(), "the only activity slot is taken");
     held.tasks.lock()[0].1.take();
+    let freed = Instant::now();
     let slot = ready.await.unwrap();
     assert!(!slot.is_waiting());
+    assert_eq!(
+        Instant::now(),
+        freed,
+        "the acknowledged task gets the freed slot at once, not after the activity loop's long poll"
+    );
     assert_eq!(
         poller.free_slots(),
         0,
@@ -408,6 +414,42 @@ async fn an_activity_from_a_precondition_poll_waits_for_an_activity_slot() {
     );
     stop.cancel();
     drop(slot);
+    held.release_all();
+    run.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_activity_waiting_for_a_slot_gets_one_after_the_poll_loops_stopped() {
+    let service = Scripted::new([Answer::Task, Answer::Task]);
+    let poller = Arc::new(
+        Poller::new(
+            service.clone(),
+            CallBudget::unlimited(),
+            PollerConfig {
+                precondition_slots: 1,
+                ..config(1, 1)
+            },
+        )
+        .unwrap(),
+    );
+    let held = Arc::new(Held::default());
+    let stop = CancellationToken::new();
+    let run = tokio::spawn({
+        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
+        async move { poller.run(dispatch, stop).await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut waiting = held.tasks.lock()[1].1.take().expect("held");
+    stop.cancel();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // No poll loop is left to hand the slot over: the task takes it.
+    held.tasks.lock()[0].1.take();
+    tokio::time::timeout(Duration::from_millis(1), waiting.ready())
+        .await
+        .expect("the freed slot goes to the waiting task");
+    assert!(!waiting.is_waiting());
+    assert_eq!(poller.free_slots(), 0);
+    drop(waiting);
     held.release_all();
     run.await.unwrap();
 }
