@@ -19,10 +19,11 @@
 //! than listing `/proc`, which costs a directory read per hundred
 //! processes on the machine.
 
+use std::fs::File;
 use std::ops::RangeInclusive;
+use std::os::unix::fs::FileExt;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-use crate::proc_files::read_whole;
 
 /// How long after the start only newer pids are looked at. Wrapping back
 /// above the command's pid within it would take `pid_max` forks (32,768
@@ -34,6 +35,22 @@ const LAST_PID: &str = "/proc/sys/kernel/ns_last_pid";
 
 /// The longest range of pids probed one by one instead of listing `/proc`.
 const MAX_PROBED_PIDS: i32 = 128;
+
+/// The last pid handed out, read through [`LAST_PID`] kept open: a read
+/// at offset 0 has the kernel print the current value, so each look costs
+/// one system call instead of an open, a read and a close (it is taken
+/// after every command). `None` where the file cannot be read.
+fn last_pid() -> Option<i32> {
+    static FILE: OnceLock<Option<File>> = OnceLock::new();
+    let file = FILE.get_or_init(|| File::open(LAST_PID).ok()).as_ref()?;
+    let mut digits = [0_u8; 16];
+    let read = file.read_at(&mut digits, 0).ok()?;
+    std::str::from_utf8(&digits[..read])
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
 
 /// The processes started at or after one process was.
 #[derive(Debug, Clone, Copy)]
@@ -70,10 +87,7 @@ impl StartedAfter {
         if self.started.elapsed() >= NEWER_PIDS_WINDOW {
             return None;
         }
-        let last = read_whole(LAST_PID, 32)
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|text| text.trim().parse::<i32>().ok())?;
+        let last = last_pid()?;
         (last >= first).then_some(first..=last)
     }
 
@@ -156,6 +170,16 @@ mod tests {
         assert!(listed.contains(&pid));
         assert!(listed.iter().all(|&listed| listed >= 2));
         assert!(listed.len() < usize::try_from(pid).expect("positive"));
+        child.kill().expect("sleep is killed");
+        child.wait().expect("sleep is reaped");
+    }
+
+    #[test]
+    fn the_last_pid_is_read_afresh_each_time() {
+        let before = last_pid().expect("ns_last_pid is readable");
+        let (mut child, pid) = sleeping_child();
+        let after = last_pid().expect("ns_last_pid is readable");
+        assert!(after >= pid && pid > before, "{before} < {pid} <= {after}");
         child.kill().expect("sleep is killed");
         child.wait().expect("sleep is reaped");
     }
