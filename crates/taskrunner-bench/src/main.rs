@@ -30,6 +30,7 @@ mod claimed_loops;
 mod counting;
 mod measure;
 mod pipelines;
+mod profile_only;
 mod proxy;
 mod report;
 mod runner_pass;

@@ -24,6 +24,7 @@ use anyhow::Context as _;
 
 use self::pass::{pass, Contender, Pass};
 use crate::measure::{median, median_of_ratios};
+use crate::profile_only::profiled;
 use crate::report::{Figure, Target};
 use crate::suite::{Options, Suite, SuiteReport};
 
@@ -77,7 +78,7 @@ impl Suite for FrameworkOverhead {
                 order.reverse();
             }
             for contender in order {
-                if !profiled(contender) {
+                if !profiled(contender.label()) {
                     continue;
                 }
                 progress(&format!(
@@ -92,17 +93,6 @@ impl Suite for FrameworkOverhead {
             notes: notes(&passes, tasks, concurrency),
         })
     }
-}
-
-/// The variable that limits a run to one contender's passes, for a CPU
-/// profile of that contender alone (`bare loop` or `runner`); its ratios
-/// are then meaningless. docs/PERFORMANCE.md shows the profiling command.
-const PROFILE_ONLY_VARIABLE: &str = "BENCH_PROFILE_ONLY";
-
-/// Whether `contender` runs: always, unless [`PROFILE_ONLY_VARIABLE`]
-/// names another.
-fn profiled(contender: Contender) -> bool {
-    std::env::var(PROFILE_ONLY_VARIABLE).map_or(true, |only| only == contender.label())
 }
 
 /// The medians of each contender, the ratio, and every pass.

@@ -38,6 +38,7 @@ use taskrunner_shell::{ShellCommandActivity, ShellConfig};
 use crate::claimed_loops;
 use crate::measure::{self, median, median_of_ratios, MachineCpu};
 use crate::pipelines;
+use crate::profile_only::profiled;
 use crate::report::{Figure, Target};
 use crate::runner_pass;
 use crate::sdk_loop::{self, spawn_sh_true, Work};
@@ -138,6 +139,9 @@ impl Suite for ShellThroughput {
                 order.reverse();
             }
             for contender in order {
+                if !profiled(contender.label()) {
+                    continue;
+                }
                 eprintln!(
                     "shell-throughput: round {round}/{ROUNDS}, {}: {tasks} commands, concurrency {concurrency}",
                     contender.label()
@@ -360,9 +364,13 @@ async fn pass(
         others_percent: 100.0 * others,
     };
     eprintln!(
-        "shell-throughput: {}: {tasks} in {wall:.2?} ({:.0}/s)",
+        "shell-throughput: {}: {tasks} in {wall:.2?} ({:.0}/s), {:.0} us of this process's CPU each \
+         ({:.0} us of the service's), machine {:.0}% busy",
         contender.label(),
-        pass.rate
+        pass.rate,
+        pass.client_cpu_us,
+        service_cpu.as_secs_f64() * 1e6 / tasks as f64,
+        100.0 * machine.busy.as_secs_f64() / machine.total.as_secs_f64().max(f64::EPSILON),
     );
     Ok(pass)
 }
