@@ -11,11 +11,22 @@
 //! acknowledged task waited: at the end of a busy spell, such a task
 //! started a whole long poll late. So a poll loop that gets a slot hands
 //! it to the longest-waiting task, if any, and waits again.
+//!
+//! The same wait had a second way in: a precondition loop's poll still in
+//! flight (its answer on the way) when the last running tasks end. The
+//! activity loops took the freed slots into long polls of the emptied
+//! queue, and the activity the precondition poll then brought found no
+//! slot until one of those polls ran out. So an activity loop that gets a
+//! slot while a precondition poll is in flight keeps it and waits for that
+//! poll to be dispatched, then hands the slot over if the poll brought an
+//! activity, and polls otherwise. Nothing is lost meanwhile: the
+//! precondition poll is the one the service answers first.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{oneshot, Notify, OwnedSemaphorePermit, Semaphore};
 
 use crate::occupancy::Occupancy;
 
@@ -28,7 +39,33 @@ type Waiting = VecDeque<oneshot::Sender<OwnedSemaphorePermit>>;
 pub(crate) struct ActivitySlots {
     permits: Arc<Semaphore>,
     occupancy: Arc<Occupancy>,
-    waiting: Arc<Mutex<Waiting>>,
+    line: Arc<Line>,
+}
+
+/// Who an activity loop holding a free slot lets go first.
+#[derive(Debug, Default)]
+struct Line {
+    /// The tasks waiting for a slot.
+    waiting: Mutex<Waiting>,
+    /// Precondition polls in flight: each may bring an activity.
+    precondition_polls: AtomicUsize,
+    /// Woken when a task gets in line or a precondition poll ends.
+    changed: Notify,
+}
+
+/// A precondition poll in flight, from before the call until its answer is
+/// dispatched (so an activity it brought is in line by then); see the
+/// module docs.
+#[must_use = "the poll counts as in flight until this is dropped"]
+pub(crate) struct PreconditionPoll {
+    line: Arc<Line>,
+}
+
+impl Drop for PreconditionPoll {
+    fn drop(&mut self) {
+        self.line.precondition_polls.fetch_sub(1, Ordering::SeqCst);
+        self.line.changed.notify_waiters();
+    }
 }
 
 impl ActivitySlots {
@@ -37,7 +74,7 @@ impl ActivitySlots {
         Self {
             permits: Arc::new(Semaphore::new(concurrency)),
             occupancy: Arc::new(Occupancy::new(concurrency)),
-            waiting: Arc::default(),
+            line: Arc::default(),
         }
     }
 
@@ -51,14 +88,36 @@ impl ActivitySlots {
         &self.occupancy
     }
 
-    /// A free slot for a poll, once no task waits for it; `None` if the
-    /// slots are closed (never, in practice). Cancel-safe.
+    /// A free slot for a poll, once no task waits for it and no
+    /// precondition poll is in flight; `None` if the slots are closed
+    /// (never, in practice). Cancel-safe.
     pub(crate) async fn acquire_for_poll(&self) -> Option<OwnedSemaphorePermit> {
+        let mut permit = Arc::clone(&self.permits).acquire_owned().await.ok()?;
         loop {
-            let permit = Arc::clone(&self.permits).acquire_owned().await.ok()?;
-            if let Some(permit) = self.hand_over(permit) {
-                return Some(permit);
+            // Registered before the checks, so a change between a check
+            // and the wait is not missed.
+            let changed = self.line.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            match self.hand_over(permit) {
+                // A task has it: queue for another.
+                None => permit = Arc::clone(&self.permits).acquire_owned().await.ok()?,
+                Some(kept) if self.line.precondition_polls.load(Ordering::SeqCst) == 0 => {
+                    return Some(kept)
+                }
+                Some(kept) => {
+                    permit = kept;
+                    changed.await;
+                }
             }
+        }
+    }
+
+    /// Marks a precondition poll in flight until the returned guard drops.
+    pub(crate) fn precondition_poll(&self) -> PreconditionPoll {
+        self.line.precondition_polls.fetch_add(1, Ordering::SeqCst);
+        PreconditionPoll {
+            line: Arc::clone(&self.line),
         }
     }
 
@@ -71,6 +130,9 @@ impl ActivitySlots {
         // Tasks that got a slot another way, or ended, left a closed sender.
         waiting.retain(|waiting| !waiting.is_closed());
         waiting.push_back(hand_off);
+        drop(waiting);
+        // An activity loop holding a free slot may be waiting for it.
+        self.line.changed.notify_waiters();
         handed
     }
 
@@ -111,6 +173,9 @@ impl ActivitySlots {
     fn waiting(&self) -> MutexGuard<'_, Waiting> {
         // Every change to the queue is one call on it: a panic elsewhere
         // cannot leave it half-changed.
-        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+        self.line
+            .waiting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -228,6 +228,10 @@ impl PollLoop {
             self.counters.polls.fetch_add(1, Ordering::Relaxed);
             metrics::counter!("taskrunner_polls_total", "worker_group" => group.to_owned())
                 .increment(1);
+            // Until its answer is dispatched, activity loops with a free
+            // slot wait for it: it may bring an activity that needs one.
+            let in_flight =
+                (self.kind == LoopKind::Precondition).then(|| self.slots.precondition_poll());
             match self.service.poll_for_task(&self.request).await {
                 Ok(Some(task)) => {
                     failures = 0;
@@ -259,7 +263,7 @@ impl PollLoop {
                     metrics::counter!("taskrunner_empty_polls_total", "worker_group" => group.to_owned()).increment(1);
                 }
                 Err(error) => {
-                    drop(permit);
+                    drop((permit, in_flight));
                     failures = failures.saturating_add(1);
                     self.counters.errors.fetch_add(1, Ordering::Relaxed);
                     metrics::counter!("taskrunner_api_errors_total", "operation" => "PollForTask", "class" => format!("{:?}", error.class())).increment(1);

@@ -19,6 +19,8 @@ use crate::{Heartbeat, Poller, PollerConfig, Slot};
 /// What a scripted poll answers.
 enum Answer {
     Task,
+    /// A task, answered after this long.
+    TaskAfter(Duration),
     /// A ShellCommandPrecondition task.
     Precondition,
     Empty,
@@ -55,9 +57,13 @@ impl TaskService for Scripted {
         };
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_in_flight.fetch_max(now, Ordering::SeqCst);
-        let answer = self.answers.lock().pop_front();
+        let mut answer = self.answers.lock().pop_front();
+        if let Some(Answer::TaskAfter(delay)) = answer {
+            tokio::time::sleep(delay).await;
+            answer = Some(Answer::Task);
+        }
         let result = match answer {
-            Some(Answer::Task) => Ok(Some(Task::new(
+            Some(Answer::Task | Answer::TaskAfter(_)) => Ok(Some(Task::new(
                 format!("task-{number}"),
                 "df-1",
                 format!("@A_Attempt={number}"),
@@ -414,6 +420,53 @@ async fn an_activity_from_a_precondition_poll_waits_for_an_activity_slot() {
     );
     stop.cancel();
     drop(slot);
+    held.release_all();
+    run.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slot_freed_during_a_precondition_poll_waits_for_what_it_brings() {
+    // The precondition loop's poll answers at 10 ms; the only activity
+    // slot frees at 5 ms. The activity loop must not take it into a long
+    // poll (90 s here) while the activity the precondition poll brings
+    // would then wait for it.
+    let service = Scripted::new([Answer::Task, Answer::TaskAfter(Duration::from_millis(10))]);
+    let poller = Arc::new(
+        Poller::new(
+            service.clone(),
+            CallBudget::unlimited(),
+            PollerConfig {
+                precondition_slots: 1,
+                ..config(1, 1)
+            },
+        )
+        .unwrap(),
+    );
+    let held = Arc::new(Held::default());
+    let stop = CancellationToken::new();
+    let start = Instant::now();
+    let run = tokio::spawn({
+        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
+        async move { poller.run(dispatch, stop).await }
+    });
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert_eq!(held.count(), 1, "the precondition loop's poll is in flight");
+    held.tasks.lock()[0].1.take();
+    tokio::time::sleep(Duration::from_millis(6)).await;
+    assert_eq!(held.count(), 2);
+    let mut waiting = held.tasks.lock()[1].1.take().expect("held");
+    assert!(waiting.is_waiting(), "an activity from a precondition poll");
+    tokio::time::timeout(Duration::from_millis(1), waiting.ready())
+        .await
+        .expect("the slot freed at 5 ms waited for it");
+    assert!(start.elapsed() < Duration::from_millis(12));
+    assert_eq!(
+        service.polls.lock().len(),
+        2,
+        "the activity loop did not poll with the slot the task needed"
+    );
+    stop.cancel();
+    drop(waiting);
     held.release_all();
     run.await.unwrap();
 }
