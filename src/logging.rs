@@ -4,13 +4,20 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::non_blocking::{NonBlocking, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter, Layer};
 
 use crate::flags::LogFormat;
 use crate::secrets::MaskingWriter;
+
+/// Lines the log file's writer thread may lag behind by. The channel
+/// allocates and touches every slot up front: the crate's default of
+/// 128,000 lines was 3.9 MiB of an idle runner's resident memory
+/// (docs/PERFORMANCE.md, footprint). When it is full, logging waits for the
+/// writer instead of dropping lines, as writing to stderr does.
+const FILE_BUFFERED_LINES: usize = 4_096;
 
 /// Keeps the file writer flushing until the process ends.
 #[derive(Debug)]
@@ -58,9 +65,7 @@ pub(crate) fn install(
                     directory.display()
                 )
             })?;
-            let appender =
-                tracing_appender::rolling::hourly(directory, crate::log_files::LOG_PREFIX);
-            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let (writer, guard) = hourly_file_writer(directory);
             let writer = move || MaskingWriter(writer.clone());
             let layer = fmt::layer()
                 .json()
@@ -77,4 +82,45 @@ pub(crate) fn install(
         .try_init()
         .ok();
     Ok(LogGuard { _file: guard })
+}
+
+/// The writer of the hourly log files under `directory`, on a thread of its
+/// own; the guard flushes it when dropped.
+fn hourly_file_writer(directory: &Path) -> (NonBlocking, WorkerGuard) {
+    let appender = tracing_appender::rolling::hourly(directory, crate::log_files::LOG_PREFIX);
+    NonBlockingBuilder::default()
+        .buffered_lines_limit(FILE_BUFFERED_LINES)
+        .lossy(false)
+        .finish(appender)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[test]
+    fn a_burst_larger_than_the_file_buffer_loses_no_line() {
+        let directory = tempfile::tempdir().expect("a log directory");
+        let lines = FILE_BUFFERED_LINES * 3;
+        let (mut writer, guard) = hourly_file_writer(directory.path());
+        for line in 0..lines {
+            writer
+                .write_all(format!("line {line}\n").as_bytes())
+                .expect("a line is written");
+        }
+        drop(guard);
+        let mut written = String::new();
+        for file in std::fs::read_dir(directory.path()).expect("the log directory") {
+            let path = file.expect("a log file").path();
+            written.push_str(&std::fs::read_to_string(path).expect("the log file"));
+        }
+        let written: Vec<&str> = written.lines().collect();
+        assert_eq!(written.len(), lines, "every line reaches the file");
+        assert_eq!(
+            written.last(),
+            Some(&format!("line {}", lines - 1).as_str())
+        );
+    }
 }
