@@ -151,17 +151,39 @@ fn holding(held: &Arc<Held>) -> Arc<dyn crate::Dispatch> {
     Arc::new(move |task: Task, slot: Slot| held.tasks.lock().push((task, Some(slot))))
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_poll_needs_a_free_slot() {
-    let service = Scripted::new([Answer::Task, Answer::Task, Answer::Task]);
-    let poller =
-        Arc::new(Poller::new(service.clone(), CallBudget::unlimited(), config(1, 2)).unwrap());
+/// A poller started on a scripted service: the poller, the tasks it
+/// dispatched (held), its stop token and its run.
+fn run_poller(
+    service: &Arc<Scripted>,
+    config: PollerConfig,
+) -> (
+    Arc<Poller>,
+    Arc<Held>,
+    CancellationToken,
+    tokio::task::JoinHandle<crate::PollSummary>,
+) {
+    let poller = Arc::new(Poller::new(service.clone(), CallBudget::unlimited(), config).unwrap());
     let held = Arc::new(Held::default());
     let stop = CancellationToken::new();
     let run = tokio::spawn({
         let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
         async move { poller.run(dispatch, stop).await }
     });
+    (poller, held, stop, run)
+}
+
+/// `config(1, 1)` with one precondition slot.
+fn one_activity_slot_and_one_precondition_slot() -> PollerConfig {
+    PollerConfig {
+        precondition_slots: 1,
+        ..config(1, 1)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_poll_needs_a_free_slot() {
+    let service = Scripted::new([Answer::Task, Answer::Task, Answer::Task]);
+    let (_, held, stop, run) = run_poller(&service, config(1, 2));
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(held.count(), 1, "one slot, one task");
     assert_eq!(
@@ -319,20 +341,7 @@ fn with_precondition_slots(concurrency: usize) -> PollerConfig {
 #[tokio::test(start_paused = true)]
 async fn preconditions_are_polled_when_long_activities_fill_every_slot() {
     let service = Scripted::new([Answer::Task, Answer::Precondition, Answer::Precondition]);
-    let poller = Arc::new(
-        Poller::new(
-            service.clone(),
-            CallBudget::unlimited(),
-            with_precondition_slots(1),
-        )
-        .unwrap(),
-    );
-    let held = Arc::new(Held::default());
-    let stop = CancellationToken::new();
-    let run = tokio::spawn({
-        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
-        async move { poller.run(dispatch, stop).await }
-    });
+    let (_, held, stop, run) = run_poller(&service, with_precondition_slots(1));
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         held.count(),
@@ -347,20 +356,7 @@ async fn preconditions_are_polled_when_long_activities_fill_every_slot() {
 #[tokio::test(start_paused = true)]
 async fn precondition_loops_wait_while_an_activity_slot_is_free() {
     let service = Scripted::new([Answer::Task]);
-    let poller = Arc::new(
-        Poller::new(
-            service.clone(),
-            CallBudget::unlimited(),
-            with_precondition_slots(2),
-        )
-        .unwrap(),
-    );
-    let held = Arc::new(Held::default());
-    let stop = CancellationToken::new();
-    let run = tokio::spawn({
-        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
-        async move { poller.run(dispatch, stop).await }
-    });
+    let (_, held, stop, run) = run_poller(&service, with_precondition_slots(2));
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(held.count(), 1);
     assert_eq!(
@@ -377,23 +373,8 @@ async fn precondition_loops_wait_while_an_activity_slot_is_free() {
 #[tokio::test(start_paused = true)]
 async fn an_activity_from_a_precondition_poll_waits_for_an_activity_slot() {
     let service = Scripted::new([Answer::Task, Answer::Task]);
-    let poller = Arc::new(
-        Poller::new(
-            service.clone(),
-            CallBudget::unlimited(),
-            PollerConfig {
-                precondition_slots: 1,
-                ..config(1, 1)
-            },
-        )
-        .unwrap(),
-    );
-    let held = Arc::new(Held::default());
-    let stop = CancellationToken::new();
-    let run = tokio::spawn({
-        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
-        async move { poller.run(dispatch, stop).await }
-    });
+    let (poller, held, stop, run) =
+        run_poller(&service, one_activity_slot_and_one_precondition_slot());
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(held.count(), 2);
     let mut waiting = held.tasks.lock()[1].1.take().expect("held");
@@ -431,24 +412,8 @@ async fn a_slot_freed_during_a_precondition_poll_waits_for_what_it_brings() {
     // poll (90 s here) while the activity the precondition poll brings
     // would then wait for it.
     let service = Scripted::new([Answer::Task, Answer::TaskAfter(Duration::from_millis(10))]);
-    let poller = Arc::new(
-        Poller::new(
-            service.clone(),
-            CallBudget::unlimited(),
-            PollerConfig {
-                precondition_slots: 1,
-                ..config(1, 1)
-            },
-        )
-        .unwrap(),
-    );
-    let held = Arc::new(Held::default());
-    let stop = CancellationToken::new();
     let start = Instant::now();
-    let run = tokio::spawn({
-        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
-        async move { poller.run(dispatch, stop).await }
-    });
+    let (_, held, stop, run) = run_poller(&service, one_activity_slot_and_one_precondition_slot());
     tokio::time::sleep(Duration::from_millis(5)).await;
     assert_eq!(held.count(), 1, "the precondition loop's poll is in flight");
     held.tasks.lock()[0].1.take();
@@ -474,23 +439,8 @@ async fn a_slot_freed_during_a_precondition_poll_waits_for_what_it_brings() {
 #[tokio::test(start_paused = true)]
 async fn an_activity_waiting_for_a_slot_gets_one_after_the_poll_loops_stopped() {
     let service = Scripted::new([Answer::Task, Answer::Task]);
-    let poller = Arc::new(
-        Poller::new(
-            service.clone(),
-            CallBudget::unlimited(),
-            PollerConfig {
-                precondition_slots: 1,
-                ..config(1, 1)
-            },
-        )
-        .unwrap(),
-    );
-    let held = Arc::new(Held::default());
-    let stop = CancellationToken::new();
-    let run = tokio::spawn({
-        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
-        async move { poller.run(dispatch, stop).await }
-    });
+    let (poller, held, stop, run) =
+        run_poller(&service, one_activity_slot_and_one_precondition_slot());
     tokio::time::sleep(Duration::from_secs(1)).await;
     let mut waiting = held.tasks.lock()[1].1.take().expect("held");
     stop.cancel();
@@ -510,20 +460,7 @@ async fn an_activity_waiting_for_a_slot_gets_one_after_the_poll_loops_stopped() 
 #[tokio::test(start_paused = true)]
 async fn a_precondition_polled_in_an_activity_slot_moves_to_a_free_precondition_slot() {
     let service = Scripted::new([Answer::Precondition, Answer::Task]);
-    let poller = Arc::new(
-        Poller::new(
-            service.clone(),
-            CallBudget::unlimited(),
-            with_precondition_slots(1),
-        )
-        .unwrap(),
-    );
-    let held = Arc::new(Held::default());
-    let stop = CancellationToken::new();
-    let run = tokio::spawn({
-        let (poller, stop, dispatch) = (poller.clone(), stop.clone(), holding(&held));
-        async move { poller.run(dispatch, stop).await }
-    });
+    let (_, held, stop, run) = run_poller(&service, with_precondition_slots(1));
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         held.count(),
