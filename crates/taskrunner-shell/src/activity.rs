@@ -5,7 +5,7 @@ use std::sync::Arc;
 use taskrunner_activity::{Activity, BoxError, Outcome, TaskContext};
 
 use crate::execution::execute;
-use crate::spare_dirs::SpareDirs;
+use crate::resources::Resources;
 use crate::ShellConfig;
 
 /// The `ShellCommandActivity` object type: runs `command` or `scriptUri`
@@ -22,11 +22,11 @@ use crate::ShellConfig;
 ///   [`Cancelled`](taskrunner_activity::Cancelled) failure.
 ///
 /// Cloning is cheap; one value serves any number of concurrent tasks.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ShellCommandActivity {
     config: Arc<ShellConfig>,
-    /// Emptied working directories for the next attempts, shared by clones.
-    spares: Arc<SpareDirs>,
+    /// Kept from one command to the next, shared by clones.
+    resources: Arc<Resources>,
 }
 
 impl ShellCommandActivity {
@@ -34,10 +34,13 @@ impl ShellCommandActivity {
     ///
     /// Takes a [`ShellConfig`] or an `Arc<ShellConfig>` shared with the
     /// other shell activity.
+    /// The runner's environment is read here: commands inherit it as it
+    /// is now (see [the crate docs](crate#the-environment)).
     pub fn new(config: impl Into<Arc<ShellConfig>>) -> Self {
+        let config = config.into();
         Self {
-            config: config.into(),
-            spares: Arc::default(),
+            resources: Arc::new(Resources::new(&config)),
+            config,
         }
     }
 
@@ -47,9 +50,15 @@ impl ShellCommandActivity {
     }
 }
 
+impl Default for ShellCommandActivity {
+    fn default() -> Self {
+        Self::new(ShellConfig::default())
+    }
+}
+
 impl Activity for ShellCommandActivity {
     async fn run(&self, ctx: TaskContext) -> Result<Outcome, BoxError> {
-        let completion = execute(&ctx, &self.config, &self.spares).await?;
+        let completion = execute(&ctx, &self.config, &self.resources).await?;
         Ok(if completion.succeeded() {
             Outcome::Finished
         } else {

@@ -3,9 +3,10 @@
 //!
 //! Built in this order (later entries win):
 //!
-//! 1. The runner's own environment (`PATH`, `HOME`, `LANG`, …) **minus**
-//!    every `AWS_*` variable except `AWS_REGION` and `AWS_DEFAULT_REGION`
-//!    (unless [`ShellConfig::pass_aws_credentials`]) and minus
+//! 1. The runner's own environment (`PATH`, `HOME`, `LANG`, …) as it was
+//!    when the activity was made, **minus** every `AWS_*` variable except
+//!    `AWS_REGION` and `AWS_DEFAULT_REGION` (unless
+//!    [`ShellConfig::pass_aws_credentials`]) and minus
 //!    [`ShellConfig::remove_env`]. `AWS_*` covers the keys, session tokens,
 //!    profiles, credential and config file paths, web-identity and container
 //!    credential settings, and endpoint overrides meant for the runner.
@@ -23,8 +24,13 @@
 //!
 //! The task id is never passed: it is the lease's handle, a secret of the
 //! runner. Values containing a NUL byte cannot be passed and are dropped.
+//!
+//! Why step 1 is taken once, not per command: copying and filtering the
+//! runner's environment for every command, only for `std::process::Command`
+//! to copy it twice more, was a tenth of what the activity adds to a spawn
+//! (docs/PERFORMANCE.md, shell-throughput). A runner does not change its
+//! own environment while it runs.
 
-use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -44,23 +50,49 @@ const FIELD_VARIABLES: [(&str, &str); 4] = [
     ("DATAPIPELINE_SCHEDULED_END_TIME", "@scheduledEndTime"),
 ];
 
-/// The complete environment of a command (see the module docs).
-pub(crate) fn child_environment(
-    inherited: impl IntoIterator<Item = (OsString, OsString)>,
+/// Step 1: what every command inherits from the runner.
+#[derive(Debug, Default)]
+pub(crate) struct InheritedEnvironment {
+    variables: Vec<(OsString, OsString)>,
+}
+
+impl InheritedEnvironment {
+    /// The variables of `runner` (the runner's environment) that `config`
+    /// lets commands see.
+    pub(crate) fn filter(
+        runner: impl IntoIterator<Item = (OsString, OsString)>,
+        config: &ShellConfig,
+    ) -> Self {
+        Self {
+            variables: runner
+                .into_iter()
+                .filter(|(name, _)| !withheld(name, config))
+                .collect(),
+        }
+    }
+
+    /// The variables, to start a command's environment with.
+    pub(crate) fn variables(&self) -> impl Iterator<Item = (&OsStr, &OsStr)> {
+        self.variables
+            .iter()
+            .map(|(name, value)| (name.as_os_str(), value.as_os_str()))
+    }
+}
+
+/// Steps 2 to 4: the variables set on top of the inherited ones, in the
+/// order they apply (a later one replaces an earlier one of the same name).
+pub(crate) fn task_variables(
     config: &ShellConfig,
     ctx: &TaskContext,
     workdir: &Path,
     staging: &[(String, PathBuf)],
-) -> BTreeMap<OsString, OsString> {
-    let mut env: BTreeMap<OsString, OsString> = inherited
-        .into_iter()
-        .filter(|(name, _)| !withheld(name, config))
-        .collect();
+) -> Vec<(OsString, OsString)> {
+    let mut variables = Vec::with_capacity(config.extra_env.len() + 8 + staging.len());
     let mut set = |name: &str, value: &OsStr| {
         if value.as_bytes().contains(&0) {
             tracing::warn!(variable = name, "not passing a value with a NUL byte");
         } else {
-            env.insert(name.into(), value.to_owned());
+            variables.push((name.into(), value.to_owned()));
         }
     };
     for (name, value) in &config.extra_env {
@@ -77,7 +109,7 @@ pub(crate) fn child_environment(
     for (name, dir) in staging {
         set(name, dir.as_os_str());
     }
-    env
+    variables
 }
 
 /// Whether the runner keeps `name` to itself.
@@ -96,6 +128,8 @@ fn withheld(name: &OsStr, config: &ShellConfig) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use taskrunner_api::{Field, Task, TaskObject};
 
     use super::*;
@@ -129,6 +163,23 @@ mod tests {
             Task::new("secret-task-id", "df-1", "@A_Attempt=1").with_object(attempt),
         )
         .build()
+    }
+
+    /// The environment a command gets, merged as `std::process::Command`
+    /// does: later entries replace earlier ones.
+    fn child_environment(
+        runner: Vec<(OsString, OsString)>,
+        config: &ShellConfig,
+        ctx: &TaskContext,
+        workdir: &Path,
+        staging: &[(String, PathBuf)],
+    ) -> BTreeMap<OsString, OsString> {
+        let inherited = InheritedEnvironment::filter(runner, config);
+        inherited
+            .variables()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .chain(task_variables(config, ctx, workdir, staging))
+            .collect()
     }
 
     fn get<'a>(env: &'a BTreeMap<OsString, OsString>, name: &str) -> Option<&'a str> {

@@ -5,7 +5,6 @@
 //! in what they make of the [`Completion`].
 
 use std::process::ExitStatus;
-use std::sync::Arc;
 use std::time::Duration;
 
 use taskrunner_activity::{Cancelled, Failure, Outcome, TaskContext};
@@ -14,11 +13,11 @@ use tokio::process::Command;
 
 use crate::attempt_logs;
 use crate::command::CommandSpec;
-use crate::environment::child_environment;
+use crate::environment::task_variables;
 use crate::error::ShellError;
 use crate::output::{capture, Captured, Output};
 use crate::process::{describe_exit, ProcessGroup};
-use crate::spare_dirs::SpareDirs;
+use crate::resources::Resources;
 use crate::staging::Staging;
 use crate::storage::FieldUri;
 use crate::tail::{last_chars, Tail};
@@ -97,13 +96,13 @@ impl Completion {
 pub(crate) async fn execute(
     ctx: &TaskContext,
     config: &ShellConfig,
-    spares: &Arc<SpareDirs>,
+    resources: &Resources,
 ) -> Result<Completion, Failure> {
     let spec = CommandSpec::from_context(ctx, config)?;
-    let workdir = WorkingDir::create(ctx, spares).await?;
-    let result = run(ctx, config, &spec, &workdir).await;
+    let workdir = WorkingDir::create(ctx, &resources.spares).await?;
+    let result = run(ctx, config, resources, &spec, &workdir).await;
     if !config.keep_working_dir {
-        if let Err(error) = workdir.remove(spares).await {
+        if let Err(error) = workdir.remove(&resources.spares).await {
             tracing::warn!(dir = %workdir.path().display(), %error, "could not remove the working directory");
         }
     }
@@ -114,6 +113,7 @@ pub(crate) async fn execute(
 async fn run(
     ctx: &TaskContext,
     config: &ShellConfig,
+    resources: &Resources,
     spec: &CommandSpec,
     workdir: &WorkingDir,
 ) -> Result<Completion, Failure> {
@@ -151,25 +151,25 @@ async fn run(
     };
 
     let staging_variables = staging.as_ref().map(Staging::variables).unwrap_or_default();
-    let environment = child_environment(
-        std::env::vars_os(),
-        config,
-        ctx,
-        workdir.path(),
-        &staging_variables,
-    );
     let mut command = Command::new(&config.shell);
     command
         .args(arguments)
         .current_dir(workdir.path())
         .env_clear()
-        .envs(environment);
+        .envs(resources.inherited.variables())
+        .envs(task_variables(
+            config,
+            ctx,
+            workdir.path(),
+            &staging_variables,
+        ));
     let spawn_error = |source| ShellError::Spawn {
         shell: config.shell.clone(),
         source,
     };
     let (mut group, pipes) =
-        ProcessGroup::spawn(&mut command, stdout.discarded()).map_err(spawn_error)?;
+        ProcessGroup::spawn(&mut command, &resources.dev_null, stdout.discarded())
+            .map_err(spawn_error)?;
     tracing::info!(pid = group.pid(), "command started");
 
     // Read both pipes while waiting, or a chatty command blocks on a full

@@ -74,7 +74,8 @@
 //! Deliberate and documented: the runner's environment minus its AWS
 //! credentials, plus variables describing the task.
 //!
-//! - Inherited: everything (`PATH`, `HOME`, `LANG`, …) except `AWS_*`
+//! - Inherited, as the runner's environment was when the activity was made
+//!   ([`ShellCommandActivity::new`]): everything (`PATH`, `HOME`, `LANG`, …) except `AWS_*`
 //!   variables other than `AWS_REGION`/`AWS_DEFAULT_REGION` — access keys,
 //!   session tokens, profiles, credential files, container and web-identity
 //!   credentials, endpoint overrides — unless
@@ -160,6 +161,7 @@ mod activity;
 mod attempt_logs;
 mod command;
 mod config;
+mod dev_null;
 mod environment;
 mod error;
 pub mod error_id;
@@ -170,6 +172,7 @@ mod precondition;
 mod proc_files;
 mod process;
 mod recent_pids;
+mod resources;
 mod script;
 mod spare_dirs;
 mod staging;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use taskrunner_activity::{Activity, BoxError, Outcome, TaskContext};
 
 use crate::execution::execute;
-use crate::spare_dirs::SpareDirs;
+use crate::resources::Resources;
 use crate::ShellConfig;
 
 /// The `ShellCommandPrecondition` object type: runs the same command fields
@@ -23,11 +23,11 @@ use crate::ShellConfig;
 /// It runs the check once per call; the runner (`taskrunner`) calls it
 /// again every `retryDelay` while it answers FALSE, until its
 /// `preconditionTimeout` is spent, within the same attempt.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ShellCommandPrecondition {
     config: Arc<ShellConfig>,
-    /// Emptied working directories for the next attempts, shared by clones.
-    spares: Arc<SpareDirs>,
+    /// Kept from one command to the next, shared by clones.
+    resources: Arc<Resources>,
 }
 
 impl ShellCommandPrecondition {
@@ -35,10 +35,13 @@ impl ShellCommandPrecondition {
     ///
     /// Takes a [`ShellConfig`] or an `Arc<ShellConfig>` shared with the
     /// other shell activity.
+    /// The runner's environment is read here: commands inherit it as it
+    /// is now (see [the crate docs](crate#the-environment)).
     pub fn new(config: impl Into<Arc<ShellConfig>>) -> Self {
+        let config = config.into();
         Self {
-            config: config.into(),
-            spares: Arc::default(),
+            resources: Arc::new(Resources::new(&config)),
+            config,
         }
     }
 
@@ -48,9 +51,15 @@ impl ShellCommandPrecondition {
     }
 }
 
+impl Default for ShellCommandPrecondition {
+    fn default() -> Self {
+        Self::new(ShellConfig::default())
+    }
+}
+
 impl Activity for ShellCommandPrecondition {
     async fn run(&self, ctx: TaskContext) -> Result<Outcome, BoxError> {
-        let completion = execute(&ctx, &self.config, &self.spares).await?;
+        let completion = execute(&ctx, &self.config, &self.resources).await?;
         Ok(if completion.succeeded() {
             Outcome::Finished
         } else if completion.status.signal().is_some() {

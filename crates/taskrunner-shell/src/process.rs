@@ -35,6 +35,7 @@ use nix::unistd::Pid;
 use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 use tokio::time::{sleep, sleep_until, Instant};
 
+use crate::dev_null::DevNull;
 use crate::escapees::{nothing_to_sweep, stat, sweep, AttemptToken, TOKEN_VARIABLE};
 use crate::recent_pids::StartedAfter;
 
@@ -75,22 +76,26 @@ pub(crate) struct Pipes {
 
 impl ProcessGroup {
     /// Starts `command` as the leader of a new process group, with stdin
-    /// from `/dev/null`, stderr piped, stdout piped too unless
-    /// `discard_stdout` (then to `/dev/null`), and a fresh attempt token in
+    /// from `dev_null`, stderr piped, stdout piped too unless
+    /// `discard_stdout` (then to `dev_null`), and a fresh attempt token in
     /// its environment.
     ///
     /// # Errors
     ///
     /// The error from starting the process (e.g. the shell does not exist).
-    pub(crate) fn spawn(command: &mut Command, discard_stdout: bool) -> io::Result<(Self, Pipes)> {
+    pub(crate) fn spawn(
+        command: &mut Command,
+        dev_null: &DevNull,
+        discard_stdout: bool,
+    ) -> io::Result<(Self, Pipes)> {
         let stdout = if discard_stdout {
-            Stdio::null()
+            dev_null.stdio()
         } else {
             Stdio::piped()
         };
         command
             .process_group(0)
-            .stdin(Stdio::null())
+            .stdin(dev_null.stdio())
             .stdout(stdout)
             .stderr(Stdio::piped());
         let token = AttemptToken::new();
@@ -335,7 +340,8 @@ mod tests {
     async fn describes_exits() {
         let mut command = Command::new("/bin/sh");
         command.args(["-c", "exit 3"]);
-        let (mut group, _pipes) = ProcessGroup::spawn(&mut command, false).expect("spawns");
+        let (mut group, _pipes) =
+            ProcessGroup::spawn(&mut command, &DevNull::open(), false).expect("spawns");
         assert_eq!(
             describe_exit(group.wait().await.expect("waits")),
             "exited with status 3"
@@ -343,7 +349,8 @@ mod tests {
 
         let mut command = Command::new("/bin/sh");
         command.args(["-c", "sleep 100 & kill -SEGV $!; wait $!"]);
-        let (mut group, _pipes) = ProcessGroup::spawn(&mut command, false).expect("spawns");
+        let (mut group, _pipes) =
+            ProcessGroup::spawn(&mut command, &DevNull::open(), false).expect("spawns");
         assert_eq!(
             describe_exit(group.wait().await.expect("waits")),
             "exited with status 139 (a shell's status for a command killed by signal 11 (SIGSEGV))"
@@ -351,7 +358,8 @@ mod tests {
 
         let mut command = Command::new("/bin/sh");
         command.args(["-c", "kill -KILL $$"]);
-        let (mut group, _pipes) = ProcessGroup::spawn(&mut command, false).expect("spawns");
+        let (mut group, _pipes) =
+            ProcessGroup::spawn(&mut command, &DevNull::open(), false).expect("spawns");
         assert_eq!(
             describe_exit(group.wait().await.expect("waits")),
             "killed by signal 9 (SIGKILL)"

@@ -9,8 +9,8 @@ use support::{attempt, task, Run};
 use taskrunner_activity::{Activity, Failure, Outcome};
 use taskrunner_shell::{ShellCommandActivity, ShellConfig};
 
-/// Runs `env` and returns its output.
-async fn child_env(config: ShellConfig, out: &Path) -> String {
+/// Runs `env` through `activity` and returns its output.
+async fn child_env(activity: ShellCommandActivity, out: &Path) -> String {
     let object = attempt(&[
         ("command", "env"),
         ("stdout", out.to_str().expect("UTF-8")),
@@ -18,7 +18,7 @@ async fn child_env(config: ShellConfig, out: &Path) -> String {
     ]);
     let run = Run::new(task(object, Vec::new()));
     let scratch = run.ctx.scratch_dir();
-    let outcome = ShellCommandActivity::new(config)
+    let outcome = activity
         .run(run.ctx.clone())
         .await
         .map_err(Failure::from_error);
@@ -46,24 +46,25 @@ fn credentials_stay_with_the_runner_unless_passed() {
     ] {
         std::env::set_var(name, value);
     }
+    let withholding = ShellCommandActivity::new(ShellConfig {
+        remove_env: vec!["RUNNER_ONLY".into()],
+        extra_env: [("MY_SETTING".to_owned(), "on".to_owned())].into(),
+        ..ShellConfig::default()
+    });
+    // The environment is read when the activity is made, not per command.
+    std::env::set_var("SET_AFTER_THE_ACTIVITY", "late");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("env");
 
-    let env = runtime.block_on(child_env(
-        ShellConfig {
-            remove_env: vec!["RUNNER_ONLY".into()],
-            extra_env: [("MY_SETTING".to_owned(), "on".to_owned())].into(),
-            ..ShellConfig::default()
-        },
-        &out,
-    ));
+    let env = runtime.block_on(child_env(withholding, &out));
     for secret in [
         "AKIATESTTESTTEST",
         "test-secret-key",
         "test-session-token",
         "test-profile",
         "runner-secret",
+        "SET_AFTER_THE_ACTIVITY",
     ] {
         assert!(!env.contains(secret), "{secret} leaked:\n{env}");
     }
@@ -83,18 +84,17 @@ fn credentials_stay_with_the_runner_unless_passed() {
     assert!(env.lines().any(|line| line.starts_with("PATH=")), "{env}");
     assert!(!env.contains("task-"), "the task id leaked:\n{env}");
 
-    let env = runtime.block_on(child_env(
-        ShellConfig {
-            pass_aws_credentials: true,
-            ..ShellConfig::default()
-        },
-        &out,
-    ));
+    let passing = ShellCommandActivity::new(ShellConfig {
+        pass_aws_credentials: true,
+        ..ShellConfig::default()
+    });
+    let env = runtime.block_on(child_env(passing, &out));
     for passed in [
         "AWS_ACCESS_KEY_ID=AKIATESTTESTTEST",
         "AWS_SECRET_ACCESS_KEY=test-secret-key",
         "AWS_SESSION_TOKEN=test-session-token",
         "RUNNER_ONLY=runner-secret",
+        "SET_AFTER_THE_ACTIVITY=late",
     ] {
         assert!(
             env.lines().any(|line| line == passed),
