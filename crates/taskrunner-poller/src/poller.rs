@@ -216,6 +216,12 @@ struct PollLoop {
 impl PollLoop {
     async fn run(self) {
         let group = self.request.worker_group.as_str();
+        // Registered once: the macro builds and looks up its labelled key
+        // (an allocation for the owned label) on every call.
+        let polls_total =
+            metrics::counter!("taskrunner_polls_total", "worker_group" => group.to_owned());
+        let empty_polls_total =
+            metrics::counter!("taskrunner_empty_polls_total", "worker_group" => group.to_owned());
         let mut failures = 0_u32;
         loop {
             let Some(permit) = self.free_slot().await else {
@@ -226,8 +232,7 @@ impl PollLoop {
                 () = self.stop.cancelled() => return,
             }
             self.counters.polls.fetch_add(1, Ordering::Relaxed);
-            metrics::counter!("taskrunner_polls_total", "worker_group" => group.to_owned())
-                .increment(1);
+            polls_total.increment(1);
             // Until its answer is dispatched, activity loops with a free
             // slot wait for it: it may bring an activity that needs one.
             let in_flight =
@@ -260,7 +265,7 @@ impl PollLoop {
                 Ok(None) => {
                     failures = 0;
                     self.counters.empty.fetch_add(1, Ordering::Relaxed);
-                    metrics::counter!("taskrunner_empty_polls_total", "worker_group" => group.to_owned()).increment(1);
+                    empty_polls_total.increment(1);
                 }
                 Err(error) => {
                     drop((permit, in_flight));

@@ -16,6 +16,8 @@ mod classify;
 mod convert;
 mod salvage;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -150,13 +152,15 @@ impl TaskService for SdkTaskService {
 /// retries: nobody else will retry that report.
 async fn poll(client: &Client, request: &PollRequest) -> Result<Option<Task>, ApiError> {
     let operation = Operation::PollForTask;
-    let output = client
-        .poll_for_task()
-        .worker_group(request.worker_group.clone())
-        .set_hostname(request.hostname.clone())
-        .set_instance_identity(request.instance_identity.as_ref().map(identity_to_sdk))
-        .send()
-        .await;
+    let output = in_box(
+        client
+            .poll_for_task()
+            .worker_group(request.worker_group.clone())
+            .set_hostname(request.hostname.clone())
+            .set_instance_identity(request.instance_identity.as_ref().map(identity_to_sdk))
+            .send(),
+    )
+    .await;
     let output = match output {
         Ok(output) => output,
         Err(error) => {
@@ -223,13 +227,15 @@ async fn report_progress(
             )
             .with_source(error)
         })?;
-    let output = client
-        .report_task_progress()
-        .task_id(task_id.as_str())
-        .set_fields((!sdk_fields.is_empty()).then_some(sdk_fields))
-        .send()
-        .await
-        .map_err(|error| classify(operation, error))?;
+    let output = in_box(
+        client
+            .report_task_progress()
+            .task_id(task_id.as_str())
+            .set_fields((!sdk_fields.is_empty()).then_some(sdk_fields))
+            .send(),
+    )
+    .await
+    .map_err(|error| classify(operation, error))?;
     Ok(ProgressResponse {
         canceled: output.canceled(),
     })
@@ -240,14 +246,16 @@ async fn heartbeat(
     client: &Client,
     request: &HeartbeatRequest,
 ) -> Result<HeartbeatResponse, ApiError> {
-    let output = client
-        .report_task_runner_heartbeat()
-        .taskrunner_id(request.taskrunner_id.clone())
-        .set_worker_group(request.worker_group.clone())
-        .set_hostname(request.hostname.clone())
-        .send()
-        .await
-        .map_err(|error| classify(Operation::ReportTaskRunnerHeartbeat, error))?;
+    let output = in_box(
+        client
+            .report_task_runner_heartbeat()
+            .taskrunner_id(request.taskrunner_id.clone())
+            .set_worker_group(request.worker_group.clone())
+            .set_hostname(request.hostname.clone())
+            .send(),
+    )
+    .await
+    .map_err(|error| classify(Operation::ReportTaskRunnerHeartbeat, error))?;
     Ok(HeartbeatResponse {
         terminate: output.terminate(),
     })
@@ -260,15 +268,28 @@ async fn set_status(
     report: &StatusReport,
 ) -> Result<(), ApiError> {
     let report = report.clone().sanitize();
-    client
-        .set_task_status()
-        .task_id(task_id.as_str())
-        .task_status(status_to_sdk(report.status))
-        .set_error_id(report.error_id)
-        .set_error_message(report.error_message)
-        .set_error_stack_trace(report.error_stack_trace)
-        .send()
-        .await
-        .map_err(|error| classify(Operation::SetTaskStatus, error))?;
+    in_box(
+        client
+            .set_task_status()
+            .task_id(task_id.as_str())
+            .task_status(status_to_sdk(report.status))
+            .set_error_id(report.error_id)
+            .set_error_message(report.error_message)
+            .set_error_stack_trace(report.error_stack_trace)
+            .send(),
+    )
+    .await
+    .map_err(|error| classify(Operation::SetTaskStatus, error))?;
     Ok(())
+}
+
+/// Puts an SDK call's future on the heap where it is made.
+///
+/// Why: the SDK's futures are several kilobytes, and moving a future
+/// copies all of it, even before its first poll. The `async fn` around the
+/// call, `async_trait`'s box and the caller's own state each moved it once
+/// more; boxed here, only the box's pointer moves after the one copy into
+/// it (docs/PERFORMANCE.md, framework-overhead).
+fn in_box<F: Future>(call: F) -> Pin<Box<F>> {
+    Box::pin(call)
 }
