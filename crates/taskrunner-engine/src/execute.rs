@@ -15,12 +15,12 @@ use taskrunner_api::{
 use taskrunner_lease::{LeaseHandle, LeaseManager};
 use taskrunner_poller::{Dispatch, Slot};
 use tokio::time::Instant;
-use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use crate::precondition;
 use crate::status::{Delivery, StatusSender, TaskIds};
 use crate::summary::Counters;
+use crate::workers::Workers;
 
 /// What every task of a runner shares.
 pub(crate) struct Executor {
@@ -42,8 +42,8 @@ pub(crate) struct Executor {
     /// after the drain timeout.
     pub(crate) in_flight: Mutex<HashMap<u64, Cancellation>>,
     pub(crate) next_key: AtomicU64,
-    /// Tracks the task futures, so shutdown can wait for them.
-    pub(crate) tracker: TaskTracker,
+    /// Run the tasks; shutdown waits for them.
+    pub(crate) workers: Arc<Workers<(Box<Task>, Slot)>>,
 }
 
 impl std::fmt::Debug for Executor {
@@ -66,8 +66,12 @@ impl Dispatch for ExecutorDispatch {
         // Boxed, the task costs the future that carries it through its
         // life 8 bytes per await point instead of its ~90 (a held lease
         // keeps that future for as long as its handler runs).
-        let run = Arc::clone(&self.0).execute(Box::new(task), slot);
-        self.0.tracker.spawn(run);
+        let executor = Arc::clone(&self.0);
+        self.0
+            .workers
+            .run((Box::new(task), slot), move |(task, slot)| {
+                Arc::clone(&executor).execute(task, slot)
+            });
     }
 }
 

@@ -31,6 +31,7 @@ mod precondition;
 mod runner;
 mod status;
 mod summary;
+mod workers;
 
 pub use builder::RunnerBuilder;
 pub use error::BuildError;

@@ -14,13 +14,13 @@ use taskrunner_lease::{LeaseConfig, LeaseManager};
 use taskrunner_poller::{Heartbeat, Poller, PollerConfig};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::builder::RunnerBuilder;
 use crate::error::BuildError;
 use crate::execute::{Executor, ExecutorDispatch};
 use crate::status::StatusSender;
 use crate::summary::{Counters, RunSummary};
+use crate::workers::Workers;
 
 /// A task runner: polls its worker groups, acknowledges and keeps alive
 /// every task it receives, runs the activity the task routes to, and reports
@@ -149,7 +149,7 @@ impl Runner {
             scratch_root: self.scratch_root.into(),
             in_flight: Mutex::new(HashMap::new()),
             next_key: AtomicU64::new(0),
-            tracker: TaskTracker::new(),
+            workers: Arc::new(Workers::new()),
         });
         let stop_polling = CancellationToken::new();
         let terminate = CancellationToken::new();
@@ -181,8 +181,8 @@ impl Runner {
         stop_polling.cancel();
         let drain = async {
             while polling.join_next().await.is_some() {}
-            executor.tracker.close();
-            executor.tracker.wait().await;
+            executor.workers.close();
+            executor.workers.wait().await;
         };
         if tokio::time::timeout(self.drain_timeout, drain)
             .await
@@ -192,12 +192,12 @@ impl Runner {
             tracing::warn!(in_flight, drain_timeout = ?self.drain_timeout, "drain timeout: stopping the tasks still running");
             polling.abort_all();
             executor.cancel_all(CancelReason::Shutdown);
-            executor.tracker.close();
+            executor.workers.close();
             // Each task gives its handler the cancel grace; this bound only
             // guards against a task stuck outside its handler.
             let _ = tokio::time::timeout(
                 self.cancel_grace + Duration::from_secs(1),
-                executor.tracker.wait(),
+                executor.workers.wait(),
             )
             .await;
         }
