@@ -42,7 +42,7 @@ pub(crate) struct Executor {
     /// after the drain timeout.
     pub(crate) in_flight: Mutex<HashMap<u64, Cancellation>>,
     pub(crate) next_key: AtomicU64,
-    /// Run the tasks; shutdown waits for them.
+    /// Runs the tasks; shutdown waits for them.
     pub(crate) workers: Arc<Workers<(Box<Task>, Slot)>>,
 }
 

@@ -151,6 +151,9 @@ impl Runner {
             next_key: AtomicU64::new(0),
             workers: Arc::new(Workers::new()),
         });
+        // If this future is dropped before its end, idle workers, which
+        // hold the executor, must still end.
+        let _close_workers = executor.workers.close_on_drop();
         let stop_polling = CancellationToken::new();
         let terminate = CancellationToken::new();
         let stop_heartbeat = CancellationToken::new();

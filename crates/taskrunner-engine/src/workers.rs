@@ -100,6 +100,23 @@ impl<J: Send + 'static> Workers<J> {
     pub(crate) async fn wait(&self) {
         self.tracker.wait().await;
     }
+
+    /// Closes the workers when the returned guard is dropped. An idle
+    /// worker's `run` may hold what holds the workers (the executor does),
+    /// so without a close nothing would ever end it.
+    pub(crate) fn close_on_drop(self: &std::sync::Arc<Self>) -> CloseOnDrop<J> {
+        CloseOnDrop(std::sync::Arc::clone(self))
+    }
+}
+
+/// Closes its [`Workers`] when dropped (see [`Workers::close_on_drop`]).
+#[derive(Debug)]
+pub(crate) struct CloseOnDrop<J: Send + 'static>(std::sync::Arc<Workers<J>>);
+
+impl<J: Send + 'static> Drop for CloseOnDrop<J> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
 #[cfg(test)]
@@ -188,6 +205,30 @@ mod tests {
             .await
             .expect("ends");
         assert_eq!(done.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_guard_ends_idle_workers_that_hold_their_own_workers() {
+        let workers = workers();
+        let done = Arc::new(AtomicUsize::new(0));
+        let guard = workers.close_on_drop();
+        let holder = Arc::clone(&workers);
+        let count = Arc::clone(&done);
+        workers.run((0, Arc::new(Semaphore::new(1))), move |_| {
+            // Like the executor's: the job's maker holds the workers.
+            let _held = Arc::clone(&holder);
+            let count = Arc::clone(&count);
+            async move {
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(live_workers(&workers), 1, "idle, waiting for a job");
+        drop(guard);
+        tokio::time::timeout(Duration::from_secs(1), workers.wait())
+            .await
+            .expect("the idle worker ended");
+        assert_eq!(done.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test(start_paused = true)]

@@ -34,6 +34,7 @@ impl ShellCommandActivity {
     ///
     /// Takes a [`ShellConfig`] or an `Arc<ShellConfig>` shared with the
     /// other shell activity.
+    ///
     /// The runner's environment is read here: commands inherit it as it
     /// is now (see [the crate docs](crate#the-environment)).
     pub fn new(config: impl Into<Arc<ShellConfig>>) -> Self {

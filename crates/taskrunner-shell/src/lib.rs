@@ -74,9 +74,9 @@
 //! Deliberate and documented: the runner's environment minus its AWS
 //! credentials, plus variables describing the task.
 //!
-//! - Inherited, as the runner's environment was when the activity was made
-//!   ([`ShellCommandActivity::new`]): everything (`PATH`, `HOME`, `LANG`, …) except `AWS_*`
-//!   variables other than `AWS_REGION`/`AWS_DEFAULT_REGION` — access keys,
+//! - Inherited, as the runner's environment was when the activity was
+//!   made ([`ShellCommandActivity::new`]): everything (`PATH`, `HOME`,
+//!   `LANG`, …) except `AWS_*` variables other than `AWS_REGION`/`AWS_DEFAULT_REGION` — access keys,
 //!   session tokens, profiles, credential files, container and web-identity
 //!   credentials, endpoint overrides — unless
 //!   [`ShellConfig::pass_aws_credentials`]; and except
