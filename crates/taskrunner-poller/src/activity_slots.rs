@@ -47,6 +47,9 @@ pub(crate) struct ActivitySlots {
 struct Line {
     /// The tasks waiting for a slot.
     waiting: Mutex<Waiting>,
+    /// How many entries `waiting` has (some may be tasks that left): read
+    /// without the lock, so a poll loop sees an empty line cheaply.
+    queued: AtomicUsize,
     /// Precondition polls in flight: each may bring an activity.
     precondition_polls: AtomicUsize,
     /// Woken when a task gets in line or a precondition poll ends.
@@ -93,6 +96,13 @@ impl ActivitySlots {
     /// (never, in practice). Cancel-safe.
     pub(crate) async fn acquire_for_poll(&self) -> Option<OwnedSemaphorePermit> {
         let mut permit = Arc::clone(&self.permits).acquire_owned().await.ok()?;
+        // The usual case, without the line's lock or a registration for
+        // its changes: nobody in line, no precondition poll in flight.
+        if self.line.queued.load(Ordering::SeqCst) == 0
+            && self.line.precondition_polls.load(Ordering::SeqCst) == 0
+        {
+            return Some(permit);
+        }
         loop {
             // Registered before the checks, so a change between a check
             // and the wait is not missed.
@@ -130,6 +140,7 @@ impl ActivitySlots {
         // Tasks that got a slot another way, or ended, left a closed sender.
         waiting.retain(|waiting| !waiting.is_closed());
         waiting.push_back(hand_off);
+        self.line.queued.store(waiting.len(), Ordering::SeqCst);
         drop(waiting);
         // An activity loop holding a free slot may be waiting for it.
         self.line.changed.notify_waiters();
@@ -159,7 +170,13 @@ impl ActivitySlots {
     /// when no task waits.
     fn hand_over(&self, mut permit: OwnedSemaphorePermit) -> Option<OwnedSemaphorePermit> {
         loop {
-            let Some(task) = self.waiting().pop_front() else {
+            let task = {
+                let mut waiting = self.waiting();
+                let task = waiting.pop_front();
+                self.line.queued.store(waiting.len(), Ordering::SeqCst);
+                task
+            };
+            let Some(task) = task else {
                 return Some(permit);
             };
             match task.send(permit) {

@@ -13,8 +13,10 @@ pub(crate) struct Occupancy {
     running: AtomicUsize,
     /// How many activity slots there are.
     capacity: usize,
-    /// Woken on every change of `running`.
-    changed: Notify,
+    /// Woken when the last free slot is taken: what [`Occupancy::full`]
+    /// waits for. Not on other changes, which would wake the waiters only
+    /// for them to wait again (twice a task, on a busy runner).
+    filled: Notify,
 }
 
 impl Occupancy {
@@ -22,20 +24,21 @@ impl Occupancy {
         Self {
             running: AtomicUsize::new(0),
             capacity,
-            changed: Notify::new(),
+            filled: Notify::new(),
         }
     }
 
     /// A task took an activity slot.
     pub(crate) fn enter(&self) {
-        self.running.fetch_add(1, Ordering::SeqCst);
-        self.changed.notify_waiters();
+        let running = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+        if running >= self.capacity {
+            self.filled.notify_waiters();
+        }
     }
 
     /// A task gave its activity slot back.
     pub(crate) fn leave(&self) {
         self.running.fetch_sub(1, Ordering::SeqCst);
-        self.changed.notify_waiters();
     }
 
     /// Whether every activity slot holds a task.
@@ -48,13 +51,13 @@ impl Occupancy {
         loop {
             // Registered before the check, so a change between the check
             // and the wait is not missed.
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
+            let filled = self.filled.notified();
+            tokio::pin!(filled);
+            filled.as_mut().enable();
             if self.is_full() {
                 return;
             }
-            changed.await;
+            filled.await;
         }
     }
 }
