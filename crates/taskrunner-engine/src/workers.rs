@@ -17,6 +17,7 @@
 //! [`Workers::close`], a worker ends once its task is done.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
@@ -51,7 +52,7 @@ impl<J: Send + 'static> Workers<J> {
     ///
     /// `run` makes the future that does a job, and must do the same for
     /// every call: a worker keeps the `run` it was started with.
-    pub(crate) fn run<F, Fut>(self: &std::sync::Arc<Self>, mut job: J, run: F)
+    pub(crate) fn run<F, Fut>(self: &Arc<Self>, mut job: J, run: F)
     where
         F: Fn(J) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send,
@@ -67,7 +68,7 @@ impl<J: Send + 'static> Workers<J> {
                 Err(returned) => job = returned,
             }
         }
-        let workers = std::sync::Arc::clone(self);
+        let workers = Arc::clone(self);
         self.tracker.spawn(async move {
             let mut job = job;
             loop {
@@ -104,14 +105,14 @@ impl<J: Send + 'static> Workers<J> {
     /// Closes the workers when the returned guard is dropped. An idle
     /// worker's `run` may hold what holds the workers (the executor does),
     /// so without a close nothing would ever end it.
-    pub(crate) fn close_on_drop(self: &std::sync::Arc<Self>) -> CloseOnDrop<J> {
-        CloseOnDrop(std::sync::Arc::clone(self))
+    pub(crate) fn close_on_drop(self: &Arc<Self>) -> CloseOnDrop<J> {
+        CloseOnDrop(Arc::clone(self))
     }
 }
 
 /// Closes its [`Workers`] when dropped (see [`Workers::close_on_drop`]).
 #[derive(Debug)]
-pub(crate) struct CloseOnDrop<J: Send + 'static>(std::sync::Arc<Workers<J>>);
+pub(crate) struct CloseOnDrop<J: Send + 'static>(Arc<Workers<J>>);
 
 impl<J: Send + 'static> Drop for CloseOnDrop<J> {
     fn drop(&mut self) {
