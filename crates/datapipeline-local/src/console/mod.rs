@@ -14,7 +14,7 @@
 //! | `api/pipelines` | every pipeline: state, health, last run, instance counts by status |
 //! | `api/pipelines/ID/graph` | the definition's objects and references, laid out ([`layout`]) |
 //! | `api/pipelines/ID/objects/OBJECT` | one object's fields, as written and evaluated |
-//! | `api/pipelines/ID/runs?page=N&size=M` | one page of the components × scheduled times grid |
+//! | `api/pipelines/ID/runs?page=N&size=M&asOf=T` | one page of the components × scheduled times grid, counted back from time `T` (default: the latest) |
 //! | `api/pipelines/ID/instances/INSTANCE` | one instance and its attempts |
 //! | `api/pipelines/ID/attempts/ATTEMPT/logs` | the attempt's stdout and stderr, when a store has them |
 //! | `api/pipelines/ID/leases` | live leases and the ledger's record of this pipeline's leases |
@@ -100,6 +100,7 @@ async fn pipeline_api(
                 pipeline,
                 query.number("page").unwrap_or(0),
                 query.number("size").unwrap_or(runs::DEFAULT_PAGE_SIZE),
+                query.text("asOf").and_then(crate::clock::parse_time),
             ),
             ["instances", instance] => runs::instance(state, pipeline, instance)?,
             ["leases"] => leases::leases(state, pipeline),

@@ -58,12 +58,17 @@ impl Query {
         Self { pairs }
     }
 
-    /// The value of `name` as a number, if it is one.
-    pub(crate) fn number(&self, name: &str) -> Option<usize> {
+    /// The value of `name`, decoded.
+    pub(crate) fn text(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
             .find(|(key, _)| key == name)
-            .and_then(|(_, value)| value.parse().ok())
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The value of `name` as a number, if it is one.
+    pub(crate) fn number(&self, name: &str) -> Option<usize> {
+        self.text(name).and_then(|value| value.parse().ok())
     }
 }
 

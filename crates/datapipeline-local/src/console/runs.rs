@@ -5,6 +5,11 @@
 //! Pages are cut here, not in the browser: a pipeline of 100 components
 //! and 10,000 instances sends at most `size` columns (100 at most) per
 //! answer, so the page never holds more than a few thousand cells.
+//!
+//! Pages count back from an anchor, the latest time when the reader began
+//! to page (`asOf`), not from the latest time now: otherwise each new
+//! scheduled time (every period of a running pipeline) would shift every
+//! older page by a column while the reader moves between them.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -22,24 +27,26 @@ pub(crate) const DEFAULT_PAGE_SIZE: usize = 20;
 /// The most scheduled times one page may ask for.
 const MAX_PAGE_SIZE: usize = 100;
 
-/// Page `page` (0 is the latest times) of the grid, `size` times wide.
-pub(crate) fn grid(pipeline: &Pipeline, page: usize, size: usize) -> Value {
-    let size = size.clamp(1, MAX_PAGE_SIZE);
+/// Page `page` of the grid, `size` times wide, counted back from `as_of`
+/// (page 0 ends with it), or from the latest time without one.
+pub(crate) fn grid(
+    pipeline: &Pipeline,
+    page: usize,
+    size: usize,
+    as_of: Option<NaiveDateTime>,
+) -> Value {
     let times: BTreeSet<NaiveDateTime> = pipeline
         .run
         .instances
         .values()
         .map(|instance| instance.scheduled_start)
         .collect();
-    let pages = times.len().div_ceil(size).max(1);
-    let page = page.min(pages - 1);
-    let shown: Vec<NaiveDateTime> = times
-        .iter()
-        .rev()
-        .skip(page * size)
-        .take(size)
-        .copied()
-        .collect();
+    let Page {
+        shown,
+        page,
+        pages,
+        size,
+    } = page_of(&times, page, size, as_of);
     let column: HashMap<NaiveDateTime, usize> = shown
         .iter()
         .enumerate()
@@ -77,11 +84,49 @@ pub(crate) fn grid(pipeline: &Pipeline, page: usize, size: usize) -> Value {
         "page": page,
         "pages": pages,
         "size": size,
+        "asOf": as_of.map(format_time),
         "totalTimes": times.len(),
         "totalInstances": pipeline.run.instances.len(),
         "times": shown.iter().map(|time| format_time(*time)).collect::<Vec<_>>(),
         "rows": rows,
     })
+}
+
+/// The times one page of the grid shows, newest first.
+#[derive(Debug, PartialEq, Eq)]
+struct Page {
+    shown: Vec<NaiveDateTime>,
+    /// The page shown: the one asked for, or the last there is.
+    page: usize,
+    /// How many pages there are back from the anchor.
+    pages: usize,
+    /// Times per page, within the bounds.
+    size: usize,
+}
+
+/// Page `page` of `times`, counted back from `as_of` (or from the latest).
+fn page_of(
+    times: &BTreeSet<NaiveDateTime>,
+    page: usize,
+    size: usize,
+    as_of: Option<NaiveDateTime>,
+) -> Page {
+    let size = size.clamp(1, MAX_PAGE_SIZE);
+    let anchored = || {
+        times
+            .iter()
+            .rev()
+            .filter(move |time| as_of.is_none_or(|as_of| **time <= as_of))
+    };
+    let pages = anchored().count().div_ceil(size).max(1);
+    let page = page.min(pages - 1);
+    let shown = anchored().skip(page * size).take(size).copied().collect();
+    Page {
+        shown,
+        page,
+        pages,
+        size,
+    }
 }
 
 /// Instance `id` of `pipeline` with its attempts, or `None` when there is
@@ -149,4 +194,47 @@ fn error_json(error: Option<&ErrorFields>) -> Value {
             "errorStackTrace": error.error_stack_trace,
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::parse_time;
+
+    fn hours(count: u32) -> BTreeSet<NaiveDateTime> {
+        (0..count)
+            .map(|hour| parse_time(&format!("2026-01-01T{hour:02}:00:00")).expect("a time"))
+            .collect()
+    }
+
+    fn labels(page: &Page) -> Vec<String> {
+        page.shown
+            .iter()
+            .map(|time| format_time(*time)[11..13].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn pages_count_back_from_the_latest_time() {
+        let times = hours(10);
+        let first = page_of(&times, 0, 4, None);
+        assert_eq!(labels(&first), ["09", "08", "07", "06"]);
+        assert_eq!((first.page, first.pages), (0, 3));
+        let last = page_of(&times, 7, 4, None);
+        assert_eq!(labels(&last), ["01", "00"]);
+        assert_eq!(last.page, 2, "a page past the end shows the last one");
+    }
+
+    #[test]
+    fn an_anchor_keeps_older_pages_in_place_while_new_times_arrive() {
+        let before = hours(10);
+        let anchor = *before.last().expect("a latest time");
+        let second = page_of(&before, 1, 4, Some(anchor));
+        let after = hours(12);
+        assert_eq!(page_of(&after, 1, 4, Some(anchor)), second);
+        assert_eq!(
+            labels(&page_of(&after, 1, 4, None)),
+            ["07", "06", "05", "04"]
+        );
+    }
 }

@@ -17,6 +17,9 @@ const view = {
   sort: {key: "id", ascending: true},
   search: "",
   runsPage: 0,
+  // The latest time when paging began: older pages count back from it, so
+  // new scheduled times do not shift them (null on the first page).
+  runsAsOf: null,
   selectedObject: null,
   selectedInstance: null,
   graphShape: null,   // the node and edge ids drawn, to redraw only on change
@@ -243,7 +246,8 @@ async function showObject(route, id) {
 // ---- runs -------------------------------------------------------------------
 
 async function showRuns(route, fresh) {
-  const grid = await api(`pipelines/${segment(route.pipeline)}/runs?page=${view.runsPage}`);
+  const asOf = view.runsAsOf ? `&asOf=${encodeURIComponent(view.runsAsOf)}` : "";
+  const grid = await api(`pipelines/${segment(route.pipeline)}/runs?page=${view.runsPage}${asOf}`);
   const content = document.getElementById("content");
   view.runsPage = grid.page;
   // Redrawn only when it changed, so that a click never lands on a cell
@@ -255,9 +259,17 @@ async function showRuns(route, fresh) {
   }
   view.runsDrawn = drawn;
   const pager = element("div", {class: "pager"},
-    element("button", {id: "newer", disabled: grid.page === 0 ? true : null, onclick: () => { view.runsPage -= 1; refresh(false); }}, "◀ newer"),
-    element("span", {id: "page-label"}, `page ${grid.page + 1} of ${grid.pages} · ${grid.totalTimes} scheduled times · ${grid.totalInstances} instances`),
-    element("button", {id: "older", disabled: grid.page + 1 >= grid.pages ? true : null, onclick: () => { view.runsPage += 1; refresh(false); }}, "older ▶"));
+    element("button", {id: "newer", disabled: grid.page === 0 ? true : null, onclick: () => {
+      view.runsPage -= 1;
+      if (view.runsPage === 0) view.runsAsOf = null;
+      refresh(false);
+    }}, "◀ newer"),
+    element("span", {id: "page-label"}, `page ${grid.page + 1} of ${grid.pages}${grid.asOf ? ` back from ${grid.asOf}` : ""} · ${grid.totalTimes} scheduled times · ${grid.totalInstances} instances`),
+    element("button", {id: "older", disabled: grid.page + 1 >= grid.pages ? true : null, onclick: () => {
+      view.runsAsOf = view.runsAsOf || grid.times[0] || null;
+      view.runsPage += 1;
+      refresh(false);
+    }}, "older ▶"));
   const table = element("table", {class: "grid", id: "runs"},
     element("tr", {}, element("th", {}, "Component \\ scheduled start"), grid.times.map((time) => element("th", {class: "time"}, time))),
     grid.rows.map((row) => element("tr", {"data-component": row.component},
@@ -403,6 +415,7 @@ function navigate() {
     view.selectedObject = null;
     view.selectedInstance = null;
     view.runsPage = 0;
+    view.runsAsOf = null;
   }
   view.route = route;
   view.graphShape = null;
