@@ -102,6 +102,21 @@ pub(crate) async fn check_until_holds(
     if first != Outcome::PreconditionFalse {
         return first;
     }
+    // Boxed: the retries' state (a second call, the timer, the wait for
+    // cancellation) would otherwise sit in every task's future for as long
+    // as its handler runs, ~1.4 KiB a held lease (docs/PERFORMANCE.md,
+    // leases), though only a precondition that answered FALSE needs it.
+    Box::pin(retry_until_holds(route, context, time_scale, started)).await
+}
+
+/// The retries of [`check_until_holds`] after a first FALSE at `started`.
+async fn retry_until_holds(
+    route: &Route,
+    context: TaskContext,
+    time_scale: f64,
+    started: Instant,
+) -> Outcome {
+    let first = Outcome::PreconditionFalse;
     let timing = match RetryTiming::of(context.task(), time_scale) {
         Ok(timing) => timing,
         Err(error) => return Failure::from(error).into(),
