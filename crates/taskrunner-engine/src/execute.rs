@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,14 +102,19 @@ enum TaskEnd {
 
 /// A task in flight: registered for shutdown's cancel-all, counted in the
 /// in-flight gauge, holding its slot. Dropping it undoes all three.
-struct InFlight<'a> {
-    executor: &'a Executor,
+///
+/// It owns the executor's handle, so the task's future carries the slot
+/// once: made inside that future, from a slot captured by it, the slot
+/// would take its place twice (a future keeps what it captured for its
+/// whole life, even once moved out).
+struct InFlight {
+    executor: Arc<Executor>,
     key: u64,
     slot: Slot,
 }
 
-impl<'a> InFlight<'a> {
-    fn enter(executor: &'a Executor, cancellation: &Cancellation, slot: Slot) -> Self {
+impl InFlight {
+    fn enter(executor: Arc<Executor>, cancellation: &Cancellation, slot: Slot) -> Self {
         let key = executor.next_key.fetch_add(1, Ordering::Relaxed);
         executor.in_flight.lock().insert(key, cancellation.clone());
         metrics::gauge!("taskrunner_tasks_in_flight").increment(1.0);
@@ -120,7 +126,7 @@ impl<'a> InFlight<'a> {
     }
 }
 
-impl Drop for InFlight<'_> {
+impl Drop for InFlight {
     fn drop(&mut self) {
         self.executor.in_flight.lock().remove(&self.key);
         metrics::gauge!("taskrunner_tasks_in_flight").decrement(1.0);
@@ -142,18 +148,18 @@ impl Executor {
             task = %task.task_id.lazy_digest(),
             activity = tracing::field::Empty,
         );
-        let instrument = span.clone();
+        let cancellation = Cancellation::new();
+        let mut in_flight = InFlight::enter(self, &cancellation, slot);
         async move {
-            let cancellation = Cancellation::new();
-            let mut in_flight = InFlight::enter(&self, &cancellation, slot);
-            let (ids, report, lease) = match self
-                .run_task(task, &cancellation, &span, &mut in_flight.slot)
+            let this = &in_flight.executor;
+            let (ids, report, lease) = match this
+                .run_task(task, &cancellation, &mut in_flight.slot)
                 .await
             {
                 TaskEnd::NotAcknowledged => return,
                 TaskEnd::Silent { lease } => {
                     lease.release();
-                    self.count_silent_end(cancellation.reason());
+                    this.count_silent_end(cancellation.reason());
                     return;
                 }
                 TaskEnd::Report { ids, report, lease } => (ids, report, lease),
@@ -161,21 +167,21 @@ impl Executor {
             let verdict = lease.release();
             if !verdict.may_set_status() {
                 tracing::info!(?verdict, "the lease is gone: no SetTaskStatus");
-                self.count_silent_end(verdict.cancel_reason());
+                this.count_silent_end(verdict.cancel_reason());
                 return;
             }
             let status = report.status;
-            Counters::add(match self.status.send(&ids, report).await {
+            Counters::add(match this.status.send(&ids, report).await {
                 Delivery::Accepted => match status {
-                    TaskStatus::Finished => &self.counters.finished,
-                    TaskStatus::Failed => &self.counters.failed,
-                    TaskStatus::False => &self.counters.precondition_false,
+                    TaskStatus::Finished => &this.counters.finished,
+                    TaskStatus::Failed => &this.counters.failed,
+                    TaskStatus::False => &this.counters.precondition_false,
                 },
-                Delivery::Unconfirmed => &self.counters.statuses_unconfirmed,
-                Delivery::Failed => &self.counters.status_failures,
+                Delivery::Unconfirmed => &this.counters.statuses_unconfirmed,
+                Delivery::Failed => &this.counters.status_failures,
             });
         }
-        .instrument(instrument)
+        .instrument(span)
     }
 
     /// Acknowledges the task and runs its handler; see [`TaskEnd`] for how
@@ -184,7 +190,6 @@ impl Executor {
         &self,
         task: Box<Task>,
         cancellation: &Cancellation,
-        span: &tracing::Span,
         slot: &mut Slot,
     ) -> TaskEnd {
         let progress = ProgressSink::new();
@@ -202,9 +207,6 @@ impl Executor {
                 return TaskEnd::NotAcknowledged;
             }
         };
-        // What SetTaskStatus needs is kept; the task itself moves into the
-        // handler's context, so a lease holds one copy of it.
-        let ids = TaskIds::of(&task);
         // An activity a precondition poll brought in waits here, its lease
         // kept alive, for an activity slot: `concurrency` bounds activities.
         if slot.is_waiting() {
@@ -220,27 +222,44 @@ impl Executor {
             Err(unroutable) => {
                 tracing::warn!(%unroutable, "no activity for this task");
                 let report = unroutable.into_status_report();
+                let ids = TaskIds::of(&task);
                 return TaskEnd::Report { ids, report, lease };
             }
             Ok(route) => route,
         };
-        span.record("activity", route.name());
         let timeout = AttemptTimeout::of(&task, self.attempt_timeout);
-        let context = TaskContext::builder(*task)
-            .cancellation(cancellation.clone())
-            .progress(progress)
-            .deadline(lease.deadline())
-            .scratch_root(Arc::clone(&self.scratch_root))
-            .span(span.clone())
-            .build();
+        // The task moves into the handler's context, so a lease holds one
+        // copy of it; this handle (not a copy of the ids SetTaskStatus
+        // needs) is what the status is built from once the handler ends.
+        let context = {
+            // The task's span is the current one (see `execute`): read here,
+            // in a scope of its own, it is not kept across the handler's run.
+            let span = tracing::Span::current();
+            span.record("activity", route.name());
+            TaskContext::builder(*task)
+                .cancellation(cancellation.clone())
+                .progress(progress)
+                .deadline(lease.deadline())
+                .scratch_root(Arc::clone(&self.scratch_root))
+                .span(span)
+                .build()
+        };
+        let handle = context.clone();
         // Every route goes through the precondition retry: an activity that
         // answers FALSE is a precondition, whatever its type.
         let checks = precondition::check_until_holds(&route, context, self.precondition_time_scale);
+        // Pinned here, not by `run_handler`: a future keeps its arguments
+        // for its whole life, so pinning there stored the checks twice.
+        tokio::pin!(checks);
         match self
             .run_handler(checks, cancellation, timeout.as_ref())
             .await
         {
-            Some(report) => TaskEnd::Report { ids, report, lease },
+            Some(report) => TaskEnd::Report {
+                ids: TaskIds::of(handle.task()),
+                report,
+                lease,
+            },
             None => TaskEnd::Silent { lease },
         }
     }
@@ -250,11 +269,10 @@ impl Executor {
     /// gone, shut down).
     async fn run_handler(
         &self,
-        call: impl std::future::Future<Output = Outcome>,
+        mut call: Pin<&mut impl Future<Output = Outcome>>,
         cancellation: &Cancellation,
         timeout: Option<&AttemptTimeout>,
     ) -> Option<StatusReport> {
-        tokio::pin!(call);
         let deadline = timeout.map(|timeout| Instant::now() + timeout.duration);
         // Boxed: most tasks have no attemptTimeout, and an unboxed `Sleep`
         // would take its ~100 bytes in every task's future anyway.
@@ -276,7 +294,9 @@ impl Executor {
             Some(result) => Some(result),
             // Cooperative first: the handler saw its token trip and gets the
             // grace period to stop; past it, it is abandoned (dropped).
-            None => match tokio::time::timeout(self.cancel_grace, &mut call).await {
+            // Boxed: only a cancelled task waits out a grace period, and an
+            // unboxed timer would take its ~100 bytes in every task's future.
+            None => match Box::pin(tokio::time::timeout(self.cancel_grace, &mut call)).await {
                 Ok(result) => Some(result),
                 Err(_) => {
                     tracing::warn!(grace = ?self.cancel_grace, "the handler ignored cancellation; abandoned");

@@ -98,9 +98,11 @@ pub(crate) async fn check_until_holds(
     time_scale: f64,
 ) -> Outcome {
     let started = Instant::now();
-    let first = route.call(context.clone()).await;
-    if first != Outcome::PreconditionFalse {
-        return first;
+    // Matched, not kept in a variable: one would hold its place in the
+    // future through the retries below.
+    match route.call(context.clone()).await {
+        Outcome::PreconditionFalse => {}
+        outcome => return outcome,
     }
     // Boxed: the retries' state (a second call, the timer, the wait for
     // cancellation) would otherwise sit in every task's future for as long

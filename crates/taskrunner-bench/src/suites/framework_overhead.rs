@@ -179,6 +179,15 @@ fn figures(passes: &[Pass], full_size: bool) -> Vec<Figure> {
         ));
         figures.push(Figure::info(
             format!(
+                "pass {} ({}): client CPU per task",
+                index + 1,
+                pass.contender.label()
+            ),
+            pass.client_cpu_per_task(),
+            "us",
+        ));
+        figures.push(Figure::info(
+            format!(
                 "pass {} ({}): machine CPU used by other processes",
                 index + 1,
                 pass.contender.label()

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use taskrunner_api::{CancelReason, DeadlineSource, LeaseDeadline, TaskId};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 
 use super::inbox::Inbox;
@@ -16,14 +16,17 @@ use crate::{LeaseState, LeaseVerdict};
 #[derive(Debug)]
 pub(crate) struct LeaseShared {
     /// The lease state. The driver moves it forward, the holder's release
-    /// moves it to `Released`; both go through the channel's write lock, so
-    /// a release and an ending are ordered and only the first one counts.
-    state: watch::Sender<LeaseState>,
+    /// moves it to `Released`; both take this lock, so a release and an
+    /// ending are ordered and only the first one counts. A lock and a
+    /// `Notify` rather than a `watch` channel: only the acknowledgement
+    /// waits for a change, and a channel cost ~340 bytes a lease.
+    state: Mutex<LeaseState>,
+    /// Woken on every change of `state`.
+    changed: Notify,
     /// The lease deadline, for the handler's `TaskContext`. The driver
     /// publishes a new deadline *before* the state change it belongs to, so
     /// whoever sees `Held` sees its deadline too. Nobody waits for it to
-    /// move, so a lock is enough (a second `watch` channel cost ~340 bytes
-    /// per lease).
+    /// move, so a lock is enough.
     deadline: Mutex<Instant>,
 }
 
@@ -32,14 +35,32 @@ impl LeaseShared {
     /// acknowledgement) with its current deadline.
     pub(crate) fn new(state: LeaseState, deadline: Instant) -> Self {
         Self {
-            state: watch::Sender::new(state),
+            state: Mutex::new(state),
+            changed: Notify::new(),
             deadline: Mutex::new(deadline),
         }
     }
 
-    /// A receiver of the state, to wait for changes.
-    pub(crate) fn subscribe_state(&self) -> watch::Receiver<LeaseState> {
-        self.state.subscribe()
+    /// The current state.
+    fn state(&self) -> LeaseState {
+        *self.state.lock()
+    }
+
+    /// Completes with the first state that `settled` accepts: the current
+    /// one, or a later one.
+    async fn wait_for(&self, settled: impl Fn(LeaseState) -> bool) -> LeaseState {
+        loop {
+            // Registered before the check, so a change in between is not
+            // missed.
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let state = self.state();
+            if settled(state) {
+                return state;
+            }
+            changed.await;
+        }
     }
 
     /// Publishes a new deadline.
@@ -50,27 +71,29 @@ impl LeaseShared {
     /// Moves a live lease to `to`. Returns `false`, changing nothing, when
     /// the lease is already terminal (ended, or released by its holder).
     pub(crate) fn advance(&self, to: LeaseState) -> bool {
-        self.state.send_if_modified(|state| {
+        {
+            let mut state = self.state.lock();
             if state.is_terminal() {
-                false
-            } else {
-                *state = to;
-                true
+                return false;
             }
-        })
+            *state = to;
+        }
+        self.changed.notify_waiters();
+        true
     }
 
     /// Marks the lease released at `now` and says what its holder may do,
     /// and whether the release is what ended it (rather than the driver).
     fn release(&self, now: Instant) -> (LeaseVerdict, bool) {
         let deadline = Some(*self.deadline.lock());
-        let mut verdict = LeaseVerdict::Expired;
-        let mut was_live = false;
-        self.state.send_modify(|state| {
-            verdict = LeaseVerdict::decide(*state, deadline, now);
-            was_live = !state.is_terminal();
+        let (verdict, was_live) = {
+            let mut state = self.state.lock();
+            let verdict = LeaseVerdict::decide(*state, deadline, now);
+            let was_live = !state.is_terminal();
             *state = LeaseState::Released;
-        });
+            (verdict, was_live)
+        };
+        self.changed.notify_waiters();
         (verdict, was_live)
     }
 }
@@ -126,15 +149,10 @@ impl LeaseHandle {
     ///
     /// Cancel-safe: it only observes the lease.
     pub async fn acknowledged(&self) -> Result<(), CancelReason> {
-        let mut state = self.shared.subscribe_state();
-        let settled = match state
-            .wait_for(|state| *state != LeaseState::Acknowledging)
-            .await
-        {
-            Ok(state) => *state,
-            // The sender lives as long as `self`; kept for completeness.
-            Err(_) => LeaseState::Expired,
-        };
+        let settled = self
+            .shared
+            .wait_for(|state| state != LeaseState::Acknowledging)
+            .await;
         match settled {
             LeaseState::Held => Ok(()),
             other => Err(other.cancel_reason().unwrap_or(CancelReason::LeaseExpired)),
@@ -143,7 +161,7 @@ impl LeaseHandle {
 
     /// The lease's current state.
     pub fn state(&self) -> LeaseState {
-        *self.shared.state.borrow()
+        self.shared.state()
     }
 
     /// The lease deadline: past it the task may belong to someone else.
