@@ -1,7 +1,8 @@
 //! [`Occupancy`]: how many of a worker group's activity slots hold a task,
 //! so the precondition loops know when the runner is saturated.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
@@ -13,6 +14,9 @@ pub(crate) struct Occupancy {
     running: AtomicUsize,
     /// How many activity slots there are.
     capacity: usize,
+    /// How many times a task gave its slot back: tells a slot freed (and
+    /// maybe taken again) during a wait from slots that stayed full.
+    freed: AtomicU64,
     /// Woken when the last free slot is taken: what [`Occupancy::full`]
     /// waits for. Not on other changes, which would wake the waiters only
     /// for them to wait again (twice a task, on a busy runner).
@@ -24,6 +28,7 @@ impl Occupancy {
         Self {
             running: AtomicUsize::new(0),
             capacity,
+            freed: AtomicU64::new(0),
             filled: Notify::new(),
         }
     }
@@ -38,6 +43,7 @@ impl Occupancy {
 
     /// A task gave its activity slot back.
     pub(crate) fn leave(&self) {
+        self.freed.fetch_add(1, Ordering::SeqCst);
         self.running.fetch_sub(1, Ordering::SeqCst);
     }
 
@@ -58,6 +64,29 @@ impl Occupancy {
                 return;
             }
             filled.await;
+        }
+    }
+
+    /// Completes once every activity slot has held the same tasks for
+    /// `settle`: no slot was freed meanwhile, so the tasks running are long
+    /// ones, and a poll loop with a slot of its own should take what comes.
+    ///
+    /// Slots that are full only between short tasks do not count: each
+    /// slot freed goes to an activity poll loop (or to a task waiting in
+    /// line), which is polling anyway. Were the precondition loops to poll
+    /// whenever the slots are momentarily full, on a runner saturated with
+    /// short tasks they would poll all the time, and the activities they
+    /// brought in, first in line for every slot freed, would keep the
+    /// slots full and the activity loops idle: two loops doing the work
+    /// of `capacity` (docs/PERFORMANCE.md, framework-overhead).
+    pub(crate) async fn settled_full(&self, settle: Duration) {
+        loop {
+            self.full().await;
+            let freed = self.freed.load(Ordering::SeqCst);
+            tokio::time::sleep(settle).await;
+            if self.is_full() && self.freed.load(Ordering::SeqCst) == freed {
+                return;
+            }
         }
     }
 }

@@ -12,6 +12,14 @@ use crate::activity_slots::ActivitySlots;
 use crate::backoff::Backoff;
 use crate::dispatch::{is_precondition, Dispatch, Slot};
 
+/// How long every activity slot must hold the same tasks before the
+/// precondition loops poll: long enough that slots full only between short
+/// tasks do not count (see [`Occupancy::settled_full`]), short beside the
+/// minutes a precondition's `retryDelay` is measured in.
+///
+/// [`Occupancy::settled_full`]: crate::occupancy::Occupancy::settled_full
+pub(crate) const PRECONDITION_SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// How one worker group is polled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PollerConfig {
@@ -298,7 +306,7 @@ impl PollLoop {
             }
             if self.kind == LoopKind::Precondition {
                 tokio::select! {
-                    () = self.slots.occupancy().full() => {}
+                    () = self.slots.occupancy().settled_full(PRECONDITION_SETTLE) => {}
                     () = self.stop.cancelled() => return None,
                 }
             }

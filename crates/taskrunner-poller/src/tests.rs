@@ -14,6 +14,7 @@ use taskrunner_api::{
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::poller::PRECONDITION_SETTLE;
 use crate::{Heartbeat, Poller, PollerConfig, Slot};
 
 /// What a scripted poll answers.
@@ -342,11 +343,38 @@ fn with_precondition_slots(concurrency: usize) -> PollerConfig {
 async fn preconditions_are_polled_when_long_activities_fill_every_slot() {
     let service = Scripted::new([Answer::Task, Answer::Precondition, Answer::Precondition]);
     let (_, held, stop, run) = run_poller(&service, with_precondition_slots(1));
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // The activity holds its slot past the settle time: a long one.
+    tokio::time::sleep(PRECONDITION_SETTLE + Duration::from_secs(1)).await;
     assert_eq!(
         held.count(),
         3,
         "one activity in the only activity slot, two preconditions beside it"
+    );
+    stop.cancel();
+    held.release_all();
+    run.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn precondition_loops_stay_out_while_short_tasks_keep_freeing_slots() {
+    // The only activity slot is full between tasks, but each task ends
+    // within the settle time: the activity loop polls for every slot freed,
+    // and no precondition loop polls beside it.
+    let service = Scripted::new((0..40).map(|_| Answer::Task));
+    let (_, held, stop, run) = run_poller(&service, one_activity_slot_and_one_precondition_slot());
+    for _ in 0..30 {
+        tokio::time::sleep(PRECONDITION_SETTLE / 10).await;
+        for (_, slot) in held.tasks.lock().iter_mut() {
+            if let Some(slot) = slot.take() {
+                assert!(!slot.is_waiting(), "a precondition loop polled: {slot:?}");
+            }
+        }
+    }
+    assert!(held.count() >= 29, "a task every tenth of the settle time");
+    assert_eq!(
+        service.polls.lock().len(),
+        held.count(),
+        "every poll brought a task: none was a precondition loop's"
     );
     stop.cancel();
     held.release_all();
@@ -375,7 +403,7 @@ async fn an_activity_from_a_precondition_poll_waits_for_an_activity_slot() {
     let service = Scripted::new([Answer::Task, Answer::Task]);
     let (poller, held, stop, run) =
         run_poller(&service, one_activity_slot_and_one_precondition_slot());
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::sleep(PRECONDITION_SETTLE + Duration::from_secs(1)).await;
     assert_eq!(held.count(), 2);
     let mut waiting = held.tasks.lock()[1].1.take().expect("held");
     assert!(waiting.is_waiting(), "{waiting:?}");
@@ -407,14 +435,15 @@ async fn an_activity_from_a_precondition_poll_waits_for_an_activity_slot() {
 
 #[tokio::test(start_paused = true)]
 async fn a_slot_freed_during_a_precondition_poll_waits_for_what_it_brings() {
-    // The precondition loop's poll answers at 10 ms; the only activity
-    // slot frees at 5 ms. The activity loop must not take it into a long
-    // poll (90 s here) while the activity the precondition poll brings
-    // would then wait for it.
+    // The precondition loop polls once the only activity slot has held
+    // its task for the settle time; its poll answers 10 ms later, and the
+    // activity slot frees 5 ms into it. The activity loop must not take it
+    // into a long poll (90 s here) while the activity the precondition
+    // poll brings would then wait for it.
     let service = Scripted::new([Answer::Task, Answer::TaskAfter(Duration::from_millis(10))]);
-    let start = Instant::now();
+    let start = Instant::now() + PRECONDITION_SETTLE;
     let (_, held, stop, run) = run_poller(&service, one_activity_slot_and_one_precondition_slot());
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    tokio::time::sleep_until(start + Duration::from_millis(5)).await;
     assert_eq!(held.count(), 1, "the precondition loop's poll is in flight");
     held.tasks.lock()[0].1.take();
     tokio::time::sleep(Duration::from_millis(6)).await;
@@ -441,7 +470,7 @@ async fn an_activity_waiting_for_a_slot_gets_one_after_the_poll_loops_stopped() 
     let service = Scripted::new([Answer::Task, Answer::Task]);
     let (poller, held, stop, run) =
         run_poller(&service, one_activity_slot_and_one_precondition_slot());
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::sleep(PRECONDITION_SETTLE + Duration::from_secs(1)).await;
     let mut waiting = held.tasks.lock()[1].1.take().expect("held");
     stop.cancel();
     tokio::time::sleep(Duration::from_secs(1)).await;
