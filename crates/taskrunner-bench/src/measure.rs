@@ -49,19 +49,53 @@ pub(crate) fn mebibytes(kib: u64) -> f64 {
 /// The CPU time (user + system, all threads) process `pid` has used.
 pub(crate) fn cpu_time(pid: u32) -> anyhow::Result<Duration> {
     // utime and stime: fields 14 and 15.
-    stat_time(pid, [11, 12])
+    stat_time(pid, &[11, 12])
 }
 
 /// The CPU time (user + system) of the children process `pid` has reaped
 /// (cutime and cstime): the commands a suite spawned and waited for.
 pub(crate) fn reaped_children_cpu_time(pid: u32) -> anyhow::Result<Duration> {
     // cutime and cstime: fields 16 and 17.
-    stat_time(pid, [13, 14])
+    stat_time(pid, &[13, 14])
 }
 
-/// The sum of two clock-tick fields of `/proc/PID/stat`, counted from the
+/// The system (kernel) part of the CPU time process `pid` has used.
+pub(crate) fn system_cpu_time(pid: u32) -> anyhow::Result<Duration> {
+    // stime: field 15.
+    stat_time(pid, &[12])
+}
+
+/// The context switches, voluntary and not, of every thread of this
+/// process so far (threads that ended are not counted).
+pub(crate) fn own_context_switches() -> anyhow::Result<u64> {
+    let mut total = 0;
+    for thread in std::fs::read_dir("/proc/self/task").context("cannot list /proc/self/task")? {
+        let path = thread
+            .context("cannot list /proc/self/task")?
+            .path()
+            .join("status");
+        // A thread may end between the listing and the read.
+        let Ok(status) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for line in status.lines() {
+            if let Some(count) = line
+                .strip_prefix("voluntary_ctxt_switches:")
+                .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
+            {
+                total += count
+                    .trim()
+                    .parse::<u64>()
+                    .with_context(|| format!("{} is malformed", path.display()))?;
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// The sum of clock-tick fields of `/proc/PID/stat`, counted from the
 /// first field after the command name (field 3 is index 0).
-fn stat_time(pid: u32, indexes: [usize; 2]) -> anyhow::Result<Duration> {
+fn stat_time(pid: u32, indexes: &[usize]) -> anyhow::Result<Duration> {
     let path = format!("/proc/{pid}/stat");
     let stat = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
     // The command name (field 2) may hold spaces and parentheses: the
@@ -77,7 +111,10 @@ fn stat_time(pid: u32, indexes: [usize; 2]) -> anyhow::Result<Duration> {
             .and_then(|field| field.parse().ok())
             .with_context(|| format!("{path} field {} is malformed", index + 3))
     };
-    let ticks = tick(indexes[0])? + tick(indexes[1])?;
+    let ticks = indexes
+        .iter()
+        .map(|&index| tick(index))
+        .sum::<anyhow::Result<u64>>()?;
     Ok(Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
 }
 

@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::precondition;
-use crate::status::{Delivery, StatusSender, TaskIds};
+use crate::status::{Delivery, StatusSender};
 use crate::summary::Counters;
 use crate::workers::Workers;
 
@@ -90,8 +90,9 @@ enum TaskEnd {
     /// The task ended with `report`, to be sent if `lease` is still held
     /// when released.
     Report {
-        /// What SetTaskStatus needs of the task.
-        ids: TaskIds,
+        /// The task's context, which holds the task: what SetTaskStatus
+        /// and its log lines need is read from it, not copied.
+        context: TaskContext,
         /// The status.
         report: StatusReport,
         /// Released by the caller, whose verdict decides whether `report`
@@ -152,7 +153,7 @@ impl Executor {
         let mut in_flight = InFlight::enter(self, &cancellation, slot);
         async move {
             let this = &in_flight.executor;
-            let (ids, report, lease) = match this
+            let (context, report, lease) = match this
                 .run_task(task, &cancellation, &mut in_flight.slot)
                 .await
             {
@@ -162,7 +163,11 @@ impl Executor {
                     this.count_silent_end(cancellation.reason());
                     return;
                 }
-                TaskEnd::Report { ids, report, lease } => (ids, report, lease),
+                TaskEnd::Report {
+                    context,
+                    report,
+                    lease,
+                } => (context, report, lease),
             };
             let verdict = lease.release();
             if !verdict.may_set_status() {
@@ -171,7 +176,7 @@ impl Executor {
                 return;
             }
             let status = report.status;
-            Counters::add(match this.status.send(&ids, report).await {
+            Counters::add(match this.status.send(context.task(), report).await {
                 Delivery::Accepted => match status {
                     TaskStatus::Finished => &this.counters.finished,
                     TaskStatus::Failed => &this.counters.failed,
@@ -218,32 +223,31 @@ impl Executor {
                 () = cancellation.cancelled() => return TaskEnd::Silent { lease },
             }
         }
-        let route = match self.router.route(&task) {
+        // The task moves into the handler's context, so a lease holds one
+        // copy of it; the context is also what the status is sent from.
+        let context = TaskContext::builder(*task)
+            .cancellation(cancellation.clone())
+            .progress(progress)
+            .deadline(lease.deadline())
+            .scratch_root(Arc::clone(&self.scratch_root))
+            // The task's span is the current one (see `execute`): read
+            // where it is needed, not kept across the awaits.
+            .span(tracing::Span::current())
+            .build();
+        let route = match self.router.route(context.task()) {
             Err(unroutable) => {
                 tracing::warn!(%unroutable, "no activity for this task");
                 let report = unroutable.into_status_report();
-                let ids = TaskIds::of(&task);
-                return TaskEnd::Report { ids, report, lease };
+                return TaskEnd::Report {
+                    context,
+                    report,
+                    lease,
+                };
             }
             Ok(route) => route,
         };
-        let timeout = AttemptTimeout::of(&task, self.attempt_timeout);
-        // The task moves into the handler's context, so a lease holds one
-        // copy of it; this handle (not a copy of the ids SetTaskStatus
-        // needs) is what the status is built from once the handler ends.
-        let context = {
-            // The task's span is the current one (see `execute`): read here,
-            // in a scope of its own, it is not kept across the handler's run.
-            let span = tracing::Span::current();
-            span.record("activity", route.name());
-            TaskContext::builder(*task)
-                .cancellation(cancellation.clone())
-                .progress(progress)
-                .deadline(lease.deadline())
-                .scratch_root(Arc::clone(&self.scratch_root))
-                .span(span)
-                .build()
-        };
+        tracing::Span::current().record("activity", route.name());
+        let timeout = AttemptTimeout::of(context.task(), self.attempt_timeout);
         let handle = context.clone();
         // Every route goes through the precondition retry: an activity that
         // answers FALSE is a precondition, whatever its type.
@@ -256,7 +260,7 @@ impl Executor {
             .await
         {
             Some(report) => TaskEnd::Report {
-                ids: TaskIds::of(handle.task()),
+                context: handle,
                 report,
                 lease,
             },

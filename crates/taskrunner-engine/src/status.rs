@@ -3,26 +3,8 @@
 
 use std::sync::Arc;
 
-use taskrunner_api::{CallBudget, ErrorClass, Operation, StatusReport, Task, TaskId, TaskService};
+use taskrunner_api::{CallBudget, ErrorClass, Operation, StatusReport, Task, TaskService};
 use taskrunner_poller::Backoff;
-
-/// What SetTaskStatus and its log lines need of a task.
-#[derive(Debug, Clone)]
-pub(crate) struct TaskIds {
-    pub(crate) task_id: TaskId,
-    pub(crate) pipeline_id: String,
-    pub(crate) attempt_id: String,
-}
-
-impl TaskIds {
-    pub(crate) fn of(task: &Task) -> Self {
-        Self {
-            task_id: task.task_id.clone(),
-            pipeline_id: task.pipeline_id.clone(),
-            attempt_id: task.attempt_id.clone(),
-        }
-    }
-}
 
 /// How a SetTaskStatus ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +36,7 @@ impl StatusSender {
     /// The report goes out as the activity made it: the service
     /// implementation sanitises it at the wire (the [`TaskService`]
     /// contract), once.
-    pub(crate) async fn send(&self, task: &TaskIds, report: StatusReport) -> Delivery {
+    pub(crate) async fn send(&self, task: &Task, report: StatusReport) -> Delivery {
         let mut failures = 0_u32;
         // Set once a call failed after it may have reached the service (a
         // transient error: a dropped connection, a 500); a throttled call

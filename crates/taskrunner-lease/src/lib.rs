@@ -42,11 +42,12 @@
 //!
 //! # Costs
 //!
-//! A lease costs no task of its own: its state machine and indexes (about
-//! 400 bytes), its shared state and deadline channels (about 1 KiB), and a
-//! boxed watcher for early-report requests (a few hundred bytes) — roughly
-//! 2 KiB, well under the 8 KiB per-lease budget, so 10,000 leases take about
-//! 20 MiB. Each driver step is `O(log n)` in the number of leases.
+//! A lease costs no task of its own: its entry in the driver's queue (about
+//! 400 bytes with the hash table's share), its handle and the state and
+//! deadline it shares with the driver (about 100 bytes: a lock each and a
+//! `Notify`) — well under 1 KiB of the 8 KiB per-lease budget that a held
+//! task has in all (docs/PERFORMANCE.md, leases). Each driver step is
+//! `O(log n)` in the number of leases.
 //!
 //! The budget, not memory, bounds how many leases a process can hold: about
 //! `ReportTaskProgress rate × (reportProgressTimeout − margin)`, less what

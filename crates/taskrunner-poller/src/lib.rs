@@ -12,9 +12,10 @@
 //! [`CallBudget`](taskrunner_api::CallBudget).
 //!
 //! Beside them, [`PollerConfig::precondition_slots`] loops (default 2, the
-//! Java runner's precondition threads) poll while every activity slot holds
-//! a task, so preconditions are still checked when long activities fill the
-//! runner. PollForTask cannot ask for preconditions only: an activity such a
+//! Java runner's precondition threads) poll once every activity slot has
+//! held the same task for a second, so preconditions are still checked when
+//! long activities fill the runner (while short ones keep freeing slots, the
+//! activity loops are polling anyway). PollForTask cannot ask for preconditions only: an activity such a
 //! poll brings in is acknowledged at once and waits, lease kept alive, for
 //! an activity slot ([`Slot::ready`]), so `concurrency` stays the limit on
 //! activities. It gets the next activity slot freed, ahead of the activity

@@ -30,8 +30,8 @@ pub struct PollerConfig {
     /// Slots of their own for preconditions, beside `concurrency`, each
     /// with its poll loop (the Java runner's two precondition threads,
     /// dp-taskrunner-threading.md). They poll only while every activity
-    /// slot holds a task, so a precondition is checked even when long
-    /// activities fill the runner. 0 turns them off.
+    /// slot has held the same task for a second, so a precondition is
+    /// checked even when long activities fill the runner. 0 turns them off.
     pub precondition_slots: usize,
     /// How many PollForTask calls may be in flight at once (the Java
     /// runner's `--tasks`, default 2); never more than the free slots,
@@ -202,8 +202,9 @@ impl Poller {
 enum LoopKind {
     /// An activity slot: polls whenever one is free.
     Activity,
-    /// A precondition slot: polls only while every activity slot holds a
-    /// task, since otherwise the activity loops are polling already.
+    /// A precondition slot: polls only once every activity slot has held
+    /// the same task for [`PRECONDITION_SETTLE`], since otherwise the
+    /// activity loops are polling already.
     Precondition,
 }
 

@@ -175,29 +175,34 @@ fn figures(passes: &[Pass], full_size: bool) -> Vec<Figure> {
         ),
     ];
     for (index, pass) in passes.iter().enumerate() {
-        figures.push(Figure::info(
-            format!("pass {} ({}): tasks/s", index + 1, pass.contender.label()),
-            pass.tasks_per_second(),
-            "tasks/s",
-        ));
-        figures.push(Figure::info(
-            format!(
-                "pass {} ({}): client CPU per task",
-                index + 1,
-                pass.contender.label()
+        let label = format!("pass {} ({})", index + 1, pass.contender.label());
+        figures.extend([
+            Figure::info(
+                format!("{label}: tasks/s"),
+                pass.tasks_per_second(),
+                "tasks/s",
             ),
-            pass.client_cpu_per_task(),
-            "us",
-        ));
-        figures.push(Figure::info(
-            format!(
-                "pass {} ({}): machine CPU used by other processes",
-                index + 1,
-                pass.contender.label()
+            Figure::info(
+                format!("{label}: client CPU per task"),
+                pass.client_cpu_per_task(),
+                "us",
             ),
-            pass.others_percent(),
-            "%",
-        ));
+            Figure::info(
+                format!("{label}: of which the kernel's"),
+                pass.client_system_cpu_per_task(),
+                "us",
+            ),
+            Figure::info(
+                format!("{label}: context switches per task"),
+                pass.client_switches_per_task(),
+                "switches",
+            ),
+            Figure::info(
+                format!("{label}: machine CPU used by other processes"),
+                pass.others_percent(),
+                "%",
+            ),
+        ]);
     }
     figures
 }

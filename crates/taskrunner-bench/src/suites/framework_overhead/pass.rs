@@ -44,6 +44,10 @@ pub(super) struct Pass {
     /// This process's CPU time over the drain: the contender's (plus the
     /// bench's own bookkeeping, which is idle meanwhile).
     pub(super) client_cpu: Duration,
+    /// The kernel's part of `client_cpu`: system calls, wake-ups.
+    pub(super) client_system_cpu: Duration,
+    /// This process's context switches over the drain.
+    pub(super) client_switches: u64,
     /// The service's CPU time over the drain.
     pub(super) service_cpu: Duration,
     /// The whole machine's CPU over the drain.
@@ -59,6 +63,16 @@ impl Pass {
     /// The contender's CPU time per task, in µs.
     pub(super) fn client_cpu_per_task(&self) -> f64 {
         self.client_cpu.as_secs_f64() * 1e6 / self.tasks.max(1) as f64
+    }
+
+    /// The kernel's part of the contender's CPU time per task, in µs.
+    pub(super) fn client_system_cpu_per_task(&self) -> f64 {
+        self.client_system_cpu.as_secs_f64() * 1e6 / self.tasks.max(1) as f64
+    }
+
+    /// The contender's context switches per task.
+    pub(super) fn client_switches_per_task(&self) -> f64 {
+        self.client_switches as f64 / self.tasks.max(1) as f64
     }
 
     /// The service's CPU time per task, in µs.
@@ -95,6 +109,8 @@ pub(super) async fn pass(
         .context("cannot queue the tasks")?;
     let service_before = service.cpu_time()?;
     let client_before = measure::cpu_time(std::process::id())?;
+    let system_before = measure::system_cpu_time(std::process::id())?;
+    let switches_before = measure::own_context_switches()?;
     let machine_before = MachineCpu::now()?;
     let began = Instant::now();
     let running = match contender {
@@ -110,6 +126,9 @@ pub(super) async fn pass(
     let wall = began.elapsed();
     let machine_cpu = MachineCpu::now()?.since(machine_before);
     let client_cpu = measure::cpu_time(std::process::id())?.saturating_sub(client_before);
+    let client_system_cpu =
+        measure::system_cpu_time(std::process::id())?.saturating_sub(system_before);
+    let client_switches = measure::own_context_switches()?.saturating_sub(switches_before);
     let service_cpu = service.cpu_time()?.saturating_sub(service_before);
     if let Some(running) = running {
         let summary = running.stop().await?;
@@ -124,6 +143,8 @@ pub(super) async fn pass(
         tasks,
         wall,
         client_cpu,
+        client_system_cpu,
+        client_switches,
         service_cpu,
         machine_cpu,
     };
