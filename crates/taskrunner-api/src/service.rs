@@ -1,5 +1,7 @@
 //! [`TaskService`]: the four calls a task runner makes.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -69,32 +71,64 @@ pub trait TaskService: Send + Sync + 'static {
     ) -> Result<(), ApiError>;
 }
 
-#[async_trait]
+/// The future a [`TaskService`] method answers, as `async_trait` boxes it.
+type CallFuture<'call, T> = Pin<Box<dyn Future<Output = Result<T, ApiError>> + Send + 'call>>;
+
+/// Forwards to the service behind the `Arc`, handing on the future it
+/// boxed: written out rather than with `async_trait`, whose forwarding
+/// method would box a second future around that one on every call (the
+/// framework holds its service as an `Arc<dyn TaskService>`, so every
+/// call went through here: docs/PERFORMANCE.md, framework-overhead).
 impl<T: TaskService + ?Sized> TaskService for Arc<T> {
-    async fn poll_for_task(&self, request: &PollRequest) -> Result<Option<Task>, ApiError> {
-        (**self).poll_for_task(request).await
+    fn poll_for_task<'service, 'request, 'call>(
+        &'service self,
+        request: &'request PollRequest,
+    ) -> CallFuture<'call, Option<Task>>
+    where
+        'service: 'call,
+        'request: 'call,
+        Self: 'call,
+    {
+        (**self).poll_for_task(request)
     }
 
-    async fn report_task_progress(
-        &self,
-        task_id: &TaskId,
-        fields: &[Field],
-    ) -> Result<ProgressResponse, ApiError> {
-        (**self).report_task_progress(task_id, fields).await
+    fn report_task_progress<'service, 'task, 'fields, 'call>(
+        &'service self,
+        task_id: &'task TaskId,
+        fields: &'fields [Field],
+    ) -> CallFuture<'call, ProgressResponse>
+    where
+        'service: 'call,
+        'task: 'call,
+        'fields: 'call,
+        Self: 'call,
+    {
+        (**self).report_task_progress(task_id, fields)
     }
 
-    async fn report_task_runner_heartbeat(
-        &self,
-        request: &HeartbeatRequest,
-    ) -> Result<HeartbeatResponse, ApiError> {
-        (**self).report_task_runner_heartbeat(request).await
+    fn report_task_runner_heartbeat<'service, 'request, 'call>(
+        &'service self,
+        request: &'request HeartbeatRequest,
+    ) -> CallFuture<'call, HeartbeatResponse>
+    where
+        'service: 'call,
+        'request: 'call,
+        Self: 'call,
+    {
+        (**self).report_task_runner_heartbeat(request)
     }
 
-    async fn set_task_status(
-        &self,
-        task_id: &TaskId,
-        report: &StatusReport,
-    ) -> Result<(), ApiError> {
-        (**self).set_task_status(task_id, report).await
+    fn set_task_status<'service, 'task, 'report, 'call>(
+        &'service self,
+        task_id: &'task TaskId,
+        report: &'report StatusReport,
+    ) -> CallFuture<'call, ()>
+    where
+        'service: 'call,
+        'task: 'call,
+        'report: 'call,
+        Self: 'call,
+    {
+        (**self).set_task_status(task_id, report)
     }
 }

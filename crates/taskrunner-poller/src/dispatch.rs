@@ -52,13 +52,13 @@ impl Slot {
     /// An activity slot.
     pub(crate) fn activity(
         permit: OwnedSemaphorePermit,
-        worker_group: &str,
+        worker_group: &Arc<str>,
         occupancy: Arc<Occupancy>,
     ) -> Self {
         occupancy.enter();
         Self {
             permit,
-            worker_group: worker_group.into(),
+            worker_group: Arc::clone(worker_group),
             occupancy: Some(occupancy),
             pending: None,
         }
@@ -69,13 +69,13 @@ impl Slot {
     /// ahead of the poll loops (see `activity_slots.rs`).
     pub(crate) fn precondition(
         permit: OwnedSemaphorePermit,
-        worker_group: &str,
+        worker_group: &Arc<str>,
         task: &Task,
         activity_slots: &ActivitySlots,
     ) -> Self {
         Self {
             permit,
-            worker_group: worker_group.into(),
+            worker_group: Arc::clone(worker_group),
             occupancy: None,
             pending: (!is_precondition(task))
                 .then(|| (activity_slots.clone(), activity_slots.wait_in_line())),

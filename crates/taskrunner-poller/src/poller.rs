@@ -163,9 +163,11 @@ impl Poller {
             self.config.precondition_slots,
         ));
         let mut set = JoinSet::new();
+        let group: Arc<str> = self.config.worker_group.as_str().into();
         for kind in kinds {
             let worker = PollLoop {
                 kind,
+                group: Arc::clone(&group),
                 service: self.service.clone(),
                 budget: self.budget.clone(),
                 request: PollRequest {
@@ -211,6 +213,8 @@ enum LoopKind {
 /// One of a poller's loops.
 struct PollLoop {
     kind: LoopKind,
+    /// The worker group, shared with every slot this loop hands out.
+    group: Arc<str>,
     service: Arc<dyn TaskService>,
     budget: CallBudget,
     request: PollRequest,
@@ -263,10 +267,10 @@ impl PollLoop {
                     };
                     let slot = match kind {
                         LoopKind::Activity => {
-                            Slot::activity(permit, group, self.slots.occupancy().clone())
+                            Slot::activity(permit, &self.group, self.slots.occupancy().clone())
                         }
                         LoopKind::Precondition => {
-                            Slot::precondition(permit, group, &task, &self.slots)
+                            Slot::precondition(permit, &self.group, &task, &self.slots)
                         }
                     };
                     self.dispatch.dispatch(task, slot);

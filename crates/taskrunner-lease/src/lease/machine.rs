@@ -194,7 +194,9 @@ impl Lease {
         self.failures = 0;
         self.reported_at = sent_at;
         self.deadline = sent_at + self.timing.lease_window();
-        let mut actions = vec![Action::DeadlineMoved(self.deadline)];
+        // Room for all three: growing from one would allocate twice.
+        let mut actions = Vec::with_capacity(3);
+        actions.push(Action::DeadlineMoved(self.deadline));
         if self.state == LeaseState::Acknowledging {
             self.state = LeaseState::Held;
             actions.push(Action::Acknowledged {
