@@ -1,21 +1,20 @@
 //! [`Router`]: picks the activity for a task.
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use futures::FutureExt;
 use taskrunner_api::Task;
-use tower::util::BoxCloneSyncService;
-use tower::{Layer, ServiceExt};
+use tokio::time::Instant;
+use tower::{Service, ServiceExt};
+use tracing::Instrument;
 
 use crate::fields::quote;
-use crate::layers::{CatchPanicLayer, TraceLayer};
-use crate::{ActivityService, Outcome, TaskContext};
-
-/// What a route holds: its activity inside the route's own layers, which
-/// settle every error into an [`Outcome`], so it cannot fail.
-type SettledService = BoxCloneSyncService<TaskContext, Outcome, Infallible>;
+use crate::layers;
+use crate::{ActivityService, Failure, Outcome, TaskContext};
 
 /// Chooses the activity for each task from the attempt object's fields.
 ///
@@ -28,8 +27,12 @@ type SettledService = BoxCloneSyncService<TaskContext, Outcome, Infallible>;
 /// 2. **By object type**: the attempt's `type`, e.g. `ShellCommandActivity`.
 ///
 /// Every route runs its activity inside the builder's
-/// [`layer`](RouterBuilder::layer)s, a [`CatchPanicLayer`] (where panics and
-/// errors become [`Outcome::Failed`]) and a [`TraceLayer`] named after it.
+/// [`layer`](RouterBuilder::layer)s, then as a [`CatchPanicLayer`] (where
+/// panics and errors become [`Outcome::Failed`]) inside a [`TraceLayer`]
+/// named after it would (see [`Route`]).
+///
+/// [`CatchPanicLayer`]: crate::layers::CatchPanicLayer
+/// [`TraceLayer`]: crate::layers::TraceLayer
 ///
 /// ```
 /// use taskrunner_activity::{Router, TaskContext};
@@ -127,10 +130,19 @@ impl Router {
 }
 
 /// One routed activity: a name and its layered service. Cheap to clone.
+///
+/// A route runs its service as [`TraceLayer`] around [`CatchPanicLayer`]
+/// would, with the same spans, logs and failures, but in its own future:
+/// through the two layers, each run took five allocations for the clones
+/// and the futures each layer boxes; this way, two (the service's clone
+/// and its future).
+///
+/// [`TraceLayer`]: crate::layers::TraceLayer
+/// [`CatchPanicLayer`]: crate::layers::CatchPanicLayer
 #[derive(Clone)]
 pub struct Route {
     name: Arc<str>,
-    service: SettledService,
+    service: ActivityService,
 }
 
 impl fmt::Debug for Route {
@@ -142,15 +154,12 @@ impl fmt::Debug for Route {
 }
 
 impl Route {
-    /// Wraps `service` (already inside the builder's layers) in the route's
-    /// own layers.
+    /// The route `name` for `service` (already inside the builder's
+    /// layers).
     fn new(name: String, service: ActivityService) -> Self {
-        let name: Arc<str> = name.into();
-        let layered =
-            TraceLayer::new(Arc::clone(&name)).layer(CatchPanicLayer::new().layer(service));
         Self {
-            name,
-            service: SettledService::new(layered),
+            name: name.into(),
+            service,
         }
     }
 
@@ -161,11 +170,28 @@ impl Route {
 
     /// Runs the activity for `ctx`. Errors and panics have already become
     /// [`Outcome::Failed`], so there is always an outcome.
-    pub async fn call(&self, ctx: TaskContext) -> Outcome {
-        match self.service.clone().oneshot(ctx).await {
-            Ok(outcome) => outcome,
-            Err(never) => match never {},
+    pub fn call(&self, ctx: TaskContext) -> impl Future<Output = Outcome> + Send + '_ {
+        let span = layers::activity_span(&self.name, &ctx);
+        let mut service = self.service.clone();
+        // One future for the whole run, polled in the span (so `call`'s own
+        // work belongs to it too): a held lease keeps it for as long as the
+        // activity runs.
+        async move {
+            let started = Instant::now();
+            let outcome = match service.ready().await {
+                // A service that cannot become ready fails the run.
+                Err(error) => Outcome::Failed(Failure::from_error(error)),
+                Ok(service) => {
+                    match std::panic::catch_unwind(AssertUnwindSafe(|| service.call(ctx))) {
+                        Err(payload) => layers::panicked(payload.as_ref()),
+                        Ok(future) => layers::settle(AssertUnwindSafe(future).catch_unwind().await),
+                    }
+                }
+            };
+            layers::log_outcome(&outcome, started);
+            outcome
         }
+        .instrument(span)
     }
 }
 

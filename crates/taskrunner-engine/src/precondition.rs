@@ -24,6 +24,7 @@
 //!   `attemptTimeout` rule the whole loop: the wait between checks ends at
 //!   once when the attempt's token trips.
 
+use std::future::Future;
 use std::time::Duration;
 
 use taskrunner_activity::{Cancelled, Failure, FieldsError, Outcome, Route, TaskContext};
@@ -92,24 +93,34 @@ fn scaled(period: Duration, time_scale: f64) -> Duration {
 /// What the activity fails with; an `InvalidTaskFields` failure for an
 /// unreadable `retryDelay` or `preconditionTimeout`; the [`Cancelled`]
 /// failure when the attempt is cancelled between checks.
-pub(crate) async fn check_until_holds(
+///
+/// A function answering an `async` block rather than an `async fn`: the
+/// block keeps each argument once, where an `async fn` keeps a second copy
+/// of each for its whole run (a held lease keeps this future).
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn would keep its arguments twice (see above)"
+)]
+pub(crate) fn check_until_holds(
     route: &Route,
     context: TaskContext,
     time_scale: f64,
-) -> Outcome {
-    let started = Instant::now();
-    // Matched, not kept in a variable: one would hold its place in the
-    // future through the retries below.
-    match route.call(context.clone()).await {
-        Outcome::PreconditionFalse => {}
-        outcome => return outcome,
+) -> impl Future<Output = Outcome> + Send + '_ {
+    async move {
+        let started = Instant::now();
+        // Matched, not kept in a variable: one would hold its place in the
+        // future through the retries below.
+        match route.call(context.clone()).await {
+            Outcome::PreconditionFalse => {}
+            outcome => return outcome,
+        }
+        // Boxed: the retries' state (a second call, the timer, the wait for
+        // cancellation) would otherwise sit in every task's future for as
+        // long as its handler runs, though only a precondition that answered
+        // FALSE needs it: boxing it took ~0.45 KiB off each held lease
+        // (docs/PERFORMANCE.md, leases).
+        Box::pin(retry_until_holds(route, context, time_scale, started)).await
     }
-    // Boxed: the retries' state (a second call, the timer, the wait for
-    // cancellation) would otherwise sit in every task's future for as long
-    // as its handler runs, though only a precondition that answered FALSE
-    // needs it: boxing it took ~0.45 KiB off each held lease
-    // (docs/PERFORMANCE.md, leases).
-    Box::pin(retry_until_holds(route, context, time_scale, started)).await
 }
 
 /// The retries of [`check_until_holds`] after a first FALSE at `started`.

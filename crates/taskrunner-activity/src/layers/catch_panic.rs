@@ -86,11 +86,8 @@ where
         let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(ctx))) {
             Ok(future) => {
                 return Box::pin(async move {
-                    Ok(match AssertUnwindSafe(future).catch_unwind().await {
-                        Ok(Ok(outcome)) => outcome,
-                        Ok(Err(error)) => Outcome::Failed(Failure::from_error(error.into())),
-                        Err(payload) => panicked(payload.as_ref()),
-                    })
+                    let ended = AssertUnwindSafe(future).catch_unwind().await;
+                    Ok(settle(ended.map(|result| result.map_err(Into::into))))
                 })
             }
             Err(payload) => panicked(payload.as_ref()),
@@ -99,8 +96,18 @@ where
     }
 }
 
+/// The outcome of a run that ended with `ended`: its own, or a failure
+/// for its error or its panic.
+pub(crate) fn settle(ended: std::thread::Result<Result<Outcome, BoxError>>) -> Outcome {
+    match ended {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(error)) => Outcome::Failed(Failure::from_error(error)),
+        Err(payload) => panicked(payload.as_ref()),
+    }
+}
+
 /// The outcome of a run that panicked with `payload`.
-fn panicked(payload: &(dyn Any + Send)) -> Outcome {
+pub(crate) fn panicked(payload: &(dyn Any + Send)) -> Outcome {
     Outcome::failed(ACTIVITY_PANICKED_ERROR_ID, panic_message(payload))
 }
 

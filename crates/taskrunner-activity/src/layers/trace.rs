@@ -85,7 +85,8 @@ where
     }
 }
 
-fn activity_span(activity: &str, ctx: &TaskContext) -> tracing::Span {
+/// The span of one run of `activity` for `ctx`'s task.
+pub(crate) fn activity_span(activity: &str, ctx: &TaskContext) -> tracing::Span {
     let task_id = ctx.task_id();
     if ctx.span().is_none() {
         tracing::info_span!(
@@ -107,7 +108,8 @@ fn activity_span(activity: &str, ctx: &TaskContext) -> tracing::Span {
     }
 }
 
-fn log_outcome(outcome: &Outcome, started: Instant) {
+/// Logs how a run that began at `started` ended.
+pub(crate) fn log_outcome(outcome: &Outcome, started: Instant) {
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     match outcome {
         Outcome::Finished => tracing::info!(elapsed_ms, outcome = "finished", "activity ended"),
