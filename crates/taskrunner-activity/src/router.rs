@@ -133,9 +133,10 @@ impl Router {
 ///
 /// A route runs its service as [`TraceLayer`] around [`CatchPanicLayer`]
 /// would, with the same spans, logs and failures, but in its own future:
-/// through the two layers, each run took five allocations for the clones
-/// and the futures each layer boxes; this way, two (the service's clone
-/// and its future).
+/// through the two layers, each run took seven allocations (clones of the
+/// layered service and of the activity's, a boxed future from each layer,
+/// the activity's own future); this way, two (the activity's clone and its
+/// future).
 ///
 /// [`TraceLayer`]: crate::layers::TraceLayer
 /// [`CatchPanicLayer`]: crate::layers::CatchPanicLayer
