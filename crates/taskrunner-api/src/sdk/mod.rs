@@ -12,22 +12,33 @@
 //! not implement [`TaskService`], so no caller can take a path with the
 //! SDK's retries on SetTaskStatus or a read timeout that cuts long polls.
 
+mod call_boxes;
 mod classify;
 mod convert;
 mod salvage;
 
-use std::future::Future;
-use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_datapipeline::config::timeout::TimeoutConfig;
+use aws_sdk_datapipeline::error::SdkError;
+use aws_sdk_datapipeline::operation::poll_for_task::{PollForTaskError, PollForTaskOutput};
+use aws_sdk_datapipeline::operation::report_task_progress::{
+    ReportTaskProgressError, ReportTaskProgressOutput,
+};
+use aws_sdk_datapipeline::operation::report_task_runner_heartbeat::{
+    ReportTaskRunnerHeartbeatError, ReportTaskRunnerHeartbeatOutput,
+};
+use aws_sdk_datapipeline::operation::set_task_status::{SetTaskStatusError, SetTaskStatusOutput};
 use aws_sdk_datapipeline::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 use crate::{
     ApiError, ErrorClass, Field, HeartbeatRequest, HeartbeatResponse, Operation, PollRequest,
     ProgressResponse, StatusReport, Task, TaskId, TaskService,
 };
+use call_boxes::CallBoxes;
 use classify::classify;
 use convert::{field_to_sdk, identity_to_sdk, status_to_sdk, task_from_sdk, InvalidTask};
 pub use salvage::MALFORMED_TASK_ERROR_ID;
@@ -68,7 +79,8 @@ fn poll_timeouts(attempt: Duration, operation: Duration) -> TimeoutConfig {
 /// - ReportTaskProgress and the heartbeat use the client as given.
 ///
 /// The variants of the client are built once: per-call configuration
-/// overrides cost CPU on every call.
+/// overrides cost CPU on every call. Clones share the clients and the
+/// memory kept for the calls' futures.
 #[derive(Debug, Clone)]
 pub struct SdkTaskService {
     /// For ReportTaskProgress and the heartbeat: the client as given.
@@ -77,6 +89,32 @@ pub struct SdkTaskService {
     poll_client: Client,
     /// The client without retries, for SetTaskStatus.
     status_client: Client,
+    /// The boxes the calls' futures run in, kept between calls.
+    boxes: Arc<OperationBoxes>,
+}
+
+/// What an SDK call answers.
+type SdkAnswer<O, E> = Result<O, SdkError<E, HttpResponse>>;
+
+/// Boxes for each operation's call futures (see [`CallBoxes`]).
+#[derive(Debug)]
+struct OperationBoxes {
+    poll: CallBoxes<SdkAnswer<PollForTaskOutput, PollForTaskError>>,
+    progress: CallBoxes<SdkAnswer<ReportTaskProgressOutput, ReportTaskProgressError>>,
+    heartbeat:
+        CallBoxes<SdkAnswer<ReportTaskRunnerHeartbeatOutput, ReportTaskRunnerHeartbeatError>>,
+    status: CallBoxes<SdkAnswer<SetTaskStatusOutput, SetTaskStatusError>>,
+}
+
+impl OperationBoxes {
+    fn new() -> Self {
+        Self {
+            poll: CallBoxes::new(),
+            progress: CallBoxes::new(),
+            heartbeat: CallBoxes::new(),
+            status: CallBoxes::new(),
+        }
+    }
 }
 
 impl SdkTaskService {
@@ -93,6 +131,7 @@ impl SdkTaskService {
             poll_client: with_poll_timeouts(&client, POLL_ATTEMPT_TIMEOUT, POLL_OPERATION_TIMEOUT),
             status_client,
             client,
+            boxes: Arc::new(OperationBoxes::new()),
         }
     }
 
@@ -120,7 +159,7 @@ fn with_poll_timeouts(client: &Client, attempt: Duration, operation: Duration) -
 #[async_trait]
 impl TaskService for SdkTaskService {
     async fn poll_for_task(&self, request: &PollRequest) -> Result<Option<Task>, ApiError> {
-        poll(&self.poll_client, request).await
+        poll(&self.poll_client, &self.boxes, request).await
     }
 
     async fn report_task_progress(
@@ -128,14 +167,14 @@ impl TaskService for SdkTaskService {
         task_id: &TaskId,
         fields: &[Field],
     ) -> Result<ProgressResponse, ApiError> {
-        report_progress(&self.client, task_id, fields).await
+        report_progress(&self.client, &self.boxes.progress, task_id, fields).await
     }
 
     async fn report_task_runner_heartbeat(
         &self,
         request: &HeartbeatRequest,
     ) -> Result<HeartbeatResponse, ApiError> {
-        heartbeat(&self.client, request).await
+        heartbeat(&self.client, &self.boxes.heartbeat, request).await
     }
 
     async fn set_task_status(
@@ -143,31 +182,39 @@ impl TaskService for SdkTaskService {
         task_id: &TaskId,
         report: &StatusReport,
     ) -> Result<(), ApiError> {
-        set_status(&self.status_client, task_id, report).await
+        set_status(&self.status_client, &self.boxes.status, task_id, report).await
     }
 }
 
 /// PollForTask through `client`, which has the poll timeouts. A task whose
 /// answer cannot be read is reported FAILED through it too, with the SDK's
 /// retries: nobody else will retry that report.
-async fn poll(client: &Client, request: &PollRequest) -> Result<Option<Task>, ApiError> {
+async fn poll(
+    client: &Client,
+    boxes: &OperationBoxes,
+    request: &PollRequest,
+) -> Result<Option<Task>, ApiError> {
     let operation = Operation::PollForTask;
-    let output = in_box(
-        client
-            .poll_for_task()
-            .worker_group(request.worker_group.clone())
-            .set_hostname(request.hostname.clone())
-            .set_instance_identity(request.instance_identity.as_ref().map(identity_to_sdk))
-            .send(),
-    )
-    .await;
+    let output = boxes
+        .poll
+        .run(
+            client
+                .poll_for_task()
+                .worker_group(request.worker_group.clone())
+                .set_hostname(request.hostname.clone())
+                .set_instance_identity(request.instance_identity.as_ref().map(identity_to_sdk))
+                .send(),
+        )
+        .await;
     let output = match output {
         Ok(output) => output,
         Err(error) => {
             let salvaged = salvage::task_id_of(&error);
             let error = classify(operation, error);
             return Err(match salvaged {
-                Some(task_id) => report_malformed(client, &TaskId::new(task_id), error).await,
+                Some(task_id) => {
+                    report_malformed(client, &boxes.status, &TaskId::new(task_id), error).await
+                }
                 None => error,
             });
         }
@@ -188,12 +235,17 @@ async fn poll(client: &Client, request: &PollRequest) -> Result<Option<Task>, Ap
 /// Reports a task whose PollForTask answer could not be read FAILED with
 /// errorId [`MALFORMED_TASK_ERROR_ID`] (see `salvage`), and answers the
 /// poll's error, now saying what became of the task.
-async fn report_malformed(client: &Client, task_id: &TaskId, error: ApiError) -> ApiError {
+async fn report_malformed(
+    client: &Client,
+    boxes: &CallBoxes<SdkAnswer<SetTaskStatusOutput, SetTaskStatusError>>,
+    task_id: &TaskId,
+    error: ApiError,
+) -> ApiError {
     let report = StatusReport::failed(
         MALFORMED_TASK_ERROR_ID,
         format!("the runner could not read this task: {}", error.message()),
     );
-    let outcome = match set_status(client, task_id, &report).await {
+    let outcome = match set_status(client, boxes, task_id, &report).await {
         Ok(()) => format!(
             "task {} reported FAILED ({MALFORMED_TASK_ERROR_ID})",
             task_id.digest()
@@ -211,6 +263,7 @@ async fn report_malformed(client: &Client, task_id: &TaskId, error: ApiError) ->
 /// ReportTaskProgress through `client`.
 async fn report_progress(
     client: &Client,
+    boxes: &CallBoxes<SdkAnswer<ReportTaskProgressOutput, ReportTaskProgressError>>,
     task_id: &TaskId,
     fields: &[Field],
 ) -> Result<ProgressResponse, ApiError> {
@@ -227,15 +280,16 @@ async fn report_progress(
             )
             .with_source(error)
         })?;
-    let output = in_box(
-        client
-            .report_task_progress()
-            .task_id(task_id.as_str())
-            .set_fields((!sdk_fields.is_empty()).then_some(sdk_fields))
-            .send(),
-    )
-    .await
-    .map_err(|error| classify(operation, error))?;
+    let output = boxes
+        .run(
+            client
+                .report_task_progress()
+                .task_id(task_id.as_str())
+                .set_fields((!sdk_fields.is_empty()).then_some(sdk_fields))
+                .send(),
+        )
+        .await
+        .map_err(|error| classify(operation, error))?;
     Ok(ProgressResponse {
         canceled: output.canceled(),
     })
@@ -244,18 +298,20 @@ async fn report_progress(
 /// ReportTaskRunnerHeartbeat through `client`.
 async fn heartbeat(
     client: &Client,
+    boxes: &CallBoxes<SdkAnswer<ReportTaskRunnerHeartbeatOutput, ReportTaskRunnerHeartbeatError>>,
     request: &HeartbeatRequest,
 ) -> Result<HeartbeatResponse, ApiError> {
-    let output = in_box(
-        client
-            .report_task_runner_heartbeat()
-            .taskrunner_id(request.taskrunner_id.clone())
-            .set_worker_group(request.worker_group.clone())
-            .set_hostname(request.hostname.clone())
-            .send(),
-    )
-    .await
-    .map_err(|error| classify(Operation::ReportTaskRunnerHeartbeat, error))?;
+    let output = boxes
+        .run(
+            client
+                .report_task_runner_heartbeat()
+                .taskrunner_id(request.taskrunner_id.clone())
+                .set_worker_group(request.worker_group.clone())
+                .set_hostname(request.hostname.clone())
+                .send(),
+        )
+        .await
+        .map_err(|error| classify(Operation::ReportTaskRunnerHeartbeat, error))?;
     Ok(HeartbeatResponse {
         terminate: output.terminate(),
     })
@@ -264,32 +320,23 @@ async fn heartbeat(
 /// SetTaskStatus through `client`, the report sanitised.
 async fn set_status(
     client: &Client,
+    boxes: &CallBoxes<SdkAnswer<SetTaskStatusOutput, SetTaskStatusError>>,
     task_id: &TaskId,
     report: &StatusReport,
 ) -> Result<(), ApiError> {
     let report = report.clone().sanitize();
-    in_box(
-        client
-            .set_task_status()
-            .task_id(task_id.as_str())
-            .task_status(status_to_sdk(report.status))
-            .set_error_id(report.error_id)
-            .set_error_message(report.error_message)
-            .set_error_stack_trace(report.error_stack_trace)
-            .send(),
-    )
-    .await
-    .map_err(|error| classify(Operation::SetTaskStatus, error))?;
+    boxes
+        .run(
+            client
+                .set_task_status()
+                .task_id(task_id.as_str())
+                .task_status(status_to_sdk(report.status))
+                .set_error_id(report.error_id)
+                .set_error_message(report.error_message)
+                .set_error_stack_trace(report.error_stack_trace)
+                .send(),
+        )
+        .await
+        .map_err(|error| classify(Operation::SetTaskStatus, error))?;
     Ok(())
-}
-
-/// Puts an SDK call's future on the heap where it is made.
-///
-/// Why: the SDK's futures are several kilobytes, and moving a future
-/// copies all of it, even before its first poll. The `async fn` around the
-/// call, `async_trait`'s box and the caller's own state each moved it once
-/// more; boxed here, only the box's pointer moves after the one copy into
-/// it (docs/PERFORMANCE.md, framework-overhead).
-fn in_box<F: Future>(call: F) -> Pin<Box<F>> {
-    Box::pin(call)
 }
