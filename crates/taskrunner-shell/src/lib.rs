@@ -120,8 +120,8 @@
 //!
 //! # Output
 //!
-//! Output is streamed through a buffer of 4 KiB, grown to 64 KiB for a
-//! command that writes more at once, never held: memory stays
+//! Output is streamed through a buffer of 1,000 bytes, grown to 64 KiB for
+//! a command that writes more at once, never held: memory stays
 //! flat whatever a command writes. Each file an attempt writes (a local
 //! `stdout`/`stderr`, an `s3://` spool, an attempt log) takes at most
 //! [`ShellConfig::max_output_bytes`] (default 1 GiB), then a one-line

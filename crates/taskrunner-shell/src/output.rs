@@ -26,7 +26,9 @@ use crate::tail::Tail;
 use crate::workdir::WorkingDir;
 
 /// Bytes read from a pipe at a time, at first: most commands write little.
-const FIRST_CHUNK: usize = 4 * 1024;
+/// Under 1 KiB, so that glibc serves it from its per-thread cache; a larger
+/// request merges its freed small chunks first, every command.
+const FIRST_CHUNK: usize = 1000;
 
 /// Bytes read from a pipe at a time once a read has filled the first chunk.
 const CHUNK: usize = 64 * 1024;

@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 
 use taskrunner_api::is_allowed_char;
 
-/// The largest chunk a new tail preallocates for.
+/// The largest chunk a tail allocates at its first bytes.
 const PREALLOCATED: usize = 64 * 1024;
 
 /// The last bytes of a stream, at most `capacity` of them.
@@ -26,10 +26,11 @@ pub(crate) struct Tail {
 }
 
 impl Tail {
-    /// An empty tail keeping at most `capacity` bytes.
+    /// An empty tail keeping at most `capacity` bytes. It allocates at its
+    /// first bytes: most commands write nothing to stderr.
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
-            bytes: VecDeque::with_capacity(capacity.min(PREALLOCATED)),
+            bytes: VecDeque::new(),
             capacity,
             truncated: false,
         }
@@ -40,6 +41,9 @@ impl Tail {
         let keep = &chunk[chunk.len().saturating_sub(self.capacity)..];
         let overflow = (self.bytes.len() + keep.len()).saturating_sub(self.capacity);
         self.truncated |= overflow > 0 || keep.len() < chunk.len();
+        if self.bytes.capacity() == 0 {
+            self.bytes.reserve(self.capacity.min(PREALLOCATED));
+        }
         self.bytes.drain(..overflow);
         self.bytes.extend(keep);
     }
