@@ -38,9 +38,14 @@ impl<T: 'static> CallBoxes<T> {
     /// Runs `call` in a kept box (or a new one when none is free) and keeps
     /// the box for the next call once `call` has finished. A call dropped
     /// before it finishes frees its box.
-    pub(super) async fn run<F>(&self, call: F) -> T
+    ///
+    /// Not an `async fn`: `call` goes into its box here, when the call is
+    /// made, so the returned future holds the box's pointer and not a copy
+    /// of `call` (which the caller's own future would then hold too).
+    pub(super) fn run<F>(&self, call: F) -> impl Future<Output = T> + Send + '_
     where
         F: Future<Output = T> + Send + 'static,
+        T: Send,
     {
         let kept = self.free.lock().pop();
         let mut boxed = match kept {
@@ -52,12 +57,14 @@ impl<T: 'static> CallBoxes<T> {
             }
             None => ReusableBoxFuture::new(call),
         };
-        let output = (&mut boxed).await;
-        let mut free = self.free.lock();
-        if free.len() < MAX_KEPT {
-            free.push(boxed);
+        async move {
+            let output = (&mut boxed).await;
+            let mut free = self.free.lock();
+            if free.len() < MAX_KEPT {
+                free.push(boxed);
+            }
+            output
         }
-        output
     }
 
     /// How many boxes are kept.

@@ -212,8 +212,17 @@ async fn poll(
             let salvaged = salvage::task_id_of(&error);
             let error = classify(operation, error);
             return Err(match salvaged {
+                // Boxed: a rare path, whose future would otherwise make
+                // every poll's future larger than glibc's per-thread cache
+                // serves.
                 Some(task_id) => {
-                    report_malformed(client, &boxes.status, &TaskId::new(task_id), error).await
+                    Box::pin(report_malformed(
+                        client,
+                        &boxes.status,
+                        &TaskId::new(task_id),
+                        error,
+                    ))
+                    .await
                 }
                 None => error,
             });
