@@ -96,14 +96,23 @@ pub struct SdkTaskService {
 /// What an SDK call answers.
 type SdkAnswer<O, E> = Result<O, SdkError<E, HttpResponse>>;
 
+/// The kept boxes of PollForTask's calls.
+type PollBoxes = CallBoxes<SdkAnswer<PollForTaskOutput, PollForTaskError>>;
+/// The kept boxes of ReportTaskProgress's calls.
+type ProgressBoxes = CallBoxes<SdkAnswer<ReportTaskProgressOutput, ReportTaskProgressError>>;
+/// The kept boxes of ReportTaskRunnerHeartbeat's calls.
+type HeartbeatBoxes =
+    CallBoxes<SdkAnswer<ReportTaskRunnerHeartbeatOutput, ReportTaskRunnerHeartbeatError>>;
+/// The kept boxes of SetTaskStatus's calls.
+type StatusBoxes = CallBoxes<SdkAnswer<SetTaskStatusOutput, SetTaskStatusError>>;
+
 /// Boxes for each operation's call futures (see [`CallBoxes`]).
 #[derive(Debug)]
 struct OperationBoxes {
-    poll: CallBoxes<SdkAnswer<PollForTaskOutput, PollForTaskError>>,
-    progress: CallBoxes<SdkAnswer<ReportTaskProgressOutput, ReportTaskProgressError>>,
-    heartbeat:
-        CallBoxes<SdkAnswer<ReportTaskRunnerHeartbeatOutput, ReportTaskRunnerHeartbeatError>>,
-    status: CallBoxes<SdkAnswer<SetTaskStatusOutput, SetTaskStatusError>>,
+    poll: PollBoxes,
+    progress: ProgressBoxes,
+    heartbeat: HeartbeatBoxes,
+    status: StatusBoxes,
 }
 
 impl OperationBoxes {
@@ -246,7 +255,7 @@ async fn poll(
 /// poll's error, now saying what became of the task.
 async fn report_malformed(
     client: &Client,
-    boxes: &CallBoxes<SdkAnswer<SetTaskStatusOutput, SetTaskStatusError>>,
+    boxes: &StatusBoxes,
     task_id: &TaskId,
     error: ApiError,
 ) -> ApiError {
@@ -272,7 +281,7 @@ async fn report_malformed(
 /// ReportTaskProgress through `client`.
 async fn report_progress(
     client: &Client,
-    boxes: &CallBoxes<SdkAnswer<ReportTaskProgressOutput, ReportTaskProgressError>>,
+    boxes: &ProgressBoxes,
     task_id: &TaskId,
     fields: &[Field],
 ) -> Result<ProgressResponse, ApiError> {
@@ -307,7 +316,7 @@ async fn report_progress(
 /// ReportTaskRunnerHeartbeat through `client`.
 async fn heartbeat(
     client: &Client,
-    boxes: &CallBoxes<SdkAnswer<ReportTaskRunnerHeartbeatOutput, ReportTaskRunnerHeartbeatError>>,
+    boxes: &HeartbeatBoxes,
     request: &HeartbeatRequest,
 ) -> Result<HeartbeatResponse, ApiError> {
     let output = boxes
@@ -329,7 +338,7 @@ async fn heartbeat(
 /// SetTaskStatus through `client`, the report sanitised.
 async fn set_status(
     client: &Client,
-    boxes: &CallBoxes<SdkAnswer<SetTaskStatusOutput, SetTaskStatusError>>,
+    boxes: &StatusBoxes,
     task_id: &TaskId,
     report: &StatusReport,
 ) -> Result<(), ApiError> {
