@@ -27,14 +27,16 @@ pub(super) struct CallBoxes<T> {
     free: Mutex<Vec<ReusableBoxFuture<'static, T>>>,
 }
 
-impl<T: 'static> CallBoxes<T> {
-    /// An empty pool: the first calls allocate their boxes.
-    pub(super) fn new() -> Self {
+/// An empty pool: the first calls allocate their boxes.
+impl<T> Default for CallBoxes<T> {
+    fn default() -> Self {
         Self {
             free: Mutex::new(Vec::new()),
         }
     }
+}
 
+impl<T: 'static> CallBoxes<T> {
     /// Runs `call` in a kept box (or a new one when none is free) and keeps
     /// the box for the next call once `call` has finished. A call dropped
     /// before it finishes frees its box.
@@ -88,7 +90,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_finished_calls_box_is_kept_and_reused() {
-        let boxes = CallBoxes::<u32>::new();
+        let boxes = CallBoxes::<u32>::default();
         assert_eq!(boxes.run(async { 1 }).await, 1);
         assert_eq!(boxes.kept(), 1);
         assert_eq!(boxes.run(async { 2 }).await, 2);
@@ -97,7 +99,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_dropped_call_frees_its_box() {
-        let boxes = CallBoxes::<u32>::new();
+        let boxes = CallBoxes::<u32>::default();
         let pending = boxes.run(std::future::pending());
         assert!(
             tokio::time::timeout(std::time::Duration::ZERO, pending)
@@ -112,7 +114,7 @@ mod tests {
 
     #[tokio::test]
     async fn keeps_at_most_its_limit() {
-        let boxes = CallBoxes::<usize>::new();
+        let boxes = CallBoxes::<usize>::default();
         let mut calls: Vec<_> = (0..MAX_KEPT + 8)
             .map(|index| {
                 Box::pin(boxes.run(async move {

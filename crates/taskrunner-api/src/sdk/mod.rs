@@ -107,23 +107,12 @@ type HeartbeatBoxes =
 type StatusBoxes = CallBoxes<SdkAnswer<SetTaskStatusOutput, SetTaskStatusError>>;
 
 /// Boxes for each operation's call futures (see [`CallBoxes`]).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct OperationBoxes {
     poll: PollBoxes,
     progress: ProgressBoxes,
     heartbeat: HeartbeatBoxes,
     status: StatusBoxes,
-}
-
-impl OperationBoxes {
-    fn new() -> Self {
-        Self {
-            poll: CallBoxes::new(),
-            progress: CallBoxes::new(),
-            heartbeat: CallBoxes::new(),
-            status: CallBoxes::new(),
-        }
-    }
 }
 
 impl SdkTaskService {
@@ -140,7 +129,7 @@ impl SdkTaskService {
             poll_client: with_poll_timeouts(&client, POLL_ATTEMPT_TIMEOUT, POLL_OPERATION_TIMEOUT),
             status_client,
             client,
-            boxes: Arc::new(OperationBoxes::new()),
+            boxes: Arc::default(),
         }
     }
 
