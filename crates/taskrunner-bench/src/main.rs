@@ -37,6 +37,7 @@ mod runner_pass;
 mod runs;
 mod sdk_loop;
 mod service;
+mod shell_true;
 mod suite;
 mod suites;
 

@@ -1,6 +1,7 @@
 //! The baselines: a bare loop of SDK calls, what a task runner does with
-//! nothing around it (`framework-overhead`), and the same loop spawning
-//! `sh -c true` between acknowledgement and status (`shell-throughput`).
+//! nothing around it (`framework-overhead`), and the same loop running
+//! `true` between acknowledgement and status, as a bare `sh -c true` or
+//! through the shell activity (`shell-throughput`).
 
 use std::sync::Arc;
 
@@ -10,14 +11,18 @@ use aws_sdk_datapipeline::Client;
 
 use crate::claimed_loops;
 use crate::pipelines::WORKER_GROUP;
+use crate::shell_true::{spawn_sh_true, TrueThroughActivity};
 
 /// What a cycle does between the acknowledgement and the status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Work {
     /// Nothing.
     Nothing,
     /// Spawns `sh -c true` and waits for it.
     ShTrue,
+    /// Runs `true` through the shell activity, with nothing else of the
+    /// runner around it.
+    Activity(TrueThroughActivity),
 }
 
 /// Runs `tasks` poll → ReportTaskProgress → `work` → SetTaskStatus FINISHED
@@ -36,15 +41,16 @@ pub(crate) async fn run(
     let hostnames: Arc<[String]> = (0..concurrency)
         .map(|index| format!("bench-bare-{index}"))
         .collect();
-    claimed_loops::run(tasks, concurrency, "bare", move |index, _| {
-        let (client, hostnames) = (client.clone(), hostnames.clone());
-        async move { cycle(&client, &hostnames[index], work).await }
+    claimed_loops::run(tasks, concurrency, "bare", move |index, unit| {
+        let (client, hostnames, work) = (client.clone(), hostnames.clone(), work.clone());
+        async move { cycle(&client, &hostnames[index], &work, unit).await }
     })
     .await
 }
 
-/// One task: polled, acknowledged, worked on, reported FINISHED.
-async fn cycle(client: &Client, hostname: &str, work: Work) -> anyhow::Result<()> {
+/// One task (the `unit`th): polled, acknowledged, worked on, reported
+/// FINISHED.
+async fn cycle(client: &Client, hostname: &str, work: &Work, unit: usize) -> anyhow::Result<()> {
     let task = client
         .poll_for_task()
         .worker_group(WORKER_GROUP)
@@ -67,8 +73,10 @@ async fn cycle(client: &Client, hostname: &str, work: Work) -> anyhow::Result<()
         !acknowledged.canceled,
         "the acknowledgement answered canceled: true"
     );
-    if work == Work::ShTrue {
-        spawn_sh_true().await?;
+    match work {
+        Work::Nothing => {}
+        Work::ShTrue => spawn_sh_true().await?,
+        Work::Activity(activity) => activity.run(unit).await?,
     }
     client
         .set_task_status()
@@ -77,17 +85,5 @@ async fn cycle(client: &Client, hostname: &str, work: Work) -> anyhow::Result<()
         .send()
         .await
         .context("SetTaskStatus")?;
-    Ok(())
-}
-
-/// Spawns `sh -c true` and checks that it exited 0.
-pub(crate) async fn spawn_sh_true() -> anyhow::Result<()> {
-    let status = tokio::process::Command::new("sh")
-        .args(["-c", "true"])
-        .stdin(std::process::Stdio::null())
-        .status()
-        .await
-        .context("cannot run sh -c true")?;
-    ensure!(status.success(), "sh -c true answered {status}");
     Ok(())
 }

@@ -13,6 +13,11 @@
 //!   `sh -c true` → SetTaskStatus with the bare SDK against the embedded
 //!   service: the least any runner that speaks the protocol does per
 //!   command, so the ceiling for the shell activity's rate on this machine.
+//! - **SDK loop + activity**: the same loops running `true` through
+//!   `ShellCommandActivity::run` instead of `sh -c true`: the activity
+//!   with the protocol's calls but without the runner. Against the SDK
+//!   loop + spawn it prices the activity; against the shell activity, the
+//!   runner around it.
 //! - **shell activity**: a `Runner` (the `taskrunner` binary's parts, in
 //!   this process) with `taskrunner-shell`'s `ShellCommandActivity`, N
 //!   slots and N pollers and no call budget, draining tasks whose `command`
@@ -21,18 +26,15 @@
 //!   acknowledgement, a scratch directory, a process group running
 //!   `/bin/sh -c true`, and a SetTaskStatus.
 //!
-//! Passes alternate (bare, activity alone, SDK loop, shell), every other
-//! round reversed, as in `framework-overhead`. The target's ratio (shell
-//! activity / SDK loop + spawn, adjacent in every round) is the median of
-//! the ratios within a round; the others are ratios of the medians.
+//! Passes alternate (bare, activity alone, SDK loop + spawn, shell, SDK
+//! loop + activity), every other round reversed, as in
+//! `framework-overhead`. The shell activity's pass is adjacent to both SDK
+//! loops' in every round, and its ratios to them are the medians of the
+//! ratios within a round; the others are ratios of the medians.
 
 use std::time::{Duration, Instant};
 
-use anyhow::{ensure, Context as _};
-use taskrunner::{
-    task::{Field, Task, TaskObject},
-    Activity, Outcome, TaskContext,
-};
+use anyhow::Context as _;
 use taskrunner_shell::{ShellCommandActivity, ShellConfig};
 
 use crate::claimed_loops;
@@ -41,8 +43,9 @@ use crate::pipelines;
 use crate::profile_only::profiled;
 use crate::report::{Figure, Target};
 use crate::runner_pass;
-use crate::sdk_loop::{self, spawn_sh_true, Work};
+use crate::sdk_loop::{self, Work};
 use crate::service::{ServiceProcess, ServiceTiming};
+use crate::shell_true::{spawn_sh_true, TrueThroughActivity};
 use crate::suite::{Options, Suite, SuiteReport};
 
 /// Commands each pass runs in a full run.
@@ -51,7 +54,7 @@ const FULL_TASKS: usize = 2_000;
 /// With `--quick`.
 const QUICK_TASKS: usize = 200;
 
-/// Rounds of the four contenders; four, as in `framework-overhead`.
+/// Rounds of the five contenders; four, as in `framework-overhead`.
 const ROUNDS: usize = 4;
 
 /// The target: the shell activity's tasks/s over the SDK loop + spawn's,
@@ -60,9 +63,6 @@ const ROUNDS: usize = 4;
 /// that speaks the protocol: the calls alone cost more than the spawn
 /// (docs/PERFORMANCE.md, shell-throughput).
 const TARGET_RATIO: f64 = 0.95;
-
-/// The attempt id of the activity-alone contexts.
-const ATTEMPT_ID: &str = "@Shell_2026-01-01T00:00:00_Attempt=1";
 
 /// The most one pass may take.
 const PASS_TIMEOUT: Duration = Duration::from_secs(300);
@@ -82,6 +82,9 @@ enum Contender {
     SdkLoop,
     /// `true` as a ShellCommandActivity through the runner.
     Shell,
+    /// `true` through `ShellCommandActivity::run` between the three calls
+    /// of a bare SDK loop.
+    SdkLoopActivity,
 }
 
 impl Contender {
@@ -92,6 +95,7 @@ impl Contender {
             Self::ActivityAlone => "activity alone",
             Self::SdkLoop => "SDK loop + spawn",
             Self::Shell => "shell activity",
+            Self::SdkLoopActivity => "SDK loop + activity",
         }
     }
 }
@@ -134,6 +138,7 @@ impl Suite for ShellThroughput {
                 Contender::ActivityAlone,
                 Contender::SdkLoop,
                 Contender::Shell,
+                Contender::SdkLoopActivity,
             ];
             if round % 2 == 0 {
                 order.reverse();
@@ -164,6 +169,7 @@ impl Suite for ShellThroughput {
         let alone = of(Contender::ActivityAlone, |pass| pass.rate);
         let sdk_loop = of(Contender::SdkLoop, |pass| pass.rate);
         let shell = of(Contender::Shell, |pass| pass.rate);
+        let sdk_loop_activity = of(Contender::SdkLoopActivity, |pass| pass.rate);
         // The SDK loop's and the shell activity's passes are adjacent in
         // every round, so their ratio is taken within each round.
         let rates_of = |contender: Contender| {
@@ -173,6 +179,8 @@ impl Suite for ShellThroughput {
                 .map(|pass| pass.rate)
         };
         let ratio = median_of_ratios(rates_of(Contender::Shell).zip(rates_of(Contender::SdkLoop)));
+        let runner_ratio =
+            median_of_ratios(rates_of(Contender::Shell).zip(rates_of(Contender::SdkLoopActivity)));
         let full_size = tasks >= FULL_TASKS;
         let mut figures = vec![
             Figure::info(
@@ -193,6 +201,11 @@ impl Suite for ShellThroughput {
             Figure::info(
                 format!("shell activity: tasks/s (median of {ROUNDS})"),
                 shell,
+                "tasks/s",
+            ),
+            Figure::info(
+                format!("SDK loop + activity: tasks/s (median of {ROUNDS})"),
+                sdk_loop_activity,
                 "tasks/s",
             ),
             Figure::info(
@@ -221,6 +234,16 @@ impl Suite for ShellThroughput {
                 "ratio",
             ),
             Figure::info(
+                "SDK loop + activity / SDK loop + spawn (the activity's share)",
+                sdk_loop_activity / sdk_loop.max(f64::EPSILON),
+                "ratio",
+            ),
+            Figure::info(
+                "shell activity / SDK loop + activity (the runner's share)",
+                runner_ratio,
+                "ratio",
+            ),
+            Figure::info(
                 "bare loop: bench CPU per command",
                 of(Contender::Bare, |pass| pass.client_cpu_us),
                 "us",
@@ -238,6 +261,11 @@ impl Suite for ShellThroughput {
             Figure::info(
                 "shell activity: runner CPU per task",
                 of(Contender::Shell, |pass| pass.client_cpu_us),
+                "us",
+            ),
+            Figure::info(
+                "SDK loop + activity: bench CPU per task",
+                of(Contender::SdkLoopActivity, |pass| pass.client_cpu_us),
                 "us",
             ),
         ];
@@ -261,7 +289,8 @@ impl Suite for ShellThroughput {
              the others are ratios of the medians. The shell activity's rate includes its three service calls per task \
              (poll, acknowledgement, SetTaskStatus) on the same cores as the commands; the SDK loop + spawn makes \
              the same calls with the bare SDK around `sh -c true`, the most any runner speaking the protocol could \
-             reach here. The activity alone is ShellCommandActivity::run without runner or service."
+             reach here. The activity alone is ShellCommandActivity::run without runner or service; the SDK loop + \
+             activity runs it between the same calls of the bare SDK loop, without the runner."
         )];
         if !full_size {
             notes.push(format!(
@@ -282,7 +311,7 @@ async fn pass(
 ) -> anyhow::Result<Pass> {
     let service = match contender {
         Contender::Bare | Contender::ActivityAlone => None,
-        Contender::SdkLoop | Contender::Shell => {
+        Contender::SdkLoop | Contender::Shell | Contender::SdkLoopActivity => {
             let service = ServiceProcess::start_embedded(ServiceTiming {
                 long_poll_wait: Duration::from_secs(1),
                 ..ServiceTiming::default()
@@ -303,10 +332,15 @@ async fn pass(
     };
     let began = Instant::now();
     let stop = match (&service, contender) {
-        (Some((_, client)), Contender::SdkLoop) => {
+        (Some((_, client)), Contender::SdkLoop | Contender::SdkLoopActivity) => {
+            let work = if contender == Contender::SdkLoop {
+                Work::ShTrue
+            } else {
+                Work::Activity(TrueThroughActivity::new(scratch))
+            };
             tokio::time::timeout(
                 PASS_TIMEOUT,
-                sdk_loop::run(client.clone(), tasks, concurrency, Work::ShTrue),
+                sdk_loop::run(client.clone(), tasks, concurrency, work),
             )
             .await
             .context("the SDK loop took too long")??;
@@ -382,25 +416,10 @@ async fn activity_loop(
     concurrency: usize,
     scratch: &std::path::Path,
 ) -> anyhow::Result<()> {
-    let activity = ShellCommandActivity::new(ShellConfig::default());
-    let scratch: std::sync::Arc<std::path::Path> = scratch.into();
-    claimed_loops::run(tasks, concurrency, "activity", move |_, index| {
-        let attempt = TaskObject::new(ATTEMPT_ID, "Shell")
-            .with_field(Field::string("type", "ShellCommandActivity"))
-            .with_field(Field::string("command", "true"));
-        let task = Task::new(format!("bench-{index}"), "df-BENCH", ATTEMPT_ID).with_object(attempt);
-        let ctx = TaskContext::builder(task)
-            .scratch_root(scratch.clone())
-            .build();
+    let activity = TrueThroughActivity::new(scratch);
+    claimed_loops::run(tasks, concurrency, "activity", move |_, unit| {
         let activity = activity.clone();
-        async move {
-            let outcome = activity.run(ctx).await;
-            ensure!(
-                matches!(outcome, Ok(Outcome::Finished)),
-                "true through the activity answered {outcome:?}"
-            );
-            Ok(())
-        }
+        async move { activity.run(unit).await }
     })
     .await
 }
