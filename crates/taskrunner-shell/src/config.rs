@@ -40,6 +40,11 @@ pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 1024 * 1024 * 1024;
 pub struct ShellConfig {
     /// The shell that runs `command` (as `SHELL -c COMMAND sh ARGS…`) and
     /// scripts (as `SHELL SCRIPT ARGS…`). Default [`DEFAULT_SHELL`].
+    ///
+    /// Give a full path: a bare name (`bash`) is searched for in the
+    /// command's `PATH` by a `fork` of the runner instead of a `vfork`,
+    /// which makes every start about four times as costly
+    /// (docs/PERFORMANCE.md, shell-throughput).
     pub shell: PathBuf,
     /// How long the command's process group gets between SIGTERM and
     /// SIGKILL when the task is cancelled. Default [`DEFAULT_KILL_GRACE`];
