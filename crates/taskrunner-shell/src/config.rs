@@ -43,7 +43,7 @@ pub struct ShellConfig {
     ///
     /// Give a full path: a bare name (`bash`) is searched for in the
     /// command's `PATH` by a `fork` of the runner instead of a `vfork`,
-    /// which makes every start about four times as costly
+    /// which makes every start about three times as costly
     /// (docs/PERFORMANCE.md, shell-throughput).
     pub shell: PathBuf,
     /// How long the command's process group gets between SIGTERM and
