@@ -76,8 +76,8 @@ impl SpareDirs {
     /// Keeps `path` as a spare when it is an empty directory with the mode
     /// of a new one and the pool has room; returns whether it did. Anything
     /// else is the caller's to remove. A few system calls that read no
-    /// directory beyond its first entry: `lstat`, one read of the
-    /// directory, `rename`.
+    /// directory beyond its first entry: on Linux an `open`, an `fstat`,
+    /// one read of the directory and a `rename`.
     pub(crate) fn keep(&self, path: &Path) -> bool {
         let (Some(parent), Some(fresh_mode)) = (path.parent(), self.lock().fresh_mode) else {
             return false;
@@ -153,28 +153,24 @@ impl Drop for SpareDirs {
 }
 
 /// Whether `path` is a directory (not a link to one) with `mode` and
-/// nothing in it.
-fn is_pristine(path: &Path, mode: u32) -> bool {
-    let Ok(metadata) = std::fs::symlink_metadata(path) else {
-        return false;
-    };
-    metadata.is_dir() && metadata.permissions().mode() & 0o7777 == mode && is_empty(path)
-}
-
-/// Whether the directory `path` has no entries (a symbolic link or an
-/// unreadable directory counts as not empty).
+/// nothing in it (an unreadable directory counts as not pristine).
 ///
-/// On Linux, one `getdents64` into a buffer on the stack: `std::fs::read_dir`
-/// asks glibc's `opendir`, which allocates 32 KiB for every directory it
-/// reads, an allocation glibc serves only after merging its small freed
-/// chunks (docs/PERFORMANCE.md, shell-throughput).
+/// On Linux, the directory is opened once, without following a link, and
+/// both checks read that open directory: its mode with `fstat`, its
+/// entries with one `getdents64` into a buffer on the stack.
+/// `std::fs::read_dir` would ask glibc's `opendir`, which allocates 32 KiB
+/// for every directory it reads, an allocation glibc serves only after
+/// merging its small freed chunks (docs/PERFORMANCE.md, shell-throughput).
 #[cfg(target_os = "linux")]
-fn is_empty(path: &Path) -> bool {
+fn is_pristine(path: &Path, mode: u32) -> bool {
     use rustix::fs::{Mode, OFlags, RawDir};
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     let Ok(dir) = rustix::fs::open(path, flags, Mode::empty()) else {
         return false;
     };
+    if !rustix::fs::fstat(&dir).is_ok_and(|stat| stat.st_mode & 0o7777 == mode) {
+        return false;
+    }
     // Room for `.`, `..` and one entry of the longest name: an entry that
     // does not fit is an error, read as "not empty".
     let mut buffer = [std::mem::MaybeUninit::uninit(); 512];
@@ -188,10 +184,16 @@ fn is_empty(path: &Path) -> bool {
     true
 }
 
-/// Whether the directory `path` has no entries.
+/// Whether `path` is a directory (not a link to one) with `mode` and
+/// nothing in it.
 #[cfg(not(target_os = "linux"))]
-fn is_empty(path: &Path) -> bool {
-    std::fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none())
+fn is_pristine(path: &Path, mode: u32) -> bool {
+    let Ok(metadata) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    metadata.is_dir()
+        && metadata.permissions().mode() & 0o7777 == mode
+        && std::fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 #[cfg(test)]
